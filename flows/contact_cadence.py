@@ -1,0 +1,104 @@
+"""Prefect flow `contact-cadence`: the daily plan of calls and visits (一月一次电话、一季一次走访).
+
+For one day it creates the tasks whose window has opened, marks and escalates the late ones and
+writes each coordinator's digest. Set-based (four task runs whatever the county's size) and
+idempotent: a second run for the same day changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+
+from flows.digests import write_digests_task
+from flows.planning_context import parse_day, planning_context
+from flows.retrying import TASK_RETRIES
+from models.db import session_scope
+from models.planning import (
+    create_cadence_tasks,
+    escalate_overdue,
+    mark_overdue,
+    refresh_grid_owners,
+)
+from yinhui.rules.cadence import due_cadence
+
+ACTOR = "system:contact-cadence"
+
+
+@task(name="refresh-grid-owners · 核定网格责任人", **TASK_RETRIES)
+def refresh_owners() -> dict[str, Any]:
+    with session_scope() as session:
+        assignment = refresh_grid_owners(session)
+    return {"leader_id": assignment.leader_id, "uncovered_grids": len(assignment.uncovered)}
+
+
+@task(name="create-due-tasks · 生成到期任务", **TASK_RETRIES)
+def create_due_tasks(day: dt.date, leader_id: int) -> dict[str, int]:
+    ctx = planning_context(day)
+    logger = get_run_logger()
+    for warning in ctx.calendar_warnings():
+        logger.warning(warning)
+    created: dict[str, int] = {}
+    with session_scope() as session:
+        for due in due_cadence(ctx.playbook, day, ctx.shift_due):
+            created[due.rule] = create_cadence_tasks(
+                session, due, day=day, prio=ctx.playbook.priority, leader_id=leader_id, actor=ACTOR
+            )
+            logger.info("%s %s: %d new tasks, due %s", due.rule, due.period.key, created[due.rule], due.due)
+    return created
+
+
+def escalation_schedules(playbook: Any) -> list[tuple[list[str] | None, list[int]]]:
+    """Rules with their own escalation days, then everything else on the default days."""
+    own = [(rule.rule, rule.escalate_after_days) for rule in playbook.cadence if rule.escalate_after_days]
+    grouped: dict[tuple[int, ...], list[str]] = {}
+    for name, days in own:
+        grouped.setdefault(tuple(days), []).append(name)
+    schedules: list[tuple[list[str] | None, list[int]]] = [(names, list(days)) for days, names in grouped.items()]
+    schedules.append((None, list(playbook.escalation.after_days)))
+    return schedules
+
+
+@task(name="mark-and-escalate-overdue · 逾期与升级", **TASK_RETRIES)
+def mark_and_escalate(day: dt.date, leader_id: int) -> dict[str, int]:
+    ctx = planning_context(day)
+    with session_scope() as session:
+        overdue = mark_overdue(session, day=day, actor=ACTOR)
+        escalated = escalate_overdue(
+            session, day=day, schedules=escalation_schedules(ctx.playbook), leader_id=leader_id, actor=ACTOR
+        )
+        lapse_days = ctx.playbook.escalation.lapse_after_days
+        missed = lapse_overdue(session, day=day, after_days=lapse_days, actor=ACTOR) if lapse_days else 0
+    return {"overdue": overdue, "escalated": escalated, "missed": missed}
+
+
+@flow(
+    name="contact-cadence",
+    flow_run_name="contact-cadence-{day}",
+    description="每日联系计划：一月一次电话、一季一次走访 — daily calls and visits, overdue and escalation, digests.",
+    log_prints=False,
+)
+def contact_cadence(day: dt.date | str | None = None, write_digests: bool = True) -> dict[str, Any]:
+    """Plan one day of the contact cadence; returns the counts."""
+    the_day = parse_day(day)
+    owners = refresh_owners()
+    created = create_due_tasks(the_day, owners["leader_id"])
+    late = mark_and_escalate(the_day, owners["leader_id"])
+    digests = write_digests_task(the_day) if write_digests else 0
+    counts = {
+        "day": the_day.isoformat(),
+        "created": created,
+        "created_total": sum(created.values()),
+        "overdue": late["overdue"],
+        "escalated": late["escalated"],
+        "missed": late["missed"],
+        "digests": digests,
+        "uncovered_grids": owners["uncovered_grids"],
+    }
+    get_run_logger().info(
+        "contact cadence %s: %d created, %d newly overdue, %d escalated, %d digests",
+        counts["day"], counts["created_total"], counts["overdue"], counts["escalated"], digests,
+    )
+    return counts

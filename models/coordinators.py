@@ -1,0 +1,93 @@
+"""Adding and listing coordinators (staff, grid coordinators, leaders) and the grids they hold."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from models.grids import GridBook
+from models.people import ROLES, Cadre, Coordinator, CoordinatorGrid
+
+
+class CoordinatorError(ValueError):
+    """A coordinator request that cannot be carried out; the message says why."""
+
+
+def find_coordinator(session: Session, name: str) -> Coordinator:
+    found = session.execute(select(Coordinator).where(Coordinator.name == name.strip())).scalar_one_or_none()
+    if found is None:
+        raise CoordinatorError(f"no coordinator named {name!r} (see `yinhui coordinator list`)")
+    return found
+
+
+def save_coordinator(
+    session: Session,
+    *,
+    name: str,
+    role: str,
+    grids: Sequence[str] = (),
+    phone: str | None = None,
+    book: GridBook | None = None,
+    replace: bool = False,
+) -> Coordinator:
+    """Create a coordinator, or (replace=True) update one by name; grid references must exist."""
+    name = name.strip()
+    if not name:
+        raise CoordinatorError("a coordinator needs a name")
+    if role not in ROLES:
+        raise CoordinatorError(f"role must be one of {', '.join(ROLES)} (got {role!r})")
+    book = book or GridBook(session)
+    resolved = []
+    for ref in grids:
+        grid = book.resolve(ref)
+        if grid is None:
+            raise CoordinatorError(
+                f"grid {ref!r} is not known: write a level-2 grid as 城关镇 or a base grid as 城关镇/东街村, "
+                "and import the roster first so the grids exist"
+            )
+        resolved.append(grid)
+    existing = session.execute(select(Coordinator).where(Coordinator.name == name)).scalar_one_or_none()
+    if existing is not None and not replace:
+        raise CoordinatorError(f"a coordinator named {name!r} already exists")
+    coordinator = existing or Coordinator(name=name, role=role)
+    coordinator.role, coordinator.phone, coordinator.active = role, phone or coordinator.phone, True
+    session.add(coordinator)
+    session.flush()
+    if existing is not None:
+        for link in session.execute(
+            select(CoordinatorGrid).where(CoordinatorGrid.coordinator_id == coordinator.id)
+        ).scalars():
+            session.delete(link)
+        session.flush()
+    for grid in {g.id: g for g in resolved}.values():
+        session.add(CoordinatorGrid(coordinator_id=coordinator.id, grid_id=grid.id))  # type: ignore[arg-type]
+    session.flush()
+    return coordinator
+
+
+def list_coordinators(session: Session) -> list[dict[str, Any]]:
+    book = GridBook(session)
+    links: dict[int, list[str]] = {}
+    for coord_id, grid_id in session.execute(select(CoordinatorGrid.coordinator_id, CoordinatorGrid.grid_id)):
+        links.setdefault(coord_id, []).append(book.path(book.by_id[grid_id]))
+    named = dict(
+        session.execute(
+            select(Cadre.coordinator_id, func.count()).where(Cadre.coordinator_id.is_not(None)).group_by(Cadre.coordinator_id)
+        ).all()
+    )
+    return [
+        {
+            "id": c.id,
+            "name": c.name,
+            "role": c.role,
+            "grids": sorted(links.get(c.id, [])),  # type: ignore[arg-type]
+            "named_cadres": named.get(c.id, 0),
+            "channel": c.channel,
+            "chat_bound": c.chat_id is not None,
+            "active": c.active,
+        }
+        for c in session.execute(select(Coordinator).order_by(Coordinator.role, Coordinator.id)).scalars()
+    ]

@@ -1,0 +1,132 @@
+"""Coverage (联系无死角): for a month, per grid at every level, who was contacted and who was missed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import Integer, and_, case, exists, func, or_, select, true
+from sqlmodel import Session
+
+from models.grids import BASE_LEVEL, COUNTY_LEVEL, TOWNSHIP_LEVEL, Grid
+from models.people import ACTIVE, Cadre, Coordinator
+from models.planning import compute_assignment
+from models.tasks import Contact, Task
+from yinhui.rules.cadence import Period
+
+
+@dataclass
+class GridCoverage:
+    grid_id: int
+    level: int
+    name: str
+    path: str
+    parent_id: int | None
+    cadres: int = 0
+    contacted: int = 0
+
+    @property
+    def missed(self) -> int:
+        return self.cadres - self.contacted
+
+    @property
+    def rate(self) -> float:
+        return self.contacted / self.cadres if self.cadres else 1.0
+
+
+@dataclass(frozen=True)
+class MissedCadre:
+    cadre_id: int
+    name: str
+    grid: str
+    coordinator: str | None
+    reason: str  # no-task, open, overdue, unreachable, declined, cancelled
+
+
+@dataclass
+class CoverageReport:
+    month: Period
+    grids: list[GridCoverage]
+    missed: list[MissedCadre]
+    uncovered_grids: list[str] = field(default_factory=list)
+
+    def level(self, level: int) -> list[GridCoverage]:
+        return [g for g in self.grids if g.level == level]
+
+    @property
+    def total(self) -> GridCoverage:
+        return self.level(COUNTY_LEVEL)[0]
+
+
+def _in_scope(month: Period):  # noqa: ANN202 - a SQL condition
+    """Cadres who were on the books for the whole month: still active, or left after it ended."""
+    month_end = dt.datetime.combine(month.end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    return and_(
+        or_(Cadre.status == ACTIVE, Cadre.status_since > month.end),
+        Cadre.created_at < month_end,
+    )
+
+
+def coverage(session: Session, month: Period) -> CoverageReport:
+    contacted = exists().where(
+        Contact.cadre_id == Cadre.id, Contact.on_date >= month.start, Contact.on_date <= month.end
+    )
+    scope = _in_scope(month)
+    per_base = session.execute(
+        select(Cadre.grid_id, func.count(), func.sum(case((contacted, 1), else_=0).cast(Integer)))
+        .where(scope)
+        .group_by(Cadre.grid_id)
+    ).all()
+    grids = list(session.execute(select(Grid).order_by(Grid.level, Grid.id)).scalars())
+    by_id = {g.id: g for g in grids}
+
+    def path(g: Grid) -> str:
+        if g.level == BASE_LEVEL and g.parent_id in by_id:
+            return f"{by_id[g.parent_id].name}/{g.name}"
+        return g.name
+
+    rows = {g.id: GridCoverage(g.id, g.level, g.name, path(g), g.parent_id) for g in grids}  # type: ignore[arg-type]
+    for grid_id, cadres, reached in per_base:
+        node = rows.get(grid_id)
+        while node is not None:  # add the base grid's figures to each level above it
+            node.cadres += cadres
+            node.contacted += int(reached or 0)
+            node = rows.get(node.parent_id) if node.parent_id is not None else None
+    ordered = [r for r in rows.values() if r.level == COUNTY_LEVEL]
+    for township in (r for r in rows.values() if r.level == TOWNSHIP_LEVEL):
+        ordered.append(township)
+        ordered.extend(r for r in rows.values() if r.level == BASE_LEVEL and r.parent_id == township.grid_id)
+    missed = _missed(session, month, scope, contacted, rows)
+    try:
+        assignment = compute_assignment(session)
+        uncovered = [rows[g].path for g in assignment.uncovered if g in rows]
+    except LookupError:  # no leader at all: every base grid is uncovered
+        uncovered = [r.path for r in rows.values() if r.level == BASE_LEVEL]
+    return CoverageReport(month=month, grids=ordered, missed=missed, uncovered_grids=uncovered)
+
+
+def _missed(session: Session, month: Period, scope, contacted, rows: dict[int, GridCoverage]) -> list[MissedCadre]:  # noqa: ANN001
+    cadres = session.execute(
+        select(Cadre.id, Cadre.name, Cadre.grid_id).where(scope, ~contacted).order_by(Cadre.grid_id, Cadre.name)
+    ).all()
+    if not cadres:
+        return []
+    ids = [c[0] for c in cadres]
+    month_key = f"{month.start.year:04d}-{month.start.month:02d}"
+    status_of: dict[int, tuple[str, str | None, int]] = {}
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        for cadre_id, status, outcome, assignee in session.execute(
+            select(Task.cadre_id, Task.status, Task.outcome, Task.assignee_id)
+            .where(Task.cadre_id.in_(chunk), or_(Task.period == month_key, and_(Task.window_opens <= month.end, Task.due >= month.start)))
+            .order_by(Task.id)
+        ):
+            status_of[cadre_id] = (status, outcome, assignee)
+    names = dict(session.execute(select(Coordinator.id, Coordinator.name).where(Coordinator.active == true())).all())
+    result = []
+    for cadre_id, name, grid_id in cadres:
+        status, outcome, assignee = status_of.get(cadre_id, ("no-task", None, None))
+        reason = outcome if status == "done" and outcome else status
+        grid = rows[grid_id].path if grid_id in rows else "?"
+        result.append(MissedCadre(cadre_id, name, grid, names.get(assignee) if assignee else None, reason))
+    return result

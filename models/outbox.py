@@ -1,0 +1,165 @@
+"""The notification outbox: every message is a row before it is sent, and stays one if it cannot be."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import Index, Text, and_, or_, select, update
+from sqlmodel import Field, Session, SQLModel
+
+from models.types import UTCDateTime, utcnow
+
+PENDING, SENDING, SENT, FAILED, DEAD = "pending", "sending", "sent", "failed", "dead"
+
+
+class Notification(SQLModel, table=True):
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_status", "status", "not_before"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=120, unique=True, description="digest:2026-11-27:c5 ...")
+    recipient_id: int | None = Field(default=None, foreign_key="coordinator.id", index=True)
+    channel: str = Field(max_length=20, description="notifier kind: console, telegram ...")
+    kind: str = Field(max_length=20, description="digest, alert, notice")
+    subject: str = Field(default="", max_length=200)
+    body: str = Field(sa_type=Text, description="plain text in the recipient's language")
+    payload: str | None = Field(default=None, sa_type=Text, description="JSON the channel renders")
+    status: str = Field(default=PENDING, max_length=10)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=Text)
+    external_id: str | None = Field(default=None, max_length=200)
+    not_before: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claim_token: str | None = Field(default=None, max_length=40)
+    sent_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+MAX_ATTEMPTS = 8
+STALE_CLAIM = dt.timedelta(minutes=15)
+
+
+def enqueue(
+    session: Session,
+    *,
+    dedupe_key: str,
+    recipient_id: int | None,
+    channel: str,
+    kind: str,
+    body: str,
+    subject: str = "",
+    payload: dict[str, Any] | None = None,
+) -> bool:
+    """Put a message in the outbox unless one with the same key is there; True if added."""
+    exists_already = session.execute(
+        select(Notification.id).where(Notification.dedupe_key == dedupe_key)
+    ).first()
+    if exists_already:
+        return False
+    session.add(
+        Notification(
+            dedupe_key=dedupe_key,
+            recipient_id=recipient_id,
+            channel=channel,
+            kind=kind,
+            subject=subject,
+            body=body,
+            payload=json.dumps(payload, ensure_ascii=False, default=str) if payload is not None else None,
+        )
+    )
+    session.flush()
+    return True
+
+
+def existing_keys(session: Session, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        found.update(
+            session.execute(select(Notification.dedupe_key).where(Notification.dedupe_key.in_(chunk))).scalars()
+        )
+    return found
+
+
+def claim(session: Session, *, limit: int, channels: list[str] | None = None) -> tuple[str, list[Notification]]:
+    """Atomically take up to `limit` deliverable messages for this dispatcher.
+
+    One UPDATE stamps a fresh token on rows that are still pending (or failed and due for
+    another try, or stuck in `sending` by a dispatcher that died); whatever carries our token
+    afterwards is ours. A second dispatcher running at the same moment re-checks the status
+    on each row and gets none of them, so no message is sent twice by overlapping runs.
+    """
+    now = utcnow()
+    token = uuid.uuid4().hex
+    deliverable = or_(
+        Notification.status == PENDING,
+        and_(Notification.status == FAILED, or_(Notification.not_before.is_(None), Notification.not_before <= now)),
+        and_(Notification.status == SENDING, Notification.claimed_at < now - STALE_CLAIM),
+    )
+    candidates = select(Notification.id).where(deliverable)
+    if channels:
+        candidates = candidates.where(Notification.channel.in_(channels))
+    candidates = candidates.order_by(Notification.id).limit(limit)
+    ids = list(session.execute(candidates).scalars())
+    if not ids:
+        return token, []
+    session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids), deliverable)
+        .values(status=SENDING, claim_token=token, claimed_at=now, attempts=Notification.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    # The caller commits before sending anything, so the claim is visible to everyone else.
+    claimed = list(
+        session.execute(select(Notification).where(Notification.claim_token == token).order_by(Notification.id)).scalars()
+    )
+    return token, claimed
+
+
+def mark_sent(session: Session, notification_id: int, token: str, *, external_id: str | None) -> bool:
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.claim_token == token, Notification.status == SENDING)
+        .values(status=SENT, sent_at=utcnow(), external_id=external_id, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return (result.rowcount or 0) == 1
+
+
+def mark_failed(
+    session: Session,
+    notification_id: int,
+    token: str,
+    *,
+    error: str,
+    permanent: bool,
+    retry_in: dt.timedelta | None = None,
+) -> str:
+    """Record a failed attempt; the message stays in the outbox (dead after too many or a permanent error)."""
+    row = session.execute(
+        select(Notification.attempts).where(Notification.id == notification_id, Notification.claim_token == token)
+    ).first()
+    if row is None:
+        return "lost-claim"
+    attempts = row[0]
+    status = DEAD if permanent or attempts >= MAX_ATTEMPTS else FAILED
+    delay = retry_in or dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+    session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.claim_token == token)
+        .values(status=status, last_error=error[:2000], not_before=utcnow() + delay)
+        .execution_options(synchronize_session=False)
+    )
+    return status
+
+
+def undelivered(session: Session) -> list[Notification]:
+    """Messages that did not reach their recipient (failed or dead), for the operator's report."""
+    return list(
+        session.execute(
+            select(Notification).where(Notification.status.in_((FAILED, DEAD))).order_by(Notification.id)
+        ).scalars()
+    )

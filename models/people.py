@@ -1,0 +1,95 @@
+"""Cadres (离退休干部), their relatives, and the coordinators who answer for them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, Column, Index
+from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime, utcnow
+
+LIXIU, TUIXIU = "lixiu", "tuixiu"
+CATEGORIES = (LIXIU, TUIXIU)
+ACTIVE, DECEASED, MOVED = "active", "deceased", "moved"
+STATUSES = (ACTIVE, DECEASED, MOVED)
+STAFF, GRID_ROLE, LEADER = "staff", "grid", "leader"
+ROLES = (STAFF, GRID_ROLE, LEADER)
+
+
+class Coordinator(SQLModel, table=True):
+    """A bureau staff member, grid coordinator or leader: the people who receive tasks."""
+
+    __tablename__ = "coordinator"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=50, unique=True)
+    role: str = Field(max_length=10, description="staff, grid or leader")
+    phone: str | None = Field(default=None, max_length=40)
+    channel: str = Field(default="console", max_length=20, description="notifier kind")
+    chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    channel_broken: str | None = Field(default=None, description="why delivery stopped, if it did")
+    language: str | None = Field(default=None, max_length=5)
+    active: bool = True
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CoordinatorGrid(SQLModel, table=True):
+    """The grids a coordinator answers for (one coordinator may hold several)."""
+
+    __tablename__ = "coordinator_grid"
+
+    coordinator_id: int = Field(foreign_key="coordinator.id", primary_key=True)
+    grid_id: int = Field(foreign_key="grid.id", primary_key=True, index=True)
+
+
+class Cadre(SQLModel, table=True):
+    """A retired cadre: 离休 (joined before October 1949) or 退休."""
+
+    __tablename__ = "cadre"
+    __table_args__ = (Index("ix_cadre_status_grid", "status", "grid_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    id_number: str = Field(max_length=18, unique=True, description="resident ID, GB 11643")
+    name: str = Field(max_length=50, index=True)
+    gender: str = Field(max_length=1)
+    birth_date: dt.date
+    category: str = Field(max_length=10, description="lixiu (离休) or tuixiu (退休)")
+    phones: str = Field(default="", max_length=200, description="normalised, ';'-separated")
+    address: str = Field(default="", max_length=200)
+    grid_id: int = Field(foreign_key="grid.id", description="the base grid (level 3)")
+    branch_id: int | None = Field(default=None, foreign_key="party_org.id", index=True)
+    lives_alone: bool = False
+    hardship: bool = False
+    status: str = Field(default=ACTIVE, max_length=10)
+    status_since: dt.date | None = None
+    status_reason: str | None = Field(default=None, max_length=200)
+    coordinator_id: int | None = Field(default=None, foreign_key="coordinator.id", index=True)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def phone_list(self) -> list[str]:
+        return [p for p in self.phones.split(";") if p]
+
+
+class Relative(SQLModel, table=True):
+    """A relative the bureau can reach (亲人微信群)."""
+
+    __tablename__ = "relative"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cadre_id: int = Field(foreign_key="cadre.id", index=True)
+    name: str = Field(max_length=50)
+    relation: str = Field(max_length=20)
+    phone: str | None = Field(default=None, max_length=40)
+
+
+def mask_id_number(value: str) -> str:
+    """What may appear where a full ID number must not: 142623********12."""
+    return value[:6] + "*" * max(len(value) - 8, 0) + value[-2:] if len(value) > 8 else "****"
+
+
+def mask_phone(value: str) -> str:
+    digits = value.replace("-", "")
+    return digits[:3] + "****" + digits[-4:] if len(digits) >= 7 else "****"

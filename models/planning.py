@@ -1,0 +1,278 @@
+"""Set-based planning queries: one statement per rule and day, never one round trip per cadre."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    Table,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+from models.grids import COUNTY_LEVEL, Grid, GridOwner
+from models.people import ACTIVE, LEADER, ROLES, Cadre, Coordinator, CoordinatorGrid
+from models.tasks import MISSED, OPEN, OVERDUE, Contact, Task, TaskEvent
+from models.types import UTCDateTime, utcnow
+from yinhui.rules.assignment import Assignment, GridNode, assign_grids
+from yinhui.rules.cadence import DueCadence, aged_cutoff
+from yinhui.rules.playbook import Priority
+
+
+def _cadre() -> Table:
+    return Cadre.__table__  # type: ignore[return-value]
+
+
+def compute_assignment(session: Session) -> Assignment:
+    """Who answers for every base grid right now (reads only)."""
+    grids = [GridNode(g.id, g.level, g.parent_id, g.name) for g in session.exec(select(Grid)).scalars()]
+    role_rank = {role: i for i, role in enumerate(("grid", "staff", "leader"))}
+    rows = session.execute(
+        select(CoordinatorGrid.grid_id, Coordinator.id, Coordinator.role)
+        .join(Coordinator, Coordinator.id == CoordinatorGrid.coordinator_id)
+        .where(Coordinator.active == true())
+    ).all()
+    holders: dict[int, list[tuple[int, int]]] = {}
+    for grid_id, coord_id, role in rows:
+        holders.setdefault(grid_id, []).append((role_rank.get(role, len(ROLES)), coord_id))
+    ordered = {gid: [cid for _, cid in sorted(pairs)] for gid, pairs in holders.items()}
+    leaders = session.execute(
+        select(Coordinator.id).where(Coordinator.role == LEADER, Coordinator.active == true())
+    ).scalars().all()
+    county_ids = {g.id for g in grids if g.level == COUNTY_LEVEL}
+    county_leaders = [cid for gid in county_ids for cid in ordered.get(gid, []) if cid in set(leaders)]
+    return assign_grids(grids, ordered, leaders, county_leaders)
+
+
+def refresh_grid_owners(session: Session) -> Assignment:
+    """Recompute who answers for every base grid and store it in `grid_owner`."""
+    assignment = compute_assignment(session)
+    session.execute(delete(GridOwner))
+    if assignment.owners:
+        session.execute(
+            insert(GridOwner),
+            [
+                {
+                    "grid_id": o.grid_id,
+                    "owner_id": o.owner_id,
+                    "via": o.via,
+                    "township_owner_id": o.township_owner_id,
+                    "leader_id": o.leader_id,
+                }
+                for o in assignment.owners.values()
+            ],
+        )
+    return assignment
+
+
+def priority_expression(prio: Priority, day: dt.date) -> ColumnElement[int]:
+    """SQL twin of `rules.cadence.priority_of`: the smallest value whose condition holds."""
+    cadre = _cadre()
+    conditions = [
+        (prio.lixiu, cadre.c.category == "lixiu"),
+        (prio.aged, cadre.c.birth_date <= literal(aged_cutoff(day, prio.aged_from), Date)),
+        (prio.lives_alone, cadre.c.lives_alone == true()),
+        (prio.hardship, cadre.c.hardship == true()),
+    ]
+    whens = [(cond, literal(value, Integer)) for value, cond in sorted(conditions, key=lambda p: p[0]) if value < prio.default]
+    if not whens:
+        return literal(prio.default, Integer)
+    return case(*whens, else_=literal(prio.default, Integer))
+
+
+def create_cadence_tasks(
+    session: Session, due: DueCadence, *, day: dt.date, prio: Priority, leader_id: int, actor: str
+) -> int:
+    """Insert the rule's task for every eligible active cadre that has none for the period yet.
+
+    A cadre already contacted in the period in a way that satisfies the rule (a visit covering
+    the month's call) gets no task. Returns the number created.
+    """
+    cadre = _cadre()
+    task = Task.__table__
+    owner = GridOwner.__table__
+    named = Coordinator.__table__.alias("named")
+    already = exists().where(
+        task.c.rule == due.rule, task.c.subject_id == cadre.c.id, task.c.period == due.period.key
+    )
+    contacted = exists().where(
+        Contact.__table__.c.cadre_id == cadre.c.id,
+        Contact.__table__.c.on_date >= literal(due.period.start, Date),
+        Contact.__table__.c.on_date <= literal(day, Date),
+        Contact.__table__.c.mode.in_(due.satisfied_by),
+    )
+    source = (
+        select(
+            literal(due.kind, String),
+            literal(due.rule, String),
+            cadre.c.id,
+            literal(due.period.key, String),
+            cadre.c.id,
+            literal(due.window_opens, Date),
+            literal(due.due, Date),
+            priority_expression(prio, day),
+            func.coalesce(named.c.id, owner.c.owner_id, literal(leader_id, Integer)),
+            literal(OPEN, String),
+            literal(0, Integer),
+            literal(actor, String),
+            literal(utcnow(), UTCDateTime()),
+        )
+        .select_from(
+            cadre.outerjoin(owner, owner.c.grid_id == cadre.c.grid_id).outerjoin(
+                named, and_(named.c.id == cadre.c.coordinator_id, named.c.active == true())
+            )
+        )
+        .where(cadre.c.status == ACTIVE, cadre.c.category.in_(due.categories), ~already, ~contacted)
+    )
+    columns = [
+        "kind", "rule", "subject_id", "period", "cadre_id", "window_opens", "due", "priority",
+        "assignee_id", "status", "escalation_level", "created_by", "created_at",
+    ]
+    result = session.execute(
+        insert(task).from_select(columns, source).execution_options(preserve_rowcount=True)
+    )
+    return max(result.rowcount or 0, 0)
+
+
+def mark_overdue(session: Session, *, day: dt.date, actor: str) -> int:
+    """Open tasks whose due date has passed become overdue (recorded in the audit trail)."""
+    task = Task.__table__
+    where = (task.c.status == OPEN, task.c.due < literal(day, Date))
+    session.execute(
+        insert(TaskEvent.__table__).from_select(
+            ["task_id", "at", "actor", "action", "from_status", "to_status"],
+            select(
+                task.c.id,
+                literal(utcnow(), UTCDateTime()),
+                literal(actor, String),
+                literal("overdue", String),
+                literal(OPEN, String),
+                literal(OVERDUE, String),
+            ).where(*where),
+        )
+    )
+    result = session.execute(
+        update(task).where(*where).values(status=OVERDUE, overdue_since=day)
+    )
+    return max(result.rowcount or 0, 0)
+
+
+def _escalation_target(level: int, leader_id: int) -> ColumnElement[int]:
+    """Level 1 goes to the township (level-2 grid) coordinator unless that is the assignee."""
+    task = Task.__table__
+    if level >= 2:
+        return literal(leader_id, Integer)
+    owner = GridOwner.__table__
+    cadre = _cadre()
+    target = (
+        select(
+            case(
+                (
+                    and_(owner.c.township_owner_id.is_not(None), owner.c.township_owner_id != task.c.assignee_id),
+                    owner.c.township_owner_id,
+                ),
+                else_=owner.c.leader_id,
+            )
+        )
+        .select_from(owner.join(cadre, cadre.c.grid_id == owner.c.grid_id))
+        .where(cadre.c.id == task.c.cadre_id)
+        .scalar_subquery()
+    )
+    return func.coalesce(target, literal(leader_id, Integer))
+
+
+def escalate_overdue(
+    session: Session,
+    *,
+    day: dt.date,
+    schedules: Iterable[tuple[Sequence[str] | None, Sequence[int]]],
+    leader_id: int,
+    actor: str,
+) -> int:
+    """Raise late tasks up the grid, each level recorded once.
+
+    `schedules` pairs a set of rules (None: every rule not named elsewhere) with its days-overdue
+    thresholds. A task that is already far overdue goes straight to the highest level it has
+    reached, with one event, rather than replaying the levels it skipped.
+    """
+    task = Task.__table__
+    schedules = list(schedules)
+    named_rules = [r for rules, _ in schedules if rules is not None for r in rules]
+    escalated = 0
+    for rules, thresholds in schedules:
+        rule_filter = task.c.rule.in_(rules) if rules is not None else (
+            ~task.c.rule.in_(named_rules) if named_rules else true()
+        )
+        for level in range(len(thresholds), 0, -1):
+            cutoff = day - dt.timedelta(days=thresholds[level - 1])
+            where = (
+                task.c.status == OVERDUE,
+                task.c.escalation_level < level,
+                task.c.due <= literal(cutoff, Date),
+                rule_filter,
+            )
+            target = _escalation_target(level, leader_id)
+            session.execute(
+                insert(TaskEvent.__table__).from_select(
+                    ["task_id", "at", "actor", "action", "from_status", "to_status", "coordinator_id", "detail"],
+                    select(
+                        task.c.id,
+                        literal(utcnow(), UTCDateTime()),
+                        literal(actor, String),
+                        literal("escalated", String),
+                        task.c.status,
+                        task.c.status,
+                        target,
+                        literal(f'{{"level": {level}}}', String),
+                    ).where(*where),
+                )
+            )
+            result = session.execute(
+                update(task).where(*where).values(escalation_level=level, escalated_to_id=target, escalated_on=day)
+            )
+            escalated += max(result.rowcount or 0, 0)
+    return escalated
+
+
+def lapse_overdue(session: Session, *, day: dt.date, after_days: int, actor: str) -> int:
+    """Close tasks left undone `after_days` past their due date as missed.
+
+    A November call cannot be made in January; keeping it open would only bury the tasks that
+    still can be done. The miss stays visible in the trail and the coverage report.
+    """
+    task = Task.__table__
+    cutoff = day - dt.timedelta(days=after_days)
+    where = (task.c.status == OVERDUE, task.c.due <= literal(cutoff, Date))
+    now = utcnow()
+    session.execute(
+        insert(TaskEvent.__table__).from_select(
+            ["task_id", "at", "actor", "action", "from_status", "to_status", "detail"],
+            select(
+                task.c.id,
+                literal(now, UTCDateTime()),
+                literal(actor, String),
+                literal("lapsed", String),
+                literal(OVERDUE, String),
+                literal(MISSED, String),
+                literal(f'{{"days_overdue_at_least": {after_days}}}', String),
+            ).where(*where),
+        )
+    )
+    result = session.execute(
+        update(task).where(*where).values(status=MISSED, closed_by=actor, closed_at=now)
+    )
+    return max(result.rowcount or 0, 0)

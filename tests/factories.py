@@ -1,0 +1,66 @@
+"""Small builders for tests: a county with grids, coordinators and cadres, written through the models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from sqlmodel import Session
+
+from models.coordinators import save_coordinator
+from models.grids import GridBook
+from models.people import Cadre, Coordinator
+from yinhui.roster.idcard import make_id_number
+
+_seq = itertools.count(1)
+
+
+def grid(session: Session, township: str, village: str) -> int:
+    return GridBook(session).base(township, village).id  # type: ignore[union-attr,return-value]
+
+
+def coordinator(session: Session, name: str, role: str = "grid", grids: tuple[str, ...] = ()) -> Coordinator:
+    return save_coordinator(session, name=name, role=role, grids=list(grids))
+
+
+def cadre(
+    session: Session,
+    name: str,
+    *,
+    township: str = "城关镇",
+    village: str = "东街村",
+    category: str = "tuixiu",
+    birth: dt.date = dt.date(1950, 3, 1),
+    gender: str = "M",
+    lives_alone: bool = False,
+    hardship: bool = False,
+    coordinator_id: int | None = None,
+    phones: str = "13912345678",
+) -> Cadre:
+    record = Cadre(
+        id_number=make_id_number("142623", birth, next(_seq) % 1000, gender),
+        name=name,
+        gender=gender,
+        birth_date=birth,
+        category=category,
+        phones=phones,
+        address=f"{township}{village}1号",
+        grid_id=grid(session, township, village),
+        lives_alone=lives_alone,
+        hardship=hardship,
+        coordinator_id=coordinator_id,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def small_county(session: Session) -> dict[str, object]:
+    """Two townships, three base grids, a leader, a township coordinator, a village coordinator."""
+    grid(session, "城关镇", "东街村")
+    grid(session, "城关镇", "西街村")
+    grid(session, "河底镇", "上村")
+    leader = coordinator(session, "李局长", "leader", ("老干部局",))
+    town = coordinator(session, "王网格", "grid", ("城关镇",))
+    village = coordinator(session, "赵村网格", "grid", ("城关镇/东街村",))
+    return {"leader": leader, "town": town, "village": village}

@@ -1,0 +1,66 @@
+"""Settings in one place: environment variables (YINHUI_*) and an optional .env file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Language = Literal["zh", "en"]
+
+
+class Settings(BaseSettings):
+    """What an operator may set. Every field has a working default for the embedded setup."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="YINHUI_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(default=Path("data"), description="where the SQLite file and outputs live")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default is SQLite under data_dir"
+    )
+    timezone: str = "Asia/Shanghai"
+    language: Language = "zh"
+    playbook: Path | None = Field(default=None, description="the bureau's playbook; default ships")
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        import pendulum
+
+        try:
+            pendulum.timezone(value)
+        except Exception as exc:  # pendulum raises several types for unknown zones
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _no_placeholder_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip().lower() in {
+            "", "changeme", "change-me", "your-token", "xxx",
+        }:
+            raise ValueError("YINHUI_TELEGRAM_TOKEN is a placeholder; set the token BotFather gave you")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'yinhui.sqlite3').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests and the CLI's --data-dir change the environment)."""
+    get_settings.cache_clear()
