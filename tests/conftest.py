@@ -20,8 +20,15 @@ def _backends() -> list[object]:
 
 @pytest.fixture(params=_backends())
 def database(request: pytest.FixtureRequest, tmp_path, monkeypatch) -> Iterator[str]:
-    """A migrated, empty application database; YINHUI_DATABASE_URL points at it for the test."""
-    from models.db import dispose_engines, get_engine, make_engine, upgrade
+    """An empty application database with every table; YINHUI_DATABASE_URL points at it.
+
+    Tables come from the models (fast); tests/models/test_migrations.py proves that the Alembic
+    migrations build the very same schema.
+    """
+    from sqlmodel import SQLModel
+
+    import models  # noqa: F401  (registers every table)
+    from models.db import dispose_engines, get_engine, make_engine
     from yinhui.settings import reset_settings
 
     if request.param == "sqlite":
@@ -43,7 +50,7 @@ def database(request: pytest.FixtureRequest, tmp_path, monkeypatch) -> Iterator[
     monkeypatch.setenv("YINHUI_DATA_DIR", str(tmp_path / "data"))
     reset_settings()
     dispose_engines()
-    upgrade(get_engine())
+    SQLModel.metadata.create_all(get_engine())
     yield url
     dispose_engines()
     reset_settings()

@@ -198,23 +198,22 @@ def cmd_coordinator_list(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from flows.contact_cadence import contact_cadence
-    from flows.dispatch_outbox import dispatch_outbox
+    from flows.daily_plan import daily_plan
     from yinhui import clock
 
     _require_schema()
     day = args.date or clock.today()
-    with clock.frozen_at(day):
-        counts = contact_cadence(day)
+    results = daily_plan(day, dispatch=not args.no_dispatch)
+    counts = results["contact_cadence"]
     created = ", ".join(f"{rule} {n}" for rule, n in counts["created"].items()) or "none due"
     print(f"{counts['day']}: created {counts['created_total']} ({created}); "
           f"{counts['overdue']} newly overdue, {counts['escalated']} escalated, {counts['missed']} missed; "
-          f"{counts['digests']} digest(s) queued")
+          f"{results['digests']} digest(s) queued")
     if counts["uncovered_grids"]:
         print(f"  {counts['uncovered_grids']} base grid(s) have no coordinator: their tasks go to a leader "
               "(see `yinhui report coverage`)")
-    if not args.no_dispatch:
-        sent = dispatch_outbox()
+    if "dispatch" in results:
+        sent = results["dispatch"]
         print(f"outbox: {sent.get('sent', 0)} sent, {sent.get('failed', 0)} to retry, {sent.get('dead', 0)} undeliverable")
     return 0
 
@@ -404,6 +403,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=92)
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--quiet", action="store_true")
+
+    from yinhui.commands import register_all
+
+    register_all(sub)
     return parser
 
 

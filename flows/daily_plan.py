@@ -1,0 +1,33 @@
+"""Prefect flow `daily-plan`: every planning flow for one day, then the digests, then delivery.
+
+Each planning flow only creates tasks; the digest step runs once after all of them, so a
+coordinator's one digest of the day lists everything that was planned for them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from prefect import flow, get_run_logger
+
+from flows.contact_cadence import contact_cadence
+from flows.digests import write_digests_task
+from flows.dispatch_outbox import dispatch_outbox
+from flows.planning_context import parse_day
+
+
+@flow(
+    name="daily-plan",
+    flow_run_name="daily-plan-{day}",
+    description="每日计划：联系、节点、必访，再生成提醒并发送 — plan the day, write digests, deliver them.",
+)
+def daily_plan(day: dt.date | str | None = None, dispatch: bool = True) -> dict[str, Any]:
+    the_day = parse_day(day)
+    results: dict[str, Any] = {"day": the_day.isoformat()}
+    results["contact_cadence"] = contact_cadence(the_day, write_digests=False)
+    results["digests"] = write_digests_task(the_day)
+    if dispatch:
+        results["dispatch"] = dispatch_outbox()
+    get_run_logger().info("daily plan %s done: %d digests", the_day, results["digests"])
+    return results
