@@ -19,6 +19,7 @@ from models.db import session_scope
 from models.planning import (
     create_cadence_tasks,
     escalate_overdue,
+    lapse_overdue,
     mark_overdue,
     refresh_grid_owners,
 )
