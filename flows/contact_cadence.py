@@ -39,11 +39,11 @@ def refresh_owners() -> dict[str, Any]:
 def create_due_tasks(day: dt.date, leader_id: int) -> dict[str, int]:
     ctx = planning_context(day)
     logger = get_run_logger()
-    for warning in ctx.calendar_warnings():
-        logger.warning(warning)
     created: dict[str, int] = {}
     with session_scope() as session:
         for due in due_cadence(ctx.playbook, day, ctx.shift_due):
+            for warning in ctx.calendar.warnings_for(due.due.year):
+                logger.warning("%s: %s", due.rule, warning)
             created[due.rule] = create_cadence_tasks(
                 session, due, day=day, prio=ctx.playbook.priority, leader_id=leader_id, actor=ACTOR
             )

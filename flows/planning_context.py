@@ -23,10 +23,6 @@ class PlanningContext:
             return None
         return self.calendar.working_day_on_or_before
 
-    def calendar_warnings(self) -> list[str]:
-        years = {self.day.year, self.day.year + 1}
-        return [w for y in sorted(years) for w in self.calendar.warnings_for(y)]
-
 
 def planning_context(day: dt.date | None = None) -> PlanningContext:
     return PlanningContext(day=day or clock.today(), playbook=current_playbook(), calendar=WorkCalendar())

@@ -1,5 +1,14 @@
 """Yinhui's tables and the queries over them; importing this package registers every table."""
 
+from models.calendar import (  # noqa: F401
+    Attendance,
+    BureauNodeRow,
+    Event,
+    EventOwner,
+    EventStep,
+    EventTeam,
+    HolidayDay,
+)
 from models.grids import Grid, GridOwner
 from models.organisations import PartyOrg, VolunteerMember, VolunteerTeam
 from models.outbox import Notification

@@ -12,6 +12,7 @@ from models.grids import BASE_LEVEL, COUNTY_LEVEL, TOWNSHIP_LEVEL, Grid
 from models.people import ACTIVE, Cadre, Coordinator
 from models.planning import compute_assignment
 from models.tasks import Contact, Task
+from yinhui import clock
 from yinhui.rules.cadence import Period
 
 
@@ -113,20 +114,23 @@ def _missed(session: Session, month: Period, scope, contacted, rows: dict[int, G
         return []
     ids = [c[0] for c in cadres]
     month_key = f"{month.start.year:04d}-{month.start.month:02d}"
-    status_of: dict[int, tuple[str, str | None, int]] = {}
+    status_of: dict[int, tuple[str, str | None, int, dt.datetime | None]] = {}
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
-        for cadre_id, status, outcome, assignee in session.execute(
-            select(Task.cadre_id, Task.status, Task.outcome, Task.assignee_id)
+        for cadre_id, status, outcome, assignee, closed_at in session.execute(
+            select(Task.cadre_id, Task.status, Task.outcome, Task.assignee_id, Task.closed_at)
             .where(Task.cadre_id.in_(chunk), or_(Task.period == month_key, and_(Task.window_opens <= month.end, Task.due >= month.start)))
             .order_by(Task.id)
         ):
-            status_of[cadre_id] = (status, outcome, assignee)
+            status_of[cadre_id] = (status, outcome, assignee, closed_at)
     names = dict(session.execute(select(Coordinator.id, Coordinator.name).where(Coordinator.active == true())).all())
     result = []
     for cadre_id, name, grid_id in cadres:
-        status, outcome, assignee = status_of.get(cadre_id, ("no-task", None, None))
+        status, outcome, assignee, closed_at = status_of.get(cadre_id, ("no-task", None, None, None))
         reason = outcome if status == "done" and outcome else status
+        closed_on = closed_at.astimezone(clock.tz()).date() if closed_at is not None else None
+        if status == "done" and closed_on is not None and closed_on > month.end:
+            reason = f"{outcome} late ({closed_on.isoformat()})"
         grid = rows[grid_id].path if grid_id in rows else "?"
         result.append(MissedCadre(cadre_id, name, grid, names.get(assignee) if assignee else None, reason))
     return result

@@ -35,6 +35,7 @@ class Task(SQLModel, table=True):
     subject_id: int
     period: str = Field(max_length=32, description="2026-11, 2026-Q4, ...")
     cadre_id: int | None = Field(default=None, foreign_key="cadre.id")
+    event_id: int | None = Field(default=None, foreign_key="event.id", index=True, description="an event step's event")
     window_opens: dt.date
     due: dt.date
     priority: int = Field(default=50, description="lower comes first in a coordinator's list")

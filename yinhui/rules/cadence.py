@@ -59,8 +59,8 @@ _PERIOD_KEY = re.compile(r"^(\d{4})(?:-(\d{2})|-Q([1-4]))?$")
 def period_from_key(key: str) -> Period:
     """Inverse of `period_of(...).key`: '2026-11', '2026-Q4' or '2026'."""
     match = _PERIOD_KEY.match(key)
-    if not match:
-        raise ValueError(f"not a period key: {key!r}")
+    if not match or (match.group(2) and not 1 <= int(match.group(2)) <= 12):
+        raise ValueError(f"not a period key (YYYY-MM, YYYY-Qn or YYYY): {key!r}")
     year = int(match.group(1))
     if match.group(2):
         return period_of("month", dt.date(year, int(match.group(2)), 1))

@@ -1,0 +1,138 @@
+"""Set-based festival-visit planning (逢年过节必访): one statement per festival, never one per cadre."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    Table,
+    and_,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+from models.grids import GridOwner
+from models.people import ACTIVE, DECEASED, MOVED, Cadre, Coordinator
+from models.planning import priority_expression
+from models.tasks import CANCELLED, LIVE_STATUSES, OPEN, Task, TaskEvent
+from models.types import UTCDateTime, utcnow
+from yinhui.rules.festivals import FESTIVAL_VISIT, FestivalWindow
+from yinhui.rules.playbook import Priority
+
+DROP_REASONS = {
+    DECEASED: "已故，节日走访取消 (cadre died before the festival)",
+    MOVED: "已迁出，节日走访取消 (cadre moved away before the festival)",
+}
+OTHER_DROP_REASON = "不再在册，节日走访取消 (cadre no longer active)"
+
+
+def _table(model: type) -> Table:
+    return model.__table__  # type: ignore[attr-defined,no-any-return]
+
+
+def _due_by_priority(window: FestivalWindow, priority: ColumnElement[int]) -> ColumnElement[dt.date]:
+    whens = [(priority == literal(value, Integer), literal(due, Date)) for value, due in window.dues]
+    return case(*whens, else_=literal(window.closes, Date))
+
+
+def create_festival_visits(
+    session: Session, window: FestivalWindow, *, prio: Priority, leader_id: int, actor: str
+) -> int:
+    """A visit task for every active cadre of the window's categories who has none for it yet.
+
+    The assignee is found as for the contact cadence: the cadre's named coordinator (一联五包),
+    else the owner of the cadre's grid, else the leader. Returns how many were created.
+    """
+    cadre, task, owner = _table(Cadre), _table(Task), _table(GridOwner)
+    named = _table(Coordinator).alias("named")
+    already = exists().where(
+        task.c.rule == window.rule, task.c.subject_id == cadre.c.id, task.c.period == window.period
+    )
+    # Age is counted on the festival day: a cadre turning 80 that day is visited as one.
+    priority = priority_expression(prio, window.node.date)
+    now = utcnow()
+    source = (
+        select(
+            literal(FESTIVAL_VISIT, String),
+            literal(window.rule, String),
+            cadre.c.id,
+            literal(window.period, String),
+            cadre.c.id,
+            literal(window.opens, Date),
+            _due_by_priority(window, priority),
+            priority,
+            func.coalesce(named.c.id, owner.c.owner_id, literal(leader_id, Integer)),
+            literal(OPEN, String),
+            literal(0, Integer),
+            literal(actor, String),
+            literal(now, UTCDateTime()),
+        )
+        .select_from(
+            cadre.outerjoin(owner, owner.c.grid_id == cadre.c.grid_id).outerjoin(
+                named, and_(named.c.id == cadre.c.coordinator_id, named.c.active == true())
+            )
+        )
+        .where(cadre.c.status == ACTIVE, cadre.c.category.in_(window.categories), ~already)
+    )
+    columns = [
+        "kind", "rule", "subject_id", "period", "cadre_id", "window_opens", "due", "priority",
+        "assignee_id", "status", "escalation_level", "created_by", "created_at",
+    ]
+    result = session.execute(
+        insert(task).from_select(columns, source).execution_options(preserve_rowcount=True)
+    )
+    return max(result.rowcount or 0, 0)
+
+
+def drop_departed_visits(session: Session, *, actor: str) -> int:
+    """Cancel live festival visits of cadres no longer active, each with the reason in its trail.
+
+    `set_cadre_status` already cancels a cadre's tasks when the status is recorded through it;
+    this catches a status written any other way before the festival comes.
+    """
+    cadre, task = _table(Cadre), _table(Task)
+    status = select(cadre.c.status).where(cadre.c.id == task.c.cadre_id).scalar_subquery()
+
+    def by_status(text_of: dict[str, str], other: str) -> ColumnElement[str]:
+        whens = [(status == literal(s, String), literal(text, String)) for s, text in text_of.items()]
+        return case(*whens, else_=literal(other, String))
+
+    reason = by_status(DROP_REASONS, OTHER_DROP_REASON)
+    detail = by_status(
+        {s: json.dumps({"reason": text}, ensure_ascii=False) for s, text in DROP_REASONS.items()},
+        json.dumps({"reason": OTHER_DROP_REASON}, ensure_ascii=False),
+    )
+    departed = exists().where(cadre.c.id == task.c.cadre_id, cadre.c.status != ACTIVE)
+    where = (task.c.kind == FESTIVAL_VISIT, task.c.status.in_(LIVE_STATUSES), departed)
+    now = utcnow()
+    session.execute(
+        insert(_table(TaskEvent)).from_select(
+            ["task_id", "at", "actor", "action", "from_status", "to_status", "detail"],
+            select(
+                task.c.id,
+                literal(now, UTCDateTime()),
+                literal(actor, String),
+                literal("cancelled", String),
+                task.c.status,
+                literal(CANCELLED, String),
+                detail,
+            ).where(*where),
+        )
+    )
+    note = case((task.c.note.is_(None), reason), else_=func.concat(task.c.note, "\n", reason))
+    result = session.execute(
+        update(task).where(*where).values(status=CANCELLED, note=note, closed_by=actor, closed_at=now)
+    )
+    return max(result.rowcount or 0, 0)
