@@ -51,6 +51,7 @@ def database(request: pytest.FixtureRequest, tmp_path, monkeypatch) -> Iterator[
     reset_settings()
     dispose_engines()
     SQLModel.metadata.create_all(get_engine())
+    _stamp_head(get_engine())
     yield url
     dispose_engines()
     reset_settings()
@@ -59,6 +60,15 @@ def database(request: pytest.FixtureRequest, tmp_path, monkeypatch) -> Iterator[
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def _stamp_head(engine) -> None:  # noqa: ANN001
+    """Mark the schema as migrated, as `yinhui init` would, so the CLI accepts it."""
+    from alembic import command
+
+    from models.db import alembic_config
+
+    command.stamp(alembic_config(engine), "head")
 
 
 @pytest.fixture

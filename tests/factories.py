@@ -38,7 +38,7 @@ def cadre(
     phones: str = "13912345678",
 ) -> Cadre:
     record = Cadre(
-        id_number=make_id_number("142623", birth, next(_seq) % 1000, gender),
+        id_number=make_id_number("142623", birth, next(_seq) % 500, gender),
         name=name,
         gender=gender,
         birth_date=birth,

@@ -1,0 +1,166 @@
+"""The operator's CLI end to end: init, imports, coordinators, plan, tasks (JSON), complete, coverage."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from models.db import session_scope
+from models.people import Cadre
+from models.tasks import Task
+from tests.roster.sheets import ID_FEMALE_1950, ID_MALE_1938, ID_MALE_1960, ROSTER_HEADERS_ZH, roster_row, write_csv
+from yinhui.cli import main
+
+STAFF = [["姓名", "角色", "网格", "电话"], ["李局长", "领导", "", "13900000001"],
+         ["王网格", "网格员", "城关镇", "13900000002"], ["钱干事", "工作人员", "", "0359-7012345"]]
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _roster(tmp_path: Path, rows, name: str = "roster.csv", encoding: str = "utf-8-sig") -> str:
+    return str(write_csv(tmp_path / name, [ROSTER_HEADERS_ZH, *rows], encoding=encoding))
+
+
+def _three(coordinator: str = "") -> list[list[object]]:
+    return [
+        roster_row(),
+        roster_row(姓名="李秀英", 身份证号=ID_FEMALE_1950, 性别="女", 出生日期="1950年11月20日", 类别="退休",
+                   村小区="西街村", 责任人=coordinator),
+        roster_row(姓名="赵明", 身份证号=ID_MALE_1960, 出生日期="1960/2/29", 类别="退休",
+                   乡镇社区="河底镇", 村小区="上村", 党支部=""),
+    ]
+
+
+def _cadres() -> int:
+    with session_scope() as s:
+        return s.execute(select(func.count()).select_from(Cadre)).scalar_one()
+
+
+def test_commands_refuse_a_database_that_was_not_initialised(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("YINHUI_DATABASE_URL", f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    code, _, err = run(capsys, "tasks")
+    assert code == 1
+    assert "yinhui init" in err
+    code, out, _ = run(capsys, "init")
+    assert code == 0 and "database ready" in out
+    assert run(capsys, "tasks")[0] == 0
+
+
+def test_a_bad_roster_lists_every_bad_row_and_writes_nothing(database, tmp_path, capsys):
+    rows = _three()
+    rows[0][1] = ID_MALE_1938[:-1] + ("0" if ID_MALE_1938[-1] != "0" else "1")  # wrong check digit
+    rows[1][3] = "1950-11-21"  # disagrees with the ID
+    rows[2][5] = "12345"  # not a phone
+    code, _, err = run(capsys, "import-roster", _roster(tmp_path, rows))
+    assert code == 1
+    assert "nothing was imported" in err
+    assert "第 2 行「身份证号」" in err and "第 3 行「出生日期」" in err and "第 4 行「联系电话」" in err
+    assert ID_MALE_1938 not in err
+    assert _cadres() == 0
+
+
+def test_import_gbk_roster_then_reimport_upserts_and_reports_absent(database, tmp_path, capsys):
+    assert run(capsys, "import-staff", str(write_csv(tmp_path / "staff.csv", STAFF)))[0] == 0
+    code, out, err = run(capsys, "import-roster", _roster(tmp_path, _three("钱干事"), "gbk.csv", "gbk"))
+    assert code == 0, err
+    assert "3 new" in out
+    assert _cadres() == 3
+    # Second roster: one cadre's address changed, one died, one is missing from the file.
+    changed = _three("钱干事")[:2]
+    changed[0][6] = "城关镇东街村5号"
+    changed[1][13] = "去世"
+    code, out, err = run(capsys, "import-roster", _roster(tmp_path, changed, "second.csv"))
+    assert code == 0, err
+    assert "0 new, 2 updated" in out or "0 new, 1 updated" in out
+    assert "赵明" in out and "not in this file" in out
+    assert ID_MALE_1960 not in out  # reported masked
+    with session_scope() as s:
+        statuses = dict(s.execute(select(Cadre.name, Cadre.status)).all())
+    assert statuses == {"王建国": "active", "李秀英": "deceased", "赵明": "active"}
+
+
+def test_unknown_coordinator_in_the_roster_is_refused_whole(database, tmp_path, capsys):
+    code, _, err = run(capsys, "import-roster", _roster(tmp_path, _three("不存在的人")))
+    assert code == 1
+    assert "第 3 行「责任人」" in err
+    assert _cadres() == 0
+
+
+def test_dry_run_checks_and_writes_nothing(database, tmp_path, capsys):
+    code, out, _ = run(capsys, "import-roster", _roster(tmp_path, _three()), "--dry-run")
+    assert code == 0 and "would import: 3 new" in out and "dry run" in out
+    assert _cadres() == 0
+
+
+def test_coordinator_add_and_list_json(database, capsys):
+    assert run(capsys, "coordinator", "add", "李局长", "--role", "leader")[0] == 0
+    code, _, err = run(capsys, "coordinator", "add", "王网格", "--role", "grid", "--grid", "无此镇")
+    assert code == 1 and "无此镇" in err
+    code, _, err = run(capsys, "coordinator", "add", "钱干事", "--role", "staff", "--phone", "123")
+    assert code == 1 and "--phone" in err
+    code, out, _ = run(capsys, "coordinator", "list", "--format", "json")
+    assert [c["name"] for c in json.loads(out)] == ["李局长"]
+
+
+@pytest.mark.prefect
+def test_plan_tasks_json_complete_and_coverage(database, tmp_path, capsys, prefect_harness):
+    run(capsys, "import-staff", str(write_csv(tmp_path / "staff.csv", STAFF)))
+    run(capsys, "import-roster", _roster(tmp_path, _three("钱干事")))
+    code, out, err = run(capsys, "plan", "--date", "2026-11-02", "--no-dispatch")
+    assert code == 0, err
+    assert "created 6" in out
+    code, out, _ = run(capsys, "tasks", "--format", "json")
+    tasks = json.loads(out)
+    assert len(tasks) == 6
+    first = tasks[0]
+    assert set(first) >= {"id", "kind", "status", "window_opens", "due", "assignee", "cadre"}
+    assert {t["cadre"]["id_number"] for t in tasks} == {ID_MALE_1938, ID_FEMALE_1950, ID_MALE_1960}
+    by_name = {(t["cadre"]["name"], t["kind"]): t for t in tasks}
+    assert by_name[("李秀英", "call")]["assignee"] == "钱干事"  # named 责任人
+    assert by_name[("王建国", "call")]["assignee"] == "王网格"  # township coordinator
+    assert by_name[("赵明", "call")]["assignee"] == "李局长"  # nobody covers 河底镇
+    assert by_name[("王建国", "call")]["due"] == "2026-11-30"
+    visit = by_name[("王建国", "visit")]["id"]
+    code, out, _ = run(capsys, "complete", str(visit), "--outcome", "visited", "--date", "2026-11-03")
+    assert code == 0 and "done" in out
+    code, _, err = run(capsys, "complete", str(visit), "--outcome", "visited")
+    assert code == 1 and "already done" in err and "Traceback" not in err
+    code, _, err = run(capsys, "complete", str(by_name[("赵明", "visit")]["id"]), "--outcome", "reached")
+    assert code == 1 and "visited" in err
+    code, out, _ = run(capsys, "tasks", "--status", "done", "--format", "json")
+    assert {(t["kind"], t["outcome"]) for t in json.loads(out)} == {("visit", "visited"), ("call", "covered")}
+    code, out, _ = run(capsys, "report", "coverage", "--month", "2026-11", "--format", "json")
+    report = json.loads(out)
+    county = report["grids"][0]
+    assert (county["level"], county["cadres"], county["contacted"], county["missed"]) == (1, 3, 1, 2)
+    assert {m["name"] for m in report["missed"]} == {"李秀英", "赵明"}
+    assert report["uncovered_grids"] == ["河底镇/上村"]
+    with session_scope() as s:
+        assert s.execute(select(func.count()).select_from(Task).where(Task.status == "done")).scalar_one() == 2
+
+
+def test_bad_arguments_are_one_line(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["plan", "--date", "2026-13-01"])
+    assert exc.value.code == 2
+    assert "not a date" in capsys.readouterr().err
+
+
+def test_the_installed_command_never_prints_a_traceback(tmp_path):
+    env = {**os.environ, "YINHUI_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
+    exe = Path(sys.executable).with_name("yinhui")
+    done = subprocess.run([str(exe), "import-roster", str(tmp_path / "missing.xlsx")], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
