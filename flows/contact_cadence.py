@@ -12,6 +12,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 
+from flows.alerts import on_flow_failure
 from flows.digests import write_digests_task
 from flows.planning_context import parse_day, planning_context
 from flows.retrying import TASK_RETRIES
@@ -80,6 +81,7 @@ def mark_and_escalate(day: dt.date, leader_id: int) -> dict[str, int]:
     flow_run_name="contact-cadence-{day}",
     description="每日联系计划：一月一次电话、一季一次走访 — daily calls and visits, overdue and escalation, digests.",
     log_prints=False,
+    on_failure=[on_flow_failure],
 )
 def contact_cadence(day: dt.date | str | None = None, write_digests: bool = True) -> dict[str, Any]:
     """Plan one day of the contact cadence; returns the counts."""

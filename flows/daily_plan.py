@@ -11,6 +11,9 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
+from flows.alerts import on_flow_failure, one_planning_run_at_a_time
+from flows.artifacts import day_of, publish_day_artifacts, run_name
+from flows.calendar_nodes import calendar_nodes
 from flows.contact_cadence import contact_cadence
 from flows.digests import write_digests_task
 from flows.dispatch_outbox import dispatch_outbox
@@ -19,15 +22,19 @@ from flows.planning_context import parse_day
 
 @flow(
     name="daily-plan",
-    flow_run_name="daily-plan-{day}",
-    description="每日计划：联系、节点、必访，再生成提醒并发送 — plan the day, write digests, deliver them.",
+    flow_run_name=run_name("daily-plan", "day", day_of),
+    description="每日计划：联系、节点、必访，再生成提醒并发送，发布当日报表 — plan the day, write digests, deliver them, publish the day's report.",
+    on_failure=[on_flow_failure],
 )
+@one_planning_run_at_a_time
 def daily_plan(day: dt.date | str | None = None, dispatch: bool = True) -> dict[str, Any]:
     the_day = parse_day(day)
     results: dict[str, Any] = {"day": the_day.isoformat()}
     results["contact_cadence"] = contact_cadence(the_day, write_digests=False)
+    results["calendar_nodes"] = calendar_nodes(the_day, write_digests=False)
     results["digests"] = write_digests_task(the_day)
     if dispatch:
         results["dispatch"] = dispatch_outbox()
     get_run_logger().info("daily plan %s done: %d digests", the_day, results["digests"])
+    results["artifacts"] = publish_day_artifacts(the_day, results)
     return results

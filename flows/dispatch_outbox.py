@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from collections import Counter
 from typing import Any
 
@@ -11,10 +12,12 @@ from prefect import flow, get_run_logger, task
 from sqlalchemy import select
 
 from flows.retrying import TASK_RETRIES
+from models.chat import GroupChat, group_chats_by_id, mark_unreachable
 from models.db import session_scope
 from models.outbox import Notification, claim, mark_failed, mark_sent
 from models.people import Coordinator
-from notifiers import NOTIFIERS, Notifier, NotifyError, Outbound, Recipient
+from notifiers import NOTIFIERS, Delivery, Notifier, NotifyError, Outbound, Recipient
+from yinhui import clock
 from yinhui.settings import get_settings
 
 
@@ -25,43 +28,95 @@ def make_notifier(kind: str) -> Notifier:
         raise NotifyError(f"no channel of kind {kind!r} is installed", permanent=True) from None
 
 
-def _outbound(row: Notification, coordinators: dict[int, Coordinator], default_language: str) -> Outbound:
+def _outbound(
+    row: Notification,
+    coordinators: dict[int, Coordinator],
+    groups: dict[int, GroupChat],
+    default_language: str,
+) -> Outbound:
+    payload = json.loads(row.payload) if row.payload else {}
+    group = groups.get(payload.get("group_chat_id")) if row.recipient_id is None and isinstance(payload, dict) else None
+    if group is not None:
+        # A grid's group chat: the channel must keep personal data out (private=False).
+        recipient = Recipient(None, name=f"group:{group.id}", chat_id=group.chat_id,
+                              language=group.language or default_language, private=False)
+        return Outbound(row.id, row.kind, recipient, row.subject, row.body, payload)  # type: ignore[arg-type]
     coordinator = coordinators.get(row.recipient_id) if row.recipient_id is not None else None
     recipient = Recipient(
         coordinator_id=row.recipient_id,
         name=coordinator.name if coordinator else "?",
         chat_id=coordinator.chat_id if coordinator else None,
         language=(coordinator.language if coordinator and coordinator.language else default_language),
+        private=not (coordinator and coordinator.chat_id is not None and coordinator.chat_id < 0),
     )
-    payload = json.loads(row.payload) if row.payload else {}
     return Outbound(row.id, row.kind, recipient, row.subject, row.body, payload)  # type: ignore[arg-type]
 
 
+def _record(token: str, row: Notification, result: Delivery | NotifyError, default_language: str) -> str:
+    """Write one message's fate: sent only after success; a failure stays in the outbox with its reason."""
+    with session_scope() as session:
+        if isinstance(result, Delivery):
+            mark_sent(session, row.id, token, external_id=result.external_id)  # type: ignore[arg-type]
+            return "sent"
+        retry = dt.timedelta(seconds=result.retry_after) if result.retry_after else None
+        status = mark_failed(session, row.id, token, error=str(result), permanent=result.permanent, retry_in=retry)  # type: ignore[arg-type]
+        if result.recipient_unreachable and mark_unreachable(
+            session, row, reason=str(result), day=clock.today(), default_language=default_language
+        ):
+            return f"{status}+unreachable"
+        return status
+
+
 def deliver_batch(limit: int = 500, channels: list[str] | None = None) -> dict[str, int]:
-    """Claim up to `limit` messages and send each; the claim is committed before any send."""
+    """Claim up to `limit` messages and send them, each channel its batch at once.
+
+    The claim is committed before any send, so overlapping runs never take the same message;
+    each message is marked sent (with the channel's message id) as soon as its channel confirms
+    it, and never before. A channel that paces itself (Telegram) sends its batch concurrently.
+    """
     with session_scope() as session:
         token, rows = claim(session, limit=limit, channels=channels)
         ids = [r.recipient_id for r in rows if r.recipient_id is not None]
         coordinators = {
             c.id: c for c in session.execute(select(Coordinator).where(Coordinator.id.in_(ids))).scalars()
         }
+        group_ids = [
+            p.get("group_chat_id") for p in (json.loads(r.payload) for r in rows if r.payload and r.recipient_id is None)
+            if isinstance(p, dict) and p.get("group_chat_id") is not None
+        ]
+        groups = group_chats_by_id(session, group_ids)
     language = get_settings().language
     outcome: Counter[str] = Counter()
-    notifiers: dict[str, Notifier] = {}
+    by_id = {row.id: row for row in rows}
+    by_channel: dict[str, list[Notification]] = {}
     for row in rows:
-        message = _outbound(row, coordinators, language)
-        try:
-            notifier = notifiers.get(row.channel) or notifiers.setdefault(row.channel, make_notifier(row.channel))
-            delivery = notifier.notify(message)
-        except NotifyError as exc:
-            retry = dt.timedelta(seconds=exc.retry_after) if exc.retry_after else None
-            with session_scope() as session:
-                status = mark_failed(session, row.id, token, error=str(exc), permanent=exc.permanent, retry_in=retry)  # type: ignore[arg-type]
+        by_channel.setdefault(row.channel, []).append(row)
+    lock = threading.Lock()
+    done: set[int] = set()
+
+    def report(message: Outbound, result: Delivery | NotifyError) -> None:
+        status = _record(token, by_id[message.notification_id], result, language)
+        with lock:
+            done.add(message.notification_id)
+            status, _, news = status.partition("+")
             outcome[status] += 1
-            continue
-        with session_scope() as session:
-            mark_sent(session, row.id, token, external_id=delivery.external_id)  # type: ignore[arg-type]
-        outcome["sent"] += 1
+            if news:
+                outcome["channels_broken"] += 1  # a leader's alert was queued: deliver it this run
+
+    for channel, channel_rows in by_channel.items():
+        messages = [_outbound(r, coordinators, groups, language) for r in channel_rows]
+        try:
+            make_notifier(channel).notify_many(messages, report)
+        except NotifyError as exc:
+            failure = exc
+        except Exception as exc:  # a broken channel must not strand the rest of the batch
+            failure = NotifyError(f"channel {channel} failed: {type(exc).__name__}", permanent=False)
+        else:
+            failure = None
+        if failure is not None:
+            for message in messages:
+                if message.notification_id not in done:
+                    report(message, failure)
     outcome["claimed"] = len(rows)
     return dict(outcome)
 
@@ -80,9 +135,26 @@ def dispatch_outbox(limit: int = 500, channels: list[str] | None = None, max_bat
     for _ in range(max_batches):
         result = deliver_batch_task(limit, channels)
         totals.update(result)
-        if result.get("claimed", 0) < limit:
+        if result.get("claimed", 0) < limit and not result.get("channels_broken"):
             break
     get_run_logger().info(
         "outbox: %d sent, %d failed, %d given up", totals["sent"], totals["failed"], totals["dead"]
     )
+    if totals["failed"] or totals["dead"]:
+        _undelivered_artifact()
     return dict(totals)
+
+
+def _undelivered_artifact() -> None:
+    """What did not reach its recipient, with the reason, for the Prefect UI (no message text)."""
+    from prefect.artifacts import create_table_artifact
+
+    from models.chat import undelivered_report
+
+    with session_scope() as session:
+        rows = undelivered_report(session)
+    create_table_artifact(
+        key="undelivered-messages",
+        table=[{k: r[k] for k in ("id", "recipient", "channel", "kind", "status", "attempts", "reason")} for r in rows[:500]],
+        description=f"未送达消息 — {len(rows)} message(s) not delivered; `yinhui chat undelivered` lists them",
+    )

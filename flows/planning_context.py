@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from yinhui import clock
@@ -19,13 +20,38 @@ class PlanningContext:
 
     @property
     def shift_due(self) -> ShiftDue | None:
+        """Moves a due date off a day off, to the working day before (None: keep the date)."""
         if self.playbook.due_on_day_off == "keep":
             return None
         return self.calendar.working_day_on_or_before
 
+    @property
+    def shift_due_after(self) -> ShiftDue | None:
+        """The other way, for a step after an event that must not move before the event."""
+        if self.playbook.due_on_day_off == "keep":
+            return None
+        return self.calendar.working_day_on_or_after
+
+    def warnings_for_days(self, days: Iterable[dt.date]) -> list[str]:
+        """A visible warning for each year among `days` whose days off had to be guessed."""
+        from models.calendar import guess_warning
+
+        return [guess_warning(y) for y in sorted({d.year for d in days}) if self.calendar.is_guess(y)]
+
+    def calendar_warnings(self) -> list[str]:
+        """A visible warning for each year near `day` whose official days off nobody entered."""
+        return self.warnings_for_days([self.day, dt.date(self.day.year + 1, 1, 1)])
+
 
 def planning_context(day: dt.date | None = None) -> PlanningContext:
-    return PlanningContext(day=day or clock.today(), playbook=current_playbook(), calendar=WorkCalendar())
+    """The context for `day`; the calendar carries the bureau's own holiday entries (playbook, database)."""
+    from models.calendar import work_calendar
+    from models.db import session_scope
+
+    playbook = current_playbook()
+    with session_scope() as session:
+        calendar = work_calendar(session, playbook)
+    return PlanningContext(day=day or clock.today(), playbook=playbook, calendar=calendar)
 
 
 def parse_day(value: dt.date | str | None) -> dt.date:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass, field
 
 from sqlalchemy import (
     Date,
@@ -23,13 +24,16 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
+from models.calendar import bureau_nodes
 from models.grids import GridOwner
 from models.people import ACTIVE, DECEASED, MOVED, Cadre, Coordinator
 from models.planning import priority_expression
 from models.tasks import CANCELLED, LIVE_STATUSES, OPEN, Task, TaskEvent
 from models.types import UTCDateTime, utcnow
-from yinhui.rules.festivals import FESTIVAL_VISIT, FestivalWindow
-from yinhui.rules.playbook import Priority
+from yinhui.rules.calendar_nodes import nodes_for_year
+from yinhui.rules.festivals import FESTIVAL_VISIT, FestivalWindow, windows_open_on
+from yinhui.rules.playbook import Playbook, Priority
+from yinhui.rules.workdays import WorkCalendar
 
 DROP_REASONS = {
     DECEASED: "已故，节日走访取消 (cadre died before the festival)",
@@ -131,8 +135,43 @@ def drop_departed_visits(session: Session, *, actor: str) -> int:
             ).where(*where),
         )
     )
-    note = case((task.c.note.is_(None), reason), else_=func.concat(task.c.note, "\n", reason))
+    note = case((task.c.note.is_(None), reason), else_=task.c.note + literal("\n", String) + reason)
     result = session.execute(
         update(task).where(*where).values(status=CANCELLED, note=note, closed_by=actor, closed_at=now)
     )
     return max(result.rowcount or 0, 0)
+
+
+@dataclass
+class FestivalPlan:
+    """What one day's festival planning did."""
+
+    windows: list[FestivalWindow] = field(default_factory=list)
+    created: dict[str, int] = field(default_factory=dict)  # "spring_festival 2026" -> tasks
+    dropped: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def open_windows(
+    session: Session, *, playbook: Playbook, calendar: WorkCalendar, day: dt.date
+) -> tuple[list[FestivalWindow], list[str]]:
+    """Festival windows open on ``day`` (this year's festivals and next year's), and node warnings."""
+    nodes, warnings = bureau_nodes(session, playbook)
+    # A Spring Festival window can open in the December before it: look one year ahead.
+    candidates = nodes_for_year(day.year, nodes) + nodes_for_year(day.year + 1, nodes)
+    shift = None if playbook.due_on_day_off == "keep" else calendar.working_day_on_or_before
+    return windows_open_on(playbook, day, candidates, shift), warnings
+
+
+def plan_festival_visits(
+    session: Session, *, playbook: Playbook, calendar: WorkCalendar, day: dt.date, leader_id: int, actor: str
+) -> FestivalPlan:
+    """Drop departed cadres' visits, then plan every open festival window's visits."""
+    plan = FestivalPlan()
+    plan.windows, plan.warnings = open_windows(session, playbook=playbook, calendar=calendar, day=day)
+    plan.dropped = drop_departed_visits(session, actor=actor)
+    for window in plan.windows:
+        plan.created[f"{window.node.key} {window.period}"] = create_festival_visits(
+            session, window, prio=playbook.priority, leader_id=leader_id, actor=actor
+        )
+    return plan

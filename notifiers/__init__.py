@@ -1,10 +1,16 @@
 """Outbound channels, one small class each, found by kind."""
 
+from notifiers.apprise_channel import DingTalkNotifier, EmailNotifier, WeComNotifier
 from notifiers.base import Delivery, Notifier, NotifyError, Outbound, Recipient
 from notifiers.console import ConsoleNotifier
+from notifiers.telegram import TelegramNotifier
 
 NOTIFIERS: dict[str, type[Notifier]] = {
     ConsoleNotifier.kind: ConsoleNotifier,
+    TelegramNotifier.kind: TelegramNotifier,
+    WeComNotifier.kind: WeComNotifier,
+    DingTalkNotifier.kind: DingTalkNotifier,
+    EmailNotifier.kind: EmailNotifier,
 }
 
 __all__ = ["NOTIFIERS", "ConsoleNotifier", "Delivery", "Notifier", "NotifyError", "Outbound", "Recipient"]

@@ -363,6 +363,9 @@ def build_parser() -> argparse.ArgumentParser:
     lst = csub.add_parser("list", help="list coordinators")
     lst.add_argument("--format", choices=["table", "json"], default="table")
     lst.set_defaults(handler=cmd_coordinator_list)
+    from yinhui.commands.chat import add_invite_action
+
+    add_invite_action(csub)
 
     p = command("plan", cmd_plan, "run the day's planning flow, then deliver the outbox")
     p.add_argument("--date", type=_day, help="the day to plan (default today, Beijing time)")

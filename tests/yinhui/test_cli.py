@@ -14,7 +14,14 @@ from sqlalchemy import func, select
 from models.db import session_scope
 from models.people import Cadre
 from models.tasks import Task
-from tests.roster.sheets import ID_FEMALE_1950, ID_MALE_1938, ID_MALE_1960, ROSTER_HEADERS_ZH, roster_row, write_csv
+from tests.roster.sheets import (
+    ID_FEMALE_1950,
+    ID_MALE_1938,
+    ID_MALE_1960,
+    ROSTER_HEADERS_ZH,
+    roster_row,
+    write_csv,
+)
 from yinhui.cli import main
 
 STAFF = [["姓名", "角色", "网格", "电话"], ["李局长", "领导", "", "13900000001"],

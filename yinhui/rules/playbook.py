@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import tomllib
 from functools import lru_cache
 from pathlib import Path
@@ -9,11 +11,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from yinhui.rules.calendar_nodes import BureauNode, builtin_keys
+from yinhui.rules.workdays import YearSchedule, schedule_from_mapping
+
 DEFAULT_PLAYBOOK = Path(__file__).with_name("default_playbook.toml")
 
 Category = Literal["lixiu", "tuixiu"]
 ContactMode = Literal["call", "visit", "event"]
 Outcome = Literal["reached", "unreachable", "visited", "declined"]
+OwnerRole = Literal["staff", "grid", "leader"]
+# Festival-visit rules are "festival:<node key>" and must fit Task.rule (40 characters).
+NODE_KEY = r"^[a-z][a-z0-9_]{1,30}$"
 
 
 class PlaybookError(ValueError):
@@ -95,6 +103,154 @@ class CadenceRule(_Strict):
         return value
 
 
+class TierDays(_Strict):
+    """Days before the festival by which each priority tier is visited (names as in [priority])."""
+
+    lixiu: int = Field(10, ge=1, le=90)
+    aged: int = Field(5, ge=1, le=90)
+    lives_alone: int = Field(5, ge=1, le=90)
+    hardship: int = Field(5, ge=1, le=90)
+    default: int = Field(2, ge=1, le=90)
+
+
+class FestivalVisits(_Strict):
+    """逢年过节必访: before each named festival every active cadre gets a visit."""
+
+    festivals: list[str] = Field(
+        default=["spring_festival", "mid_autumn_festival", "double_ninth_festival"],
+        description="calendar node keys (built-in or declared under [[nodes]])",
+    )
+    opens_days_before: int = Field(21, ge=1, le=90, description="the window opens this long before")
+    due_days_before: TierDays = TierDays()
+    categories: list[Category] = Field(default=["lixiu", "tuixiu"], min_length=1)
+
+    @field_validator("festivals")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        doubled = sorted({key for key in value if value.count(key) > 1})
+        if doubled:
+            raise ValueError(f"festival {doubled[0]!r} is named twice")
+        return value
+
+    @model_validator(mode="after")
+    def _due_inside_window(self) -> FestivalVisits:
+        latest = max(self.due_days_before.model_dump().values())
+        if latest > self.opens_days_before:
+            raise ValueError(
+                f"a visit due {latest} days before the festival would be due before its window "
+                f"opens ({self.opens_days_before} days before)"
+            )
+        return self
+
+
+_NODE_DATE = re.compile(r"^(?:(\d{4})-)?(\d{2})-(\d{2})$")
+
+
+def parse_node_date(text: str) -> tuple[int | None, int, int]:
+    """'MM-DD' (every year) or 'YYYY-MM-DD' (once) as (year or None, month, day)."""
+    match = _NODE_DATE.match(text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not MM-DD (every year) or YYYY-MM-DD (once)")
+    year = int(match.group(1)) if match.group(1) else None
+    return year, int(match.group(2)), int(match.group(3))
+
+
+class NodeSpec(_Strict):
+    """A bureau task node (重要任务节点): an anniversary, the yearly assessment, a deadline."""
+
+    key: str = Field(pattern=NODE_KEY)
+    name: Title
+    date: str = Field(description="MM-DD every year, or YYYY-MM-DD for a one-off")
+    lunar: bool = Field(False, description="month and day are a lunar date (农历)")
+    note: str | None = None
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_text(cls, value: object) -> object:
+        # TOML and YAML parse an unquoted 2026-07-01 into a date; accept it as written.
+        return value.isoformat() if isinstance(value, dt.date) else value
+
+    @model_validator(mode="after")
+    def _valid_node(self) -> NodeSpec:
+        self.to_bureau_node()
+        return self
+
+    def to_bureau_node(self) -> BureauNode:
+        year, month, day = parse_node_date(self.date)
+        return BureauNode(self.key, self.name.zh, self.name.en, month, day, year, self.lunar, self.note)
+
+
+_OFFSET = re.compile(r"^T\s*(?:([+-])\s*(\d{1,3})|0)?$")
+
+
+def parse_offset(value: object) -> int:
+    """A step's place relative to the event: "T-60", "T0", "T+3" or a plain number of days."""
+    if isinstance(value, bool):
+        raise ValueError("expected T-60, T0, T+3 or a number of days")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        match = _OFFSET.match(value.strip())
+        if match:
+            sign, days = match.groups()
+            return 0 if days is None else (-int(days) if sign == "-" else int(days))
+    raise ValueError(f"{value!r} is not like T-60, T0 or T+3")
+
+
+class EventStep(_Strict):
+    """One step of an event plan, placed relative to the event day (T)."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
+    title: Title
+    at: int = Field(ge=-366, le=366, description='"T-60" .. "T+7": days before or after the event')
+    owner: OwnerRole
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _offset(cls, value: object) -> int:
+        return parse_offset(value)
+
+
+class EventTemplate(_Strict):
+    """A checklist for a themed event around a node (提早谋划、提前设计)."""
+
+    # Event steps are tasks of rule "event:<name>", which must fit Task.rule (40 characters).
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{1,33}$")
+    title: Title
+    steps: list[EventStep] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _distinct_steps(self) -> EventTemplate:
+        keys = [step.key for step in self.steps]
+        doubled = sorted({key for key in keys if keys.count(key) > 1})
+        if doubled:
+            raise ValueError(f"step {doubled[0]!r} appears twice")
+        return self
+
+    @property
+    def earliest(self) -> int:
+        return min(step.at for step in self.steps)
+
+
+class YearlyEvent(_Strict):
+    """An event planned every year around a node, created by the daily flow ahead of time."""
+
+    node: str
+    template: str
+    title: Title | None = Field(None, description="default: the node's name and the template's title")
+    venue: str | None = Field(None, max_length=200)
+    teams: list[str] = Field(default=[], description="volunteer team names")
+    owners: dict[OwnerRole, str] = Field(default={}, description="role -> coordinator name")
+    create_days_before: int = Field(75, ge=0, le=366, description="when the flow creates the event")
+
+
+class HolidayYear(_Strict):
+    """One year's official days off and make-up working days, as the State Council published them."""
+
+    days_off: list[str | dt.date] = []
+    workdays: list[str | dt.date] = []
+
+
 class Playbook(_Strict):
     bureau: Bureau = Bureau()
     digest: Digest = Digest()
@@ -106,6 +262,20 @@ class Playbook(_Strict):
     )
     due_on_day_off: Literal["working_day_before", "keep"] = "working_day_before"
     cadence: list[CadenceRule] = Field(min_length=1)
+    festival_visits: FestivalVisits = FestivalVisits()
+    nodes: list[NodeSpec] = Field(default=[], description="the bureau's own task nodes")
+    event_templates: list[EventTemplate] = []
+    yearly_events: list[YearlyEvent] = []
+    holidays: dict[int, HolidayYear] = Field(
+        default={}, description="official schedules the library does not know yet, by year"
+    )
+
+    @field_validator("holidays")
+    @classmethod
+    def _valid_schedules(cls, value: dict[int, HolidayYear]) -> dict[int, HolidayYear]:
+        for year, entry in value.items():
+            schedule_from_mapping(year, entry.model_dump())
+        return value
 
     @model_validator(mode="after")
     def _unique_rules(self) -> Playbook:
@@ -115,6 +285,83 @@ class Playbook(_Strict):
                 raise ValueError(f"rule {rule.rule!r} is declared twice")
             seen.add(rule.rule)
         return self
+
+    @model_validator(mode="after")
+    def _calendar_references(self) -> Playbook:
+        declared: set[str] = set()
+        for node in self.nodes:
+            if node.key in declared:
+                raise ValueError(f"node {node.key!r} is declared twice")
+            declared.add(node.key)
+        known = set(builtin_keys()) | declared
+        for key in self.festival_visits.festivals:
+            if key not in known:
+                raise ValueError(f"festival_visits names an unknown node {key!r}")
+        templates: set[str] = set()
+        for template in self.event_templates:
+            if template.name in templates:
+                raise ValueError(f"event template {template.name!r} is declared twice")
+            templates.add(template.name)
+        for event in self.yearly_events:
+            if event.node not in known:
+                raise ValueError(f"a yearly event names an unknown node {event.node!r}")
+            if event.template not in templates:
+                raise ValueError(f"a yearly event names an unknown event template {event.template!r}")
+            earliest = self.template(event.template).earliest
+            if event.create_days_before < -earliest:
+                raise ValueError(
+                    f"the {event.node} event is created {event.create_days_before} days ahead, after its "
+                    f"first step (T{earliest}); create it at least {-earliest} days before"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _deadlines_follow_priority(self) -> Playbook:
+        # A tier that comes first in the list must not be due after a tier that comes later.
+        tiers = self._tiers_in_effect()
+        for name, (value, days) in tiers.items():
+            for other, (other_value, other_days) in tiers.items():
+                if value < other_value and days < other_days:
+                    raise ValueError(
+                        f"festival_visits.due_days_before: {name} comes before {other} in [priority] "
+                        f"but would be due later ({days} < {other_days} days before the festival)"
+                    )
+                if value == other_value and days != other_days:
+                    raise ValueError(
+                        f"festival_visits.due_days_before: {name} and {other} share priority {value} "
+                        "and so need the same number of days"
+                    )
+        return self
+
+    def _tiers_in_effect(self) -> dict[str, tuple[int, int]]:
+        prio, days = self.priority, self.festival_visits.due_days_before
+        tiers = {
+            "lixiu": (prio.lixiu, days.lixiu),
+            "aged": (prio.aged, days.aged),
+            "lives_alone": (prio.lives_alone, days.lives_alone),
+            "hardship": (prio.hardship, days.hardship),
+        }
+        # A tier ranked at or after the default never decides a cadre's priority.
+        effective = {name: pair for name, pair in tiers.items() if pair[0] < prio.default}
+        effective["default"] = (prio.default, days.default)
+        return effective
+
+    def festival_days_before(self) -> dict[int, int]:
+        """Priority value -> days before the festival a visit of that priority is due."""
+        return {value: days for value, days in self._tiers_in_effect().values()}
+
+    def template(self, name: str) -> EventTemplate:
+        for template in self.event_templates:
+            if template.name == name:
+                return template
+        known = ", ".join(t.name for t in self.event_templates) or "none"
+        raise KeyError(f"no event template {name!r} in the playbook (known: {known})")
+
+    def bureau_nodes(self) -> list[BureauNode]:
+        return [node.to_bureau_node() for node in self.nodes]
+
+    def year_schedules(self) -> list[YearSchedule]:
+        return [schedule_from_mapping(year, entry.model_dump()) for year, entry in sorted(self.holidays.items())]
 
     def rule(self, name: str) -> CadenceRule:
         for rule in self.cadence:
