@@ -24,6 +24,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # A 64 MB page cache (default 2 MB) keeps the task indexes in memory while a plan inserts
+    # a million rows; without it the same plan spends most of its time re-reading index pages.
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, case, literal, select, true
+from sqlalchemy import Integer, case, func, literal, select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -61,32 +60,49 @@ def _kind_rank():  # noqa: ANN202 - a SQL expression
     return case(*((Task.kind == k, literal(v, Integer)) for k, v in KIND_ORDER.items()), else_=literal(OTHER_KIND))
 
 
-def _rows(session: Session, *, day: dt.date, recipient_column, escalated: bool) -> Iterator[tuple]:  # noqa: ANN001
-    township = aliased(Grid)
+def _live(day: dt.date) -> tuple:  # noqa: ANN202
+    return (Task.status.in_(LIVE_STATUSES), Task.window_opens <= day)
+
+
+def _counts(session: Session, *, day: dt.date, horizon_end: dt.date, recipient_column, escalated: bool):  # noqa: ANN001, ANN202
+    """Per recipient and kind: how many live tasks, new, overdue and due soon (one aggregate query)."""
+    overdue = case((Task.status == OVERDUE, 1), else_=0)
+    new = case((Task.window_opens == day, 1), else_=0)
+    soon = case(((Task.status != OVERDUE) & (Task.due <= horizon_end), 1), else_=0)
     query = (
-        select(
-            recipient_column, Task.id, Task.kind, Task.rule, Task.status, Task.due, Task.priority,
-            Task.window_opens, Task.escalation_level, Cadre.name, Cadre.phones, Grid.name, township.name,
-        )
-        .outerjoin(Cadre, Cadre.id == Task.cadre_id)
-        .outerjoin(Grid, Grid.id == Cadre.grid_id)
-        .outerjoin(township, township.id == Grid.parent_id)
-        .where(Task.status.in_(LIVE_STATUSES), Task.window_opens <= day)
-        # The database sorts; Python keeps only the head of each coordinator's list.
-        .order_by(
-            recipient_column,
-            _kind_rank(),
-            case((Task.status == OVERDUE, 0), else_=1),
-            Task.priority,
-            Task.due,
-            Cadre.name,
-            Task.id,
-        )
-        .execution_options(yield_per=10000)
+        select(recipient_column, Task.kind, func.count(), func.sum(new), func.sum(overdue), func.sum(soon))
+        .where(*_live(day))
+        .group_by(recipient_column, Task.kind)
     )
     if escalated:
         query = query.where(Task.escalated_to_id.is_not(None), Task.escalated_to_id != Task.assignee_id)
-    yield from session.execute(query)
+    return session.execute(query).all()
+
+
+def _heads(session: Session, *, day: dt.date, recipient_column, escalated: bool, max_items: int):  # noqa: ANN001, ANN202
+    """The `max_items` most urgent live tasks of each recipient, ranked inside the database."""
+    rank = func.row_number().over(
+        partition_by=recipient_column,
+        order_by=(_kind_rank(), case((Task.status == OVERDUE, 0), else_=1), Task.priority, Task.due, Task.id),
+    )
+    ranked = select(recipient_column.label("recipient"), Task.id.label("task_id"), rank.label("rank")).where(*_live(day))
+    if escalated:
+        ranked = ranked.where(Task.escalated_to_id.is_not(None), Task.escalated_to_id != Task.assignee_id)
+    head = ranked.subquery()
+    township = aliased(Grid)
+    query = (
+        select(
+            head.c.recipient, Task.id, Task.kind, Task.rule, Task.status, Task.due, Task.priority,
+            Task.window_opens, Task.escalation_level, Cadre.name, Cadre.phones, Grid.name, township.name,
+        )
+        .join(Task, Task.id == head.c.task_id)
+        .outerjoin(Cadre, Cadre.id == Task.cadre_id)
+        .outerjoin(Grid, Grid.id == Cadre.grid_id)
+        .outerjoin(township, township.id == Grid.parent_id)
+        .where(head.c.rank <= max_items)
+        .order_by(head.c.recipient, head.c.rank)
+    )
+    return session.execute(query).all()
 
 
 def collect_digests(
@@ -97,35 +113,51 @@ def collect_digests(
     max_items: int,
     coordinator_ids: set[int] | None = None,
 ) -> list[Digest]:
-    """Every active coordinator with live tasks gets one digest; escalations reach their target too."""
+    """Every active coordinator with live tasks gets one digest; escalations reach their target too.
+
+    Counting and ranking happen in the database, so Python only ever sees each coordinator's
+    head of list, however many tasks a county has.
+    """
     coordinators = {
         c.id: c for c in session.execute(select(Coordinator).where(Coordinator.active == true())).scalars()
     }
     horizon_end = day + dt.timedelta(days=horizon_days)
     digests: dict[int, Digest] = {}
+
+    def digest_for(recipient: int) -> Digest | None:
+        if recipient not in coordinators or (coordinator_ids is not None and recipient not in coordinator_ids):
+            return None
+        digest = digests.get(recipient)
+        if digest is None:
+            c = coordinators[recipient]
+            digest = digests[recipient] = Digest(recipient, c.name, c.channel, c.language, day)
+        return digest
+
     for column, escalated in ((Task.assignee_id, False), (Task.escalated_to_id, True)):
-        for (recipient, task_id, kind, rule, status, due, priority, opens, level,
-             cadre_name, phones, grid, town) in _rows(session, day=day, recipient_column=column, escalated=escalated):
-            if recipient not in coordinators or (coordinator_ids is not None and recipient not in coordinator_ids):
-                continue
-            digest = digests.get(recipient)
+        for recipient, kind, total, new, overdue, soon in _counts(
+            session, day=day, horizon_end=horizon_end, recipient_column=column, escalated=escalated
+        ):
+            digest = digest_for(recipient)
             if digest is None:
-                c = coordinators[recipient]
-                digest = digests[recipient] = Digest(recipient, c.name, c.channel, c.language, day)
-            digest.total += 1
-            digest.by_kind[kind] = digest.by_kind.get(kind, 0) + 1
-            digest.new += opens == day
-            digest.overdue += status == OVERDUE
-            digest.due_soon += status != OVERDUE and due <= horizon_end
-            digest.escalated += escalated
-            listed = digest.escalated_items if escalated else digest.items
-            if len(listed) < max_items:
-                listed.append(
-                    DigestItem(
-                        task_id=task_id, kind=kind, rule=rule, status=status, due=due, priority=priority,
-                        cadre_name=cadre_name, phones=tuple(p for p in (phones or "").split(";") if p),
-                        grid=f"{town}/{grid}" if town and grid else grid, new=opens == day,
-                        escalation_level=level, escalated=escalated,
-                    )
+                continue
+            digest.total += total
+            digest.by_kind[kind] = digest.by_kind.get(kind, 0) + total
+            digest.new += int(new or 0)
+            digest.overdue += int(overdue or 0)
+            digest.due_soon += int(soon or 0)
+            digest.escalated += total if escalated else 0
+        for (recipient, task_id, kind, rule, status, due, priority, opens, level,
+             cadre_name, phones, grid, town) in _heads(
+                 session, day=day, recipient_column=column, escalated=escalated, max_items=max_items):
+            digest = digest_for(recipient)
+            if digest is None:
+                continue
+            (digest.escalated_items if escalated else digest.items).append(
+                DigestItem(
+                    task_id=task_id, kind=kind, rule=rule, status=status, due=due, priority=priority,
+                    cadre_name=cadre_name, phones=tuple(p for p in (phones or "").split(";") if p),
+                    grid=f"{town}/{grid}" if town and grid else grid, new=opens == day,
+                    escalation_level=level, escalated=escalated,
                 )
+            )
     return [digests[cid] for cid in sorted(digests)]

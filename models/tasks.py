@@ -27,6 +27,7 @@ class Task(SQLModel, table=True):
         Index("ix_task_assignee_status", "assignee_id", "status"),
         Index("ix_task_status_due", "status", "due"),
         Index("ix_task_cadre", "cadre_id"),
+        Index("ix_task_escalated_to", "escalated_to_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

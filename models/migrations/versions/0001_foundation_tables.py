@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 15:13:00.470394
+Create Date: 2026-11-27 15:25:52.991546
 """
 
 from __future__ import annotations
@@ -125,6 +125,24 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('name')
     )
+    op.create_table('apprise_target',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('url', sa.Text(), nullable=False),
+    sa.Column('coordinator_id', sa.Integer(), nullable=True),
+    sa.Column('grid_id', sa.Integer(), nullable=True),
+    sa.Column('label', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('(coordinator_id IS NULL) <> (grid_id IS NULL)', name='ck_apprise_target_one_owner'),
+    sa.ForeignKeyConstraint(['coordinator_id'], ['coordinator.id'], ),
+    sa.ForeignKeyConstraint(['grid_id'], ['grid.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('apprise_target', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_apprise_target_coordinator_id'), ['coordinator_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_apprise_target_grid_id'), ['grid_id'], unique=False)
+
     op.create_table('cadre',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('id_number', sqlmodel.sql.sqltypes.AutoString(length=18), nullable=False),
@@ -155,6 +173,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_cadre_coordinator_id'), ['coordinator_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cadre_name'), ['name'], unique=False)
         batch_op.create_index('ix_cadre_status_grid', ['status', 'grid_id'], unique=False)
+
+    op.create_table('chat_invite',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('coordinator_id', sa.Integer(), nullable=True),
+    sa.Column('grid_id', sa.Integer(), nullable=True),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('created_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('used_by_chat', sa.BigInteger(), nullable=True),
+    sa.CheckConstraint('(coordinator_id IS NULL) <> (grid_id IS NULL)', name='ck_chat_invite_one_target'),
+    sa.ForeignKeyConstraint(['coordinator_id'], ['coordinator.id'], ),
+    sa.ForeignKeyConstraint(['grid_id'], ['grid.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code_hash')
+    )
+    with op.batch_alter_table('chat_invite', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_chat_invite_coordinator_id'), ['coordinator_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_chat_invite_grid_id'), ['grid_id'], unique=False)
 
     op.create_table('coordinator_grid',
     sa.Column('coordinator_id', sa.Integer(), nullable=False),
@@ -205,6 +243,22 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['township_owner_id'], ['coordinator.id'], ),
     sa.PrimaryKeyConstraint('grid_id')
     )
+    op.create_table('group_chat',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('chat_id', sa.BigInteger(), nullable=False),
+    sa.Column('grid_id', sa.Integer(), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('language', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('broken', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('bound_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['grid_id'], ['grid.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('chat_id')
+    )
+    with op.batch_alter_table('group_chat', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_group_chat_grid_id'), ['grid_id'], unique=False)
+
     op.create_table('notification',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('dedupe_key', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
@@ -242,6 +296,20 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('attendance', schema=None) as batch_op:
         batch_op.create_index('ix_attendance_cadre', ['cadre_id'], unique=False)
+
+    op.create_table('chat_message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('notification_id', sa.Integer(), nullable=False),
+    sa.Column('part', sa.Integer(), nullable=False),
+    sa.Column('chat_id', sa.BigInteger(), nullable=False),
+    sa.Column('message_id', sa.BigInteger(), nullable=False),
+    sa.Column('sent_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['notification_id'], ['notification.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('notification_id', 'part', name='uq_chat_message_part')
+    )
+    with op.batch_alter_table('chat_message', schema=None) as batch_op:
+        batch_op.create_index('ix_chat_message_chat', ['chat_id', 'message_id'], unique=False)
 
     op.create_table('relative',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -288,6 +356,7 @@ def upgrade() -> None:
     with op.batch_alter_table('task', schema=None) as batch_op:
         batch_op.create_index('ix_task_assignee_status', ['assignee_id', 'status'], unique=False)
         batch_op.create_index('ix_task_cadre', ['cadre_id'], unique=False)
+        batch_op.create_index('ix_task_escalated_to', ['escalated_to_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_task_event_id'), ['event_id'], unique=False)
         batch_op.create_index('ix_task_status_due', ['status', 'due'], unique=False)
 
@@ -301,6 +370,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('volunteer_member', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_volunteer_member_cadre_id'), ['cadre_id'], unique=False)
+
+    op.create_table('callback_token',
+    sa.Column('token', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('coordinator_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['coordinator_id'], ['coordinator.id'], ),
+    sa.ForeignKeyConstraint(['task_id'], ['task.id'], ),
+    sa.PrimaryKeyConstraint('token'),
+    sa.UniqueConstraint('task_id', 'coordinator_id', name='uq_callback_token_task_coordinator')
+    )
+    with op.batch_alter_table('callback_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_callback_token_task_id'), ['task_id'], unique=False)
 
     op.create_table('contact',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -347,6 +429,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_contact_cadre_day')
 
     op.drop_table('contact')
+    with op.batch_alter_table('callback_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_callback_token_task_id'))
+
+    op.drop_table('callback_token')
     with op.batch_alter_table('volunteer_member', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_volunteer_member_cadre_id'))
 
@@ -354,6 +440,7 @@ def downgrade() -> None:
     with op.batch_alter_table('task', schema=None) as batch_op:
         batch_op.drop_index('ix_task_status_due')
         batch_op.drop_index(batch_op.f('ix_task_event_id'))
+        batch_op.drop_index('ix_task_escalated_to')
         batch_op.drop_index('ix_task_cadre')
         batch_op.drop_index('ix_task_assignee_status')
 
@@ -362,6 +449,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_relative_cadre_id'))
 
     op.drop_table('relative')
+    with op.batch_alter_table('chat_message', schema=None) as batch_op:
+        batch_op.drop_index('ix_chat_message_chat')
+
+    op.drop_table('chat_message')
     with op.batch_alter_table('attendance', schema=None) as batch_op:
         batch_op.drop_index('ix_attendance_cadre')
 
@@ -371,6 +462,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_notification_recipient_id'))
 
     op.drop_table('notification')
+    with op.batch_alter_table('group_chat', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_group_chat_grid_id'))
+
+    op.drop_table('group_chat')
     op.drop_table('grid_owner')
     op.drop_table('event_team')
     op.drop_table('event_step')
@@ -379,6 +474,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_coordinator_grid_grid_id'))
 
     op.drop_table('coordinator_grid')
+    with op.batch_alter_table('chat_invite', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_chat_invite_grid_id'))
+        batch_op.drop_index(batch_op.f('ix_chat_invite_coordinator_id'))
+
+    op.drop_table('chat_invite')
     with op.batch_alter_table('cadre', schema=None) as batch_op:
         batch_op.drop_index('ix_cadre_status_grid')
         batch_op.drop_index(batch_op.f('ix_cadre_name'))
@@ -386,6 +486,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cadre_branch_id'))
 
     op.drop_table('cadre')
+    with op.batch_alter_table('apprise_target', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_apprise_target_grid_id'))
+        batch_op.drop_index(batch_op.f('ix_apprise_target_coordinator_id'))
+
+    op.drop_table('apprise_target')
     op.drop_table('volunteer_team')
     with op.batch_alter_table('party_org', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_party_org_parent_id'))
