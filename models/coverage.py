@@ -106,6 +106,12 @@ def coverage(session: Session, month: Period) -> CoverageReport:
     return CoverageReport(month=month, grids=ordered, missed=missed, uncovered_grids=uncovered)
 
 
+def _telling(status: str, outcome: str | None) -> int:
+    if status == "done" and outcome:
+        return 5
+    return {"missed": 4, "overdue": 3, "open": 2, "cancelled": 1}.get(status, 0)
+
+
 def _missed(session: Session, month: Period, scope, contacted, rows: dict[int, GridCoverage]) -> list[MissedCadre]:  # noqa: ANN001
     cadres = session.execute(
         select(Cadre.id, Cadre.name, Cadre.grid_id).where(scope, ~contacted).order_by(Cadre.grid_id, Cadre.name)
@@ -122,7 +128,10 @@ def _missed(session: Session, month: Period, scope, contacted, rows: dict[int, G
             .where(Task.cadre_id.in_(chunk), or_(Task.period == month_key, and_(Task.window_opens <= month.end, Task.due >= month.start)))
             .order_by(Task.id)
         ):
-            status_of[cadre_id] = (status, outcome, assignee, closed_at)
+            # Keep the most telling task: an answer (unreachable, declined) beats a miss, which
+            # beats a task still overdue or open.
+            if cadre_id not in status_of or _telling(status, outcome) > _telling(*status_of[cadre_id][:2]):
+                status_of[cadre_id] = (status, outcome, assignee, closed_at)
     names = dict(session.execute(select(Coordinator.id, Coordinator.name).where(Coordinator.active == true())).all())
     result = []
     for cadre_id, name, grid_id in cadres:
