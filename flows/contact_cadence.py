@@ -22,6 +22,7 @@ from models.planning import (
     escalate_overdue,
     lapse_overdue,
     mark_overdue,
+    reassign_live_tasks,
     refresh_grid_owners,
 )
 from yinhui.rules.cadence import due_cadence
@@ -33,7 +34,8 @@ ACTOR = "system:contact-cadence"
 def refresh_owners() -> dict[str, Any]:
     with session_scope() as session:
         assignment = refresh_grid_owners(session)
-    return {"leader_id": assignment.leader_id, "uncovered_grids": len(assignment.uncovered)}
+        moved = reassign_live_tasks(session, leader_id=assignment.leader_id, actor=ACTOR)
+    return {"leader_id": assignment.leader_id, "uncovered_grids": len(assignment.uncovered), "reassigned": moved}
 
 
 @task(name="create-due-tasks · 生成到期任务", **TASK_RETRIES)
@@ -99,6 +101,7 @@ def contact_cadence(day: dt.date | str | None = None, write_digests: bool = True
         "missed": late["missed"],
         "digests": digests,
         "uncovered_grids": owners["uncovered_grids"],
+        "reassigned": owners["reassigned"],
     }
     get_run_logger().info(
         "contact cadence %s: %d created, %d newly overdue, %d escalated, %d digests",

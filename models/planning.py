@@ -276,3 +276,44 @@ def lapse_overdue(session: Session, *, day: dt.date, after_days: int, actor: str
         update(task).where(*where).values(status=MISSED, closed_by=actor, closed_at=now)
     )
     return max(result.rowcount or 0, 0)
+
+
+def reassign_live_tasks(session: Session, *, leader_id: int, actor: str) -> int:
+    """Move live cadre tasks to whoever answers for the cadre now.
+
+    After a re-import changes a cadre's grid or 责任人, or a coordinator leaves, the open tasks
+    follow the cadre to the right person instead of waiting with someone who no longer serves it.
+    Each move is written to the audit trail with the new coordinator.
+    """
+    task = Task.__table__
+    cadre = _cadre()
+    owner = GridOwner.__table__
+    named = Coordinator.__table__.alias("named")
+    expected = (
+        select(func.coalesce(named.c.id, owner.c.owner_id, literal(leader_id, Integer)))
+        .select_from(
+            cadre.outerjoin(owner, owner.c.grid_id == cadre.c.grid_id).outerjoin(
+                named, and_(named.c.id == cadre.c.coordinator_id, named.c.active == true())
+            )
+        )
+        .where(cadre.c.id == task.c.cadre_id)
+        .scalar_subquery()
+    )
+    where = (task.c.status.in_((OPEN, OVERDUE)), task.c.cadre_id.is_not(None), task.c.assignee_id != expected)
+    session.execute(
+        insert(TaskEvent.__table__).from_select(
+            ["task_id", "at", "actor", "action", "from_status", "to_status", "coordinator_id", "detail"],
+            select(
+                task.c.id,
+                literal(utcnow(), UTCDateTime()),
+                literal(actor, String),
+                literal("reassigned", String),
+                task.c.status,
+                task.c.status,
+                expected,
+                literal('{"reason": "responsible coordinator changed"}', String),
+            ).where(*where),
+        )
+    )
+    result = session.execute(update(task).where(*where).values(assignee_id=expected))
+    return max(result.rowcount or 0, 0)

@@ -190,3 +190,27 @@ def test_level_one_skips_to_leader_when_the_assignee_is_the_township_coordinator
     call = next(t for t in tasks_of(session, c.id) if t.rule == "monthly_call")
     assert call.assignee_id == people["town"].id
     assert (call.escalation_level, call.escalated_to_id) == (1, people["leader"].id)
+
+
+def test_live_tasks_follow_the_cadre_to_a_new_coordinator(session):
+    from models.planning import reassign_live_tasks
+
+    people = factories.small_county(session)
+    c = factories.cadre(session, "癸", village="东街村")
+    plan(session, D("2026-10-01"))
+    call, visit = tasks_of(session, c.id)
+    complete_task(session, call.id, outcome="reached", actor="t", on=D("2026-10-02"), playbook=PLAYBOOK)
+    assert reassign_live_tasks(session, leader_id=people["leader"].id, actor="t") == 0
+    staff = factories.coordinator(session, "孙干事", "staff")
+    c.coordinator_id = staff.id
+    session.add(c)
+    session.flush()
+    assert reassign_live_tasks(session, leader_id=people["leader"].id, actor="t") == 1
+    session.refresh(visit)
+    session.refresh(call)
+    assert visit.assignee_id == staff.id
+    assert call.assignee_id == people["village"].id  # a closed task keeps who did it
+    event = session.execute(
+        select(TaskEvent.action, TaskEvent.coordinator_id).where(TaskEvent.task_id == visit.id)
+    ).one()
+    assert tuple(event) == ("reassigned", staff.id)
