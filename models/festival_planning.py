@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import (
     Date,
@@ -28,10 +29,10 @@ from models.calendar import bureau_nodes
 from models.grids import GridOwner
 from models.people import ACTIVE, DECEASED, MOVED, Cadre, Coordinator
 from models.planning import priority_expression
-from models.tasks import CANCELLED, LIVE_STATUSES, OPEN, Task, TaskEvent
+from models.tasks import CANCELLED, DONE, LIVE_STATUSES, MISSED, OPEN, OVERDUE, Task, TaskEvent
 from models.types import UTCDateTime, utcnow
 from yinhui.rules.calendar_nodes import nodes_for_year
-from yinhui.rules.festivals import FESTIVAL_VISIT, FestivalWindow, windows_open_on
+from yinhui.rules.festivals import FESTIVAL_VISIT, FestivalWindow, festival_of_rule, windows_open_on
 from yinhui.rules.playbook import Playbook, Priority
 from yinhui.rules.workdays import WorkCalendar
 
@@ -175,3 +176,26 @@ def plan_festival_visits(
             session, window, prio=playbook.priority, leader_id=leader_id, actor=actor
         )
     return plan
+
+
+def festival_visit_summary(session: Session, *, year: int) -> list[dict[str, Any]]:
+    """Per festival of ``year``: visits planned, done (and done without ever being overdue),
+    open, overdue, missed and cancelled, with the range of due dates. For reports and the demo."""
+    task = _table(Task)
+    never_late = task.c.overdue_since.is_(None)
+    rows = session.execute(
+        select(task.c.rule, task.c.status, never_late, func.count(), func.min(task.c.due), func.max(task.c.due))
+        .where(task.c.kind == FESTIVAL_VISIT, task.c.period == f"{year:04d}")
+        .group_by(task.c.rule, task.c.status, never_late)
+    ).all()
+    summary: dict[str, dict[str, Any]] = {}
+    for rule, status, on_time, n, first_due, last_due in rows:
+        entry = summary.setdefault(rule, {
+            "festival": festival_of_rule(rule), "planned": 0, DONE: 0, "done_on_time": 0, OPEN: 0,
+            OVERDUE: 0, MISSED: 0, CANCELLED: 0, "first_due": first_due, "last_due": last_due,
+        })
+        entry["planned"] += n
+        entry[status] += n
+        entry["done_on_time"] += n if status == DONE and on_time else 0
+        entry["first_due"], entry["last_due"] = min(entry["first_due"], first_due), max(entry["last_due"], last_due)
+    return sorted(summary.values(), key=lambda e: e["first_due"])

@@ -6,7 +6,12 @@ import datetime as dt
 
 from models.coverage import coverage
 from models.digests import collect_digests
-from models.planning import create_cadence_tasks, escalate_overdue, mark_overdue, refresh_grid_owners
+from models.planning import (
+    create_cadence_tasks,
+    escalate_overdue,
+    mark_overdue,
+    refresh_grid_owners,
+)
 from models.task_actions import complete_task, set_cadre_status
 from notifiers.templates import render_digest
 from tests import factories

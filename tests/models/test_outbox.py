@@ -7,7 +7,17 @@ import threading
 from sqlalchemy import select
 
 from models.db import session_scope
-from models.outbox import DEAD, FAILED, SENT, Notification, claim, enqueue, mark_failed, mark_sent, undelivered
+from models.outbox import (
+    DEAD,
+    FAILED,
+    SENT,
+    Notification,
+    claim,
+    enqueue,
+    mark_failed,
+    mark_sent,
+    undelivered,
+)
 
 
 def _queue(n: int) -> None:

@@ -1,0 +1,101 @@
+"""Prefect flow `calendar-nodes`: festival visits and event plans around the "two nodes" (两个节点).
+
+For one day it plans a visit to every active cadre in each open festival window (逢年过节必访),
+drops the visits of cadres who have died or moved away, hands event steps of coordinators who left
+to the role's owner now, and creates the playbook's yearly events whose time has come
+(提早谋划、提前设计). Set-based (four task runs whatever the county's size)
+and idempotent: a second run for the same day changes nothing. Tasks land in the same table as
+the contact cadence, so the day's one digest lists them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+
+from flows.alerts import on_flow_failure
+from flows.artifacts import day_of, run_name
+from flows.contact_cadence import refresh_owners
+from flows.digests import write_digests_task
+from flows.planning_context import parse_day, planning_context
+from flows.retrying import TASK_RETRIES
+from models.db import session_scope
+from models.events import plan_yearly_events, reassign_orphaned_steps, step_dates
+from models.festival_planning import plan_festival_visits
+from yinhui.settings import get_settings
+
+ACTOR = "system:calendar-nodes"
+
+
+@task(name="plan-festival-visits · 节日走访", **TASK_RETRIES)
+def plan_visits(day: dt.date, leader_id: int) -> dict[str, Any]:
+    ctx = planning_context(day)
+    logger = get_run_logger()
+    with session_scope() as session:
+        plan = plan_festival_visits(
+            session, playbook=ctx.playbook, calendar=ctx.calendar, day=day, leader_id=leader_id, actor=ACTOR
+        )
+    # Warn about each year whose days off had to be guessed for these deadlines (never silently).
+    warnings = ctx.warnings_for_days(d for w in plan.windows for _, d in w.dues) + plan.warnings
+    for warning in warnings:
+        logger.warning(warning)
+    for window in plan.windows:
+        logger.info(
+            "%s %s: %d visits planned, window %s..%s", window.node.name_zh, window.node.date,
+            plan.created[f"{window.node.key} {window.period}"], window.opens, window.closes,
+        )
+    return {"created": plan.created, "dropped": plan.dropped, "warnings": warnings}
+
+
+@task(name="plan-node-events · 节点活动", **TASK_RETRIES)
+def plan_node_events(day: dt.date) -> dict[str, Any]:
+    ctx = planning_context(day)
+    logger = get_run_logger()
+    with session_scope() as session:
+        reassigned = reassign_orphaned_steps(session, actor=ACTOR)
+        created, problems = plan_yearly_events(
+            session, playbook=ctx.playbook, calendar=ctx.calendar, day=day, actor=ACTOR,
+            language=get_settings().language,
+        )
+        titles = [f"#{event.id} {event.title} {event.held_on}" for event in created]
+        dates = step_dates(session, [event.id for event in created])  # type: ignore[misc]
+    for title in titles:
+        logger.info("event planned: %s", title)
+    warnings = ctx.warnings_for_days(dates)
+    for problem in problems + warnings:
+        logger.warning(problem)
+    return {"events": titles, "problems": problems, "warnings": warnings, "reassigned": reassigned}
+
+
+@flow(
+    name="calendar-nodes",
+    flow_run_name=run_name("calendar-nodes", "day", day_of),
+    description="节点计划：逢年过节必访、节点活动筹备 — festival visits and event plans around calendar nodes.",
+    log_prints=False,
+    on_failure=[on_flow_failure],
+)
+def calendar_nodes(day: dt.date | str | None = None, write_digests: bool = True) -> dict[str, Any]:
+    """Plan one day of festival visits and node events; returns the counts."""
+    the_day = parse_day(day)
+    owners = refresh_owners()
+    visits = plan_visits(the_day, owners["leader_id"])
+    events = plan_node_events(the_day)
+    digests = write_digests_task(the_day) if write_digests else 0
+    counts = {
+        "day": the_day.isoformat(),
+        "festival_visits": visits["created"],
+        "festival_visits_total": sum(visits["created"].values()),
+        "dropped": visits["dropped"],
+        "events_created": events["events"],
+        "steps_reassigned": events["reassigned"],
+        "problems": events["problems"],
+        "warnings": list(dict.fromkeys(visits["warnings"] + events["warnings"])),
+        "digests": digests,
+    }
+    get_run_logger().info(
+        "calendar nodes %s: %d festival visits planned, %d dropped, %d events planned",
+        counts["day"], counts["festival_visits_total"], counts["dropped"], len(counts["events_created"]),
+    )
+    return counts

@@ -1,0 +1,604 @@
+"""Events around calendar nodes (节点活动): plan, steps as tasks, moving, attendance, the plan view.
+
+An event's steps are rows of the task table (kind ``event_step``, rule ``event:<template>``,
+subject and ``event_id`` the event, period the step key), so a step is done, escalated and
+reported like any other task.
+
+Who owns a step: each step names a coordinator role (staff, grid or leader). The event's named
+owner for that role (``--owner staff=NAME``, or ``owners`` in the playbook) takes it; else the
+first active coordinator with that role (lowest id); else the first active leader.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select, true
+from sqlmodel import Session
+
+from models.calendar import (
+    Attendance,
+    CalendarError,
+    Event,
+    EventOwner,
+    EventStep,
+    EventTeam,
+    bureau_nodes,
+)
+from models.coordinators import CoordinatorError, find_coordinator
+from models.organisations import VolunteerTeam
+from models.people import ACTIVE, LEADER, ROLES, Cadre, Coordinator, mask_id_number
+from models.task_actions import record_contact
+from models.tasks import DONE, LIVE_STATUSES, MISSED, OPEN, OVERDUE, Task, TaskEvent
+from yinhui.rules.cadence import ShiftDue
+from yinhui.rules.calendar_nodes import NotInYearError, nodes_for_year
+from yinhui.rules.events import (
+    EVENT_STEP,
+    DatedStep,
+    StepSpec,
+    date_steps,
+    event_rule,
+    offset_label,
+    steps_of,
+)
+from yinhui.rules.playbook import Playbook
+from yinhui.rules.workdays import WorkCalendar
+
+MAX_TITLE = 100
+
+
+@dataclass(frozen=True)
+class Shifts:
+    """How due dates leave days off: both None when the playbook says keep them."""
+
+    before: ShiftDue | None = None
+    after: ShiftDue | None = None
+
+
+def shifts_for(playbook: Playbook, calendar: WorkCalendar) -> Shifts:
+    if playbook.due_on_day_off == "keep":
+        return Shifts()
+    return Shifts(calendar.working_day_on_or_before, calendar.working_day_on_or_after)
+
+
+# -- creating ---------------------------------------------------------------------------------
+
+
+def _node_in_year(session: Session, playbook: Playbook, key: str, year: int) -> tuple[str, str, dt.date]:
+    nodes, _ = bureau_nodes(session, playbook)
+    try:
+        found = [n for n in nodes_for_year(year, nodes) if n.key == key]
+    except ValueError as exc:
+        raise CalendarError(str(exc)) from None
+    if not found:
+        known = {n.key for n in nodes_for_year(year, nodes)} | {n.key for n in nodes}
+        if key in known:
+            raise CalendarError(f"node {key!r} does not fall in {year}")
+        raise CalendarError(f"unknown calendar node {key!r} (see `yinhui calendar --year {year}`)")
+    first = min(found, key=lambda n: n.date)
+    return first.name_zh, first.name_en, first.date
+
+
+def _team_ids(session: Session, names: Iterable[str]) -> list[int]:
+    wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
+    if not wanted:
+        return []
+    known = dict(session.execute(select(VolunteerTeam.name, VolunteerTeam.id)).all())
+    missing = [n for n in wanted if n not in known]
+    if missing:
+        listed = "、".join(sorted(known)) or "none yet"
+        raise CalendarError(f"unknown volunteer team {missing[0]!r} (known: {listed})")
+    return [known[n] for n in wanted]
+
+
+def _owner_ids(session: Session, owners: Mapping[str, str]) -> dict[str, int]:
+    resolved = {}
+    for role, name in owners.items():
+        if role not in ROLES:
+            raise CalendarError(f"owner role must be one of {', '.join(ROLES)} (got {role!r})")
+        try:
+            coordinator = find_coordinator(session, name)
+        except CoordinatorError as exc:
+            raise CalendarError(str(exc)) from None
+        if not coordinator.active:
+            raise CalendarError(f"coordinator {coordinator.name!r} is no longer active")
+        resolved[role] = coordinator.id
+    return resolved  # type: ignore[return-value]
+
+
+def owner_for(session: Session, event_id: int, role: str) -> int:
+    """The coordinator who owns ``role``'s steps of an event (see the module docstring)."""
+    named = session.execute(
+        select(EventOwner.coordinator_id)
+        .join(Coordinator, Coordinator.id == EventOwner.coordinator_id)
+        .where(EventOwner.event_id == event_id, EventOwner.role == role, Coordinator.active == true())
+    ).scalar_one_or_none()
+    if named is not None:
+        return named
+    for wanted in (role, LEADER):
+        first = session.execute(
+            select(Coordinator.id)
+            .where(Coordinator.role == wanted, Coordinator.active == true())
+            .order_by(Coordinator.id)
+            .limit(1)
+        ).scalar_one_or_none()
+        if first is not None:
+            return first
+    raise CalendarError(f"nobody can own the {role} steps: add an active {role} coordinator or a leader")
+
+
+def event_steps(session: Session, event_id: int) -> list[StepSpec]:
+    rows = session.execute(select(EventStep).where(EventStep.event_id == event_id)).scalars()
+    return [StepSpec(r.key, r.title_zh, r.title_en, r.at, r.owner_role) for r in rows]
+
+
+def _plan(event: Event, steps: Sequence[StepSpec], *, shifts: Shifts, today: dt.date) -> list[DatedStep]:
+    return date_steps(steps, event.held_on, today=today, shift_before=shifts.before, shift_after=shifts.after)
+
+
+def create_step_tasks(session: Session, event: Event, *, shifts: Shifts, today: dt.date, actor: str) -> int:
+    """A task for every step of the event that has none yet; returns how many were created."""
+    rule = event_rule(event.template)
+    have = set(
+        session.execute(select(Task.period).where(Task.rule == rule, Task.subject_id == event.id)).scalars()
+    )
+    owners: dict[str, int] = {}
+    created = 0
+    for step in _plan(event, event_steps(session, event.id), shifts=shifts, today=today):  # type: ignore[arg-type]
+        if step.spec.key in have:
+            continue
+        role = step.spec.owner
+        if role not in owners:
+            owners[role] = owner_for(session, event.id, role)  # type: ignore[arg-type]
+        session.add(
+            Task(
+                kind=EVENT_STEP, rule=rule, subject_id=event.id, period=step.spec.key, event_id=event.id,
+                window_opens=step.window_opens, due=step.due, assignee_id=owners[role], status=OPEN,
+                created_by=actor,
+            )
+        )
+        created += 1
+    session.flush()
+    return created
+
+
+def reassign_orphaned_steps(session: Session, *, actor: str) -> int:
+    """Give live steps held by a coordinator who is no longer active to the role's owner now.
+
+    Cadre tasks follow their cadre (`reassign_live_tasks`); an event step has no cadre, so it
+    follows the owner rule of this module instead. Each move is written to the audit trail.
+    """
+    rows = session.execute(
+        select(Task, EventStep.owner_role)
+        .join(Coordinator, Coordinator.id == Task.assignee_id)
+        .join(EventStep, (EventStep.event_id == Task.event_id) & (EventStep.key == Task.period))
+        .where(Task.kind == EVENT_STEP, Task.status.in_(LIVE_STATUSES), Coordinator.active.is_(False))
+        .with_for_update(of=Task)
+    ).all()
+    for task, role in rows:
+        task.assignee_id = owner_for(session, task.event_id, role)  # type: ignore[arg-type]
+        session.add(task)
+        session.add(
+            TaskEvent(
+                task_id=task.id, actor=actor, action="reassigned", from_status=task.status, to_status=task.status,
+                coordinator_id=task.assignee_id, detail=json.dumps({"reason": "step owner no longer active"}),
+            )
+        )
+    session.flush()
+    return len(rows)
+
+
+def find_event(session: Session, node_key: str, year: int, template: str) -> Event | None:
+    return session.execute(
+        select(Event).where(Event.node_key == node_key, Event.year == year, Event.template == template)
+    ).scalar_one_or_none()
+
+
+def create_event(
+    session: Session,
+    *,
+    node_key: str,
+    year: int,
+    template: str,
+    playbook: Playbook,
+    calendar: WorkCalendar,
+    today: dt.date,
+    actor: str,
+    title: str | None = None,
+    venue: str | None = None,
+    teams: Sequence[str] = (),
+    owners: Mapping[str, str] | None = None,
+    language: str = "zh",
+    exist_ok: bool = False,
+) -> tuple[Event, bool]:
+    """Plan an event around a node: the event, its steps and a dated task per step.
+
+    Returns (event, created). One event per node, year and template: asking again raises, or
+    with ``exist_ok`` returns the existing one untouched.
+    """
+    try:
+        plan = playbook.template(template)
+    except KeyError as exc:
+        raise CalendarError(exc.args[0]) from None
+    name_zh, name_en, node_day = _node_in_year(session, playbook, node_key, year)
+    existing = find_event(session, node_key, year, template)
+    if existing is not None:
+        if exist_ok:
+            return existing, False
+        raise CalendarError(
+            f"event #{existing.id} already plans {template} for {node_key} {year} "
+            f"(see `yinhui event show {existing.id}`; move it with `yinhui event move`)"
+        )
+    if node_day < today:
+        raise CalendarError(f"{node_key} {year} was on {node_day.isoformat()}; an event cannot be planned in the past")
+    if title is None:
+        title = f"{name_en} {plan.title.en}" if language == "en" else f"{name_zh}{plan.title.zh}"
+    title = title.strip()
+    if not title or len(title) > MAX_TITLE:
+        raise CalendarError(f"an event title needs 1 to {MAX_TITLE} characters")
+    team_ids = _team_ids(session, teams)
+    owner_ids = _owner_ids(session, owners or {})
+    event = Event(
+        node_key=node_key, year=year, template=template, title=title, node_date=node_day, held_on=node_day,
+        venue=(venue or "").strip() or None, created_on=today, created_by=actor,
+    )
+    session.add(event)
+    session.flush()
+    session.add_all(
+        [EventStep(event_id=event.id, key=s.key, title_zh=s.title_zh, title_en=s.title_en, at=s.at,
+                   owner_role=s.owner) for s in steps_of(plan)]
+        + [EventOwner(event_id=event.id, role=role, coordinator_id=cid) for role, cid in owner_ids.items()]
+        + [EventTeam(event_id=event.id, team_id=tid) for tid in team_ids]
+    )
+    session.flush()
+    create_step_tasks(session, event, shifts=shifts_for(playbook, calendar), today=today, actor=actor)
+    return event, True
+
+
+def plan_yearly_events(
+    session: Session,
+    *,
+    playbook: Playbook,
+    calendar: WorkCalendar,
+    day: dt.date,
+    actor: str,
+    language: str = "zh",
+) -> tuple[list[Event], list[str]]:
+    """Create the playbook's yearly events whose creation day has come; returns (created, problems).
+
+    A yearly event that cannot be planned (an unknown team, nobody to own a role) is reported and
+    skipped; the others are still planned.
+    """
+    nodes, _ = bureau_nodes(session, playbook)
+    created: list[Event] = []
+    problems: list[str] = []
+    for yearly in playbook.yearly_events:
+        for year in (day.year, day.year + 1):
+            try:
+                dates = [n.date for n in nodes_for_year(year, nodes) if n.key == yearly.node]
+            except (ValueError, NotInYearError):
+                continue
+            if not dates or not min(dates) - dt.timedelta(days=yearly.create_days_before) <= day <= min(dates):
+                continue
+            try:
+                with session.begin_nested():
+                    event, new = create_event(
+                        session, node_key=yearly.node, year=year, template=yearly.template,
+                        playbook=playbook, calendar=calendar, today=day, actor=actor,
+                        title=yearly.title.text(language) if yearly.title else None, venue=yearly.venue,
+                        teams=yearly.teams, owners=dict(yearly.owners), language=language, exist_ok=True,
+                    )
+            except CalendarError as exc:
+                problems.append(f"yearly event {yearly.node}/{yearly.template} {year}: {exc}")
+                continue
+            if new:
+                created.append(event)
+    return created, problems
+
+
+def plan_season(
+    session: Session,
+    *,
+    playbook: Playbook,
+    calendar: WorkCalendar,
+    start: dt.date,
+    days: int,
+    actor: str,
+    template: str | None = None,
+    teams: Sequence[str] = (),
+    language: str = "zh",
+) -> list[Event]:
+    """Plan an event for each visited festival (festival_visits.festivals) held in the ``days``
+    from ``start`` that has none of that template yet; returns the events created.
+
+    What a bureau does at the start of a season, and how the demo sets up its event plans.
+    ``template`` defaults to the playbook's first event template.
+    """
+    if not playbook.event_templates:
+        raise CalendarError("the playbook has no event templates")
+    name = template or playbook.event_templates[0].name
+    nodes, _ = bureau_nodes(session, playbook)
+    end = start + dt.timedelta(days=days)
+    wanted = set(playbook.festival_visits.festivals)
+    created = []
+    for year in sorted({start.year, end.year}):
+        for node in nodes_for_year(year, nodes):
+            if node.key in wanted and start <= node.date < end:
+                event, new = create_event(
+                    session, node_key=node.key, year=year, template=name, playbook=playbook, calendar=calendar,
+                    today=start, actor=actor, teams=teams, language=language, exist_ok=True,
+                )
+                if new:
+                    created.append(event)
+    return created
+
+
+# -- moving -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MovedStep:
+    key: str
+    task_id: int
+    old_due: dt.date
+    new_due: dt.date
+
+
+def get_event(session: Session, event_id: int, *, for_update: bool = False) -> Event:
+    query = select(Event).where(Event.id == event_id)
+    if for_update:
+        query = query.with_for_update()
+    event = session.execute(query).scalar_one_or_none()
+    if event is None:
+        raise CalendarError(f"no event #{event_id} (see `yinhui event list`)")
+    return event
+
+
+def _step_tasks(session: Session, event: Event) -> dict[str, Task]:
+    rows = session.execute(
+        select(Task).where(Task.rule == event_rule(event.template), Task.subject_id == event.id).with_for_update()
+    ).scalars()
+    return {task.period: task for task in rows}
+
+
+def move_event(
+    session: Session,
+    event_id: int,
+    new_day: dt.date,
+    *,
+    playbook: Playbook,
+    calendar: WorkCalendar,
+    today: dt.date,
+    actor: str,
+) -> list[MovedStep]:
+    """Hold the event on ``new_day``: open steps get new dates, done steps stay done.
+
+    A step that was overdue and is now due today or later is open again, its escalation undone:
+    the deadline it missed no longer exists.
+    """
+    event = get_event(session, event_id, for_update=True)
+    if new_day < today:
+        raise CalendarError(f"cannot move event #{event_id} to {new_day.isoformat()}, which has passed")
+    specs = event_steps(session, event.id)  # type: ignore[arg-type]
+    tasks = _step_tasks(session, event)
+    held = [s.key for s in specs if s.at == 0 and tasks.get(s.key) is not None and tasks[s.key].status == DONE]
+    if held:
+        raise CalendarError(f"event #{event_id} was already held on {event.held_on.isoformat()}; it cannot move")
+    if new_day == event.held_on:
+        return []
+    old_day, event.held_on = event.held_on, new_day
+    session.add(event)
+    moved = []
+    for step in _plan(event, specs, shifts=shifts_for(playbook, calendar), today=today):
+        task = tasks.get(step.spec.key)
+        if task is None or task.status not in LIVE_STATUSES:
+            continue
+        before, old_due = task.status, task.due
+        # A step already on someone's list stays there; one not yet shown waits for its new window.
+        task.window_opens = min(task.window_opens, step.window_opens) if task.window_opens <= today else step.window_opens
+        task.due = step.due
+        if task.status == OVERDUE and task.due >= today:
+            task.status, task.overdue_since = OPEN, None
+            task.escalation_level, task.escalated_to_id, task.escalated_on = 0, None, None
+        session.add(task)
+        session.flush()
+        session.add(
+            TaskEvent(
+                task_id=task.id, actor=actor, action="moved", from_status=before, to_status=task.status,
+                detail=json.dumps({"event_from": old_day.isoformat(), "event_to": new_day.isoformat(),
+                                   "due_from": old_due.isoformat(), "due_to": task.due.isoformat()}),
+            )
+        )
+        moved.append(MovedStep(step.spec.key, task.id, old_due, task.due))  # type: ignore[arg-type]
+    session.flush()
+    return moved
+
+
+# -- attendance -------------------------------------------------------------------------------
+
+
+@dataclass
+class AttendanceResult:
+    added: list[int] = field(default_factory=list)
+    already: list[int] = field(default_factory=list)
+    covered_tasks: list[int] = field(default_factory=list)
+
+
+def record_attendance(
+    session: Session,
+    event_id: int,
+    cadre_ids: Sequence[int],
+    *,
+    playbook: Playbook,
+    today: dt.date,
+    actor: str,
+) -> AttendanceResult:
+    """Record who attended in person; each new attendee's month counts as contacted (mode event)."""
+    event = get_event(session, event_id)
+    if today < event.held_on:
+        raise CalendarError(
+            f"event #{event_id} is on {event.held_on.isoformat()}; attendance can be recorded from that day"
+        )
+    wanted = list(dict.fromkeys(cadre_ids))
+    cadres = {c.id: c for c in session.execute(select(Cadre).where(Cadre.id.in_(wanted))).scalars()}
+    missing = [cid for cid in wanted if cid not in cadres]
+    if missing:
+        raise CalendarError(f"no cadre #{missing[0]}")
+    gone = [c for c in cadres.values() if c.status != ACTIVE]
+    if gone:
+        raise CalendarError(f"{gone[0].name} ({mask_id_number(gone[0].id_number)}) is {gone[0].status}, not active")
+    seen = set(
+        session.execute(
+            select(Attendance.cadre_id).where(Attendance.event_id == event_id, Attendance.cadre_id.in_(wanted))
+        ).scalars()
+    )
+    result = AttendanceResult()
+    for cadre_id in wanted:
+        if cadre_id in seen:
+            result.already.append(cadre_id)
+            continue
+        session.add(Attendance(event_id=event_id, cadre_id=cadre_id, recorded_by=actor))
+        result.covered_tasks += record_contact(
+            session, cadre_id=cadre_id, on=event.held_on, mode="event", actor=actor, playbook=playbook
+        )
+        result.added.append(cadre_id)
+    session.flush()
+    return result
+
+
+def resolve_cadres(session: Session, refs: Sequence[str]) -> list[int]:
+    """Cadre ids from what an operator types: an id (#12 or 12), an ID number, or a unique name."""
+    ids = []
+    for ref in refs:
+        text = ref.strip()
+        if text.lstrip("#").isdigit() and len(text.lstrip("#")) < 15:
+            ids.append(int(text.lstrip("#")))
+            continue
+        # Never echo an ID number back: it may end up in a terminal log.
+        by_number = len(text) == 18
+        column, value = (Cadre.id_number, text.upper()) if by_number else (Cadre.name, text)
+        found = session.execute(select(Cadre.id, Cadre.id_number).where(column == value)).all()
+        if not found:
+            raise CalendarError("no cadre with that ID number" if by_number else f"no cadre called {text!r}")
+        if len(found) > 1:
+            options = ", ".join(f"#{cid} ({mask_id_number(number)})" for cid, number in found)
+            raise CalendarError(f"{len(found)} cadres are called {text!r}: {options}; give the #id instead")
+        ids.append(found[0][0])
+    return ids
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def step_dates(session: Session, event_ids: Sequence[int]) -> list[dt.date]:
+    """Due dates of the events' steps (to warn about years whose days off are guessed)."""
+    if not event_ids:
+        return []
+    return list(session.execute(select(Task.due).where(Task.event_id.in_(event_ids))).scalars())
+
+
+def step_labels(session: Session, task_ids: Sequence[int], *, language: str = "zh") -> dict[int, str]:
+    """"重阳节主题活动 · 制定活动方案" for each event-step task among ``task_ids`` (digests, chat)."""
+    if not task_ids:
+        return {}
+    rows = session.execute(
+        select(Task.id, Event.title, EventStep.title_zh, EventStep.title_en)
+        .join(Event, Event.id == Task.event_id)
+        .join(EventStep, (EventStep.event_id == Task.event_id) & (EventStep.key == Task.period))
+        .where(Task.id.in_(task_ids), Task.kind == EVENT_STEP)
+    ).all()
+    return {tid: f"{title} · {en if language == 'en' else zh}" for tid, title, zh, en in rows}
+
+
+def _is_late(status: str, due: dt.date, today: dt.date) -> bool:
+    return status in (OVERDUE, MISSED) or (status == OPEN and due < today)
+
+
+def event_plan(session: Session, event_id: int, *, today: dt.date, language: str = "zh") -> dict[str, Any]:
+    """The plan of one event: steps with owner, dates and status, what is late, teams, attendance."""
+    event = get_event(session, event_id)
+    specs = {s.key: s for s in event_steps(session, event.id)}  # type: ignore[arg-type]
+    rows = session.execute(
+        select(Task, Coordinator.name)
+        .join(Coordinator, Coordinator.id == Task.assignee_id)
+        .where(Task.rule == event_rule(event.template), Task.subject_id == event.id)
+    ).all()
+    steps = []
+    for task, owner in sorted(rows, key=lambda r: (specs[r[0].period].at if r[0].period in specs else 0, r[0].due)):
+        spec = specs.get(task.period)
+        steps.append({
+            "task_id": task.id,
+            "key": task.period,
+            "at": offset_label(spec.at) if spec else None,
+            "title": spec.title(language) if spec else task.period,
+            "owner_role": spec.owner if spec else None,
+            "owner": owner,
+            "window_opens": task.window_opens.isoformat(),
+            "due": task.due.isoformat(),
+            "status": task.status,
+            "late": _is_late(task.status, task.due, today),
+            "closed_at": task.closed_at.isoformat() if task.closed_at else None,
+        })
+    teams = session.execute(
+        select(VolunteerTeam.name).join(EventTeam, EventTeam.team_id == VolunteerTeam.id)
+        .where(EventTeam.event_id == event.id).order_by(VolunteerTeam.name)
+    ).scalars().all()
+    owners = dict(
+        session.execute(
+            select(EventOwner.role, Coordinator.name).join(Coordinator, Coordinator.id == EventOwner.coordinator_id)
+            .where(EventOwner.event_id == event.id)
+        ).all()
+    )
+    attended = session.execute(
+        select(func.count()).select_from(Attendance).where(Attendance.event_id == event.id)
+    ).scalar_one()
+    return {
+        "id": event.id,
+        "title": event.title,
+        "node": event.node_key,
+        "year": event.year,
+        "template": event.template,
+        "held_on": event.held_on.isoformat(),
+        "node_date": event.node_date.isoformat(),
+        "venue": event.venue,
+        "teams": list(teams),
+        "owners": owners,
+        "steps": steps,
+        "late": [s["key"] for s in steps if s["late"]],
+        "attendance": attended,
+    }
+
+
+def list_events(session: Session, *, year: int | None = None, today: dt.date) -> list[dict[str, Any]]:
+    query = select(Event).order_by(Event.held_on, Event.id)
+    if year is not None:
+        query = query.where(Event.year == year)
+    events = list(session.execute(query).scalars())
+    if not events:
+        return []
+    ids = [e.id for e in events]
+    progress: dict[int, list[int]] = {eid: [0, 0, 0] for eid in ids}  # type: ignore[misc]
+    for event_id, status, due in session.execute(
+        select(Task.event_id, Task.status, Task.due).where(Task.event_id.in_(ids), Task.kind == EVENT_STEP)
+    ):
+        counts = progress[event_id]
+        counts[0] += 1
+        counts[1] += status == DONE
+        counts[2] += _is_late(status, due, today)
+    attended = dict(
+        session.execute(
+            select(Attendance.event_id, func.count()).where(Attendance.event_id.in_(ids)).group_by(Attendance.event_id)
+        ).all()
+    )
+    return [
+        {
+            "id": e.id, "title": e.title, "node": e.node_key, "year": e.year, "held_on": e.held_on.isoformat(),
+            "steps": progress[e.id][0], "done": progress[e.id][1], "late": progress[e.id][2],  # type: ignore[index]
+            "attendance": attended.get(e.id, 0),
+        }
+        for e in events
+    ]
