@@ -106,10 +106,21 @@ def coverage(session: Session, month: Period) -> CoverageReport:
     return CoverageReport(month=month, grids=ordered, missed=missed, uncovered_grids=uncovered)
 
 
-def _telling(status: str, outcome: str | None) -> int:
-    if status == "done" and outcome:
-        return 5
-    return {"missed": 4, "overdue": 3, "open": 2, "cancelled": 1}.get(status, 0)
+def _telling(status: str, outcome: str | None, closed_on: dt.date | None, month: Period, own_period: bool) -> int:
+    """How well a task explains why a cadre was not contacted in `month` (higher is better).
+
+    The month's own tasks (its call) come first. Among them an answer given (unreachable,
+    declined) or a task done only after the month says most, then a lapse, then overdue or open.
+    A task closed before the month began (a visit done in an earlier month) explains nothing.
+    """
+    if status == "done":
+        if closed_on is not None and closed_on < month.start:
+            score = 0
+        else:
+            score = 5 if outcome in ("unreachable", "declined") or (closed_on and closed_on > month.end) else 1
+    else:
+        score = {"missed": 4, "overdue": 3, "open": 2, "cancelled": 1}.get(status, 0)
+    return score + (10 if own_period else 0)
 
 
 def _missed(session: Session, month: Period, scope, contacted, rows: dict[int, GridCoverage]) -> list[MissedCadre]:  # noqa: ANN001
@@ -120,24 +131,23 @@ def _missed(session: Session, month: Period, scope, contacted, rows: dict[int, G
         return []
     ids = [c[0] for c in cadres]
     month_key = f"{month.start.year:04d}-{month.start.month:02d}"
-    status_of: dict[int, tuple[str, str | None, int, dt.datetime | None]] = {}
+    status_of: dict[int, tuple[int, str, str | None, int, dt.date | None]] = {}
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
-        for cadre_id, status, outcome, assignee, closed_at in session.execute(
-            select(Task.cadre_id, Task.status, Task.outcome, Task.assignee_id, Task.closed_at)
+        for cadre_id, status, outcome, assignee, closed_at, period in session.execute(
+            select(Task.cadre_id, Task.status, Task.outcome, Task.assignee_id, Task.closed_at, Task.period)
             .where(Task.cadre_id.in_(chunk), or_(Task.period == month_key, and_(Task.window_opens <= month.end, Task.due >= month.start)))
             .order_by(Task.id)
         ):
-            # Keep the most telling task: an answer (unreachable, declined) beats a miss, which
-            # beats a task still overdue or open.
-            if cadre_id not in status_of or _telling(status, outcome) > _telling(*status_of[cadre_id][:2]):
-                status_of[cadre_id] = (status, outcome, assignee, closed_at)
+            closed_on = closed_at.astimezone(clock.tz()).date() if closed_at is not None else None
+            score = _telling(status, outcome, closed_on, month, period == month_key)
+            if cadre_id not in status_of or score > status_of[cadre_id][0]:
+                status_of[cadre_id] = (score, status, outcome, assignee, closed_on)
     names = dict(session.execute(select(Coordinator.id, Coordinator.name).where(Coordinator.active == true())).all())
     result = []
     for cadre_id, name, grid_id in cadres:
-        status, outcome, assignee, closed_at = status_of.get(cadre_id, ("no-task", None, None, None))
+        _, status, outcome, assignee, closed_on = status_of.get(cadre_id, (0, "no-task", None, None, None))
         reason = outcome if status == "done" and outcome else status
-        closed_on = closed_at.astimezone(clock.tz()).date() if closed_at is not None else None
         if status == "done" and closed_on is not None and closed_on > month.end:
             reason = f"{outcome} late ({closed_on.isoformat()})"
         grid = rows[grid_id].path if grid_id in rows else "?"

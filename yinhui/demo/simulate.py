@@ -134,6 +134,54 @@ def _simulate_answers(day: dt.date, seed: int) -> Counter[str]:
     return done
 
 
+def _record_event_attendance(day: dt.date, seed: int) -> int:
+    """On an event's day, about a quarter of the cadres of the county seat's grids come."""
+    from models.calendar import Attendance, Event
+    from models.db import session_scope
+    from models.events import record_attendance
+    from models.people import ACTIVE, Cadre
+    from yinhui.rules.playbook import current_playbook
+
+    with session_scope() as session:
+        events = session.execute(select(Event).where(Event.held_on == day)).scalars().all()
+        total = 0
+        for event in events:
+            if session.execute(select(Attendance.cadre_id).where(Attendance.event_id == event.id)).first():
+                continue
+            ids = session.execute(select(Cadre.id).where(Cadre.status == ACTIVE)).scalars().all()
+            coming = [cid for cid in ids if _fraction(seed, event.id, cid, "attend") < 0.25]
+            result = record_attendance(session, event.id, coming, playbook=current_playbook(), today=day,  # type: ignore[arg-type]
+                                       actor="demo:attendance")
+            total += len(result.added)
+    return total
+
+
+def _print_season(out: TextIO, last_day: dt.date) -> None:
+    """Festival visits (逢年过节必访) and the event plans of the simulated period."""
+    from models.db import session_scope
+    from models.events import event_plan, list_events
+    from models.festival_planning import festival_visit_summary
+    from yinhui import textable
+
+    with session_scope() as session:
+        rows = festival_visit_summary(session, year=last_day.year)
+        if rows:
+            print("\nfestival visits (逢年过节必访), deadlines staggered by priority (离休 first):", file=out)
+            print(textable.render(
+                ["festival", "planned", "done", "on time", "open", "overdue", "missed", "cancelled", "due from", "to"],
+                [[r["festival"], r["planned"], r["done"], r["done_on_time"], r["open"], r["overdue"], r["missed"],
+                  r["cancelled"], r["first_due"], r["last_due"]] for r in rows],
+                numeric=(1, 2, 3, 4, 5, 6, 7)), file=out)
+        for listed in list_events(session, today=last_day)[:2]:
+            plan = event_plan(session, listed["id"], today=last_day)
+            print(f"\nevent plan: {plan.get('title')} on {plan.get('held_on')} "
+                  f"({plan.get('attendance', 0)} attended)", file=out)
+            print(textable.render(
+                ["step", "what", "owner", "due", "status"],
+                [[s["at"], s["title"], s["owner"], s["due"], s["status"] + (" (late)" if s["late"] else "")]
+                 for s in plan["steps"]]), file=out)
+
+
 def run_demo(*, data_dir: Path, start: dt.date, days: int, seed: int, quiet: bool = False) -> int:
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
@@ -176,6 +224,7 @@ def run_demo(*, data_dir: Path, start: dt.date, days: int, seed: int, quiet: boo
                 with clock.frozen_at(day):
                     result = daily_plan(day)
                     answers.update(_simulate_answers(day, seed))
+                    totals["attended"] += _record_event_attendance(day, seed)
                 cadence = result["contact_cadence"]
                 totals["created"] += cadence["created_total"]
                 totals["overdue"] += cadence["overdue"]
@@ -194,8 +243,9 @@ def run_demo(*, data_dir: Path, start: dt.date, days: int, seed: int, quiet: boo
         log.close()
     print(f"\nsimulated {days} days from {start}: {totals['created']} tasks created, "
           f"{sum(answers.values())} answered ({', '.join(f'{k} {v}' for k, v in answers.most_common())}), "
-          f"{totals['escalated']} escalations, {totals['missed']} missed; "
+          f"{totals['escalated']} escalations, {totals['missed']} missed, {totals['attended']} event attendances; "
           f"{totals['sent']} digests delivered (all in {log_path})", file=out)
+    _print_season(out, start + dt.timedelta(days=days - 1))
     print("\nWhat a coordinator receives (the first digest, console channel):", file=out)
     head = first_digest.getvalue().splitlines()
     print("\n".join(head[:30] + (["  ..."] if len(head) > 30 else [])), file=out)
