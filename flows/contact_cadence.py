@@ -26,6 +26,7 @@ from models.planning import (
     refresh_grid_owners,
 )
 from yinhui.rules.cadence import due_cadence
+from yinhui.rules.care import own_escalation_days
 
 ACTOR = "system:contact-cadence"
 
@@ -55,10 +56,10 @@ def create_due_tasks(day: dt.date, leader_id: int) -> dict[str, int]:
 
 
 def escalation_schedules(playbook: Any) -> list[tuple[list[str] | None, list[int]]]:
-    """Rules with their own escalation days, then everything else on the default days."""
-    own = [(rule.rule, rule.escalate_after_days) for rule in playbook.cadence if rule.escalate_after_days]
+    """Rules with their own escalation days (cadence rules, must-visits ...), then everything else
+    on the default days. The morning plan and the escalation sweep both escalate through this."""
     grouped: dict[tuple[int, ...], list[str]] = {}
-    for name, days in own:
+    for name, days in sorted(own_escalation_days(playbook).items()):
         grouped.setdefault(tuple(days), []).append(name)
     schedules: list[tuple[list[str] | None, list[int]]] = [(names, list(days)) for days, names in grouped.items()]
     schedules.append((None, list(playbook.escalation.after_days)))

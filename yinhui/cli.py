@@ -393,6 +393,9 @@ def build_parser() -> argparse.ArgumentParser:
     cov.add_argument("--all-grids", action="store_true", help="include every base grid in the table")
     cov.add_argument("--all-missed", action="store_true")
     cov.set_defaults(handler=cmd_report_coverage)
+    from yinhui.commands.care import add_report_actions
+
+    add_report_actions(rsub)
 
     p = command("playbook", lambda a: 0, "the bureau's playbook")
     psub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -430,8 +433,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.data_dir:
         os.environ["YINHUI_DATA_DIR"] = args.data_dir
-    # Prefect's per-run chatter is for the UI; the console shows the command's own summary.
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # Prefect's per-run chatter is for the UI; the console shows the command's own summary. With
+    # a real Prefect server configured the runs' INFO logs go there, so leave the level alone.
+    if not os.environ.get("PREFECT_API_URL"):
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from yinhui.settings import reset_settings
 
     reset_settings()
@@ -460,4 +465,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Import by name so `python -m yinhui.cli` shares one module with yinhui/commands/*.
+    from yinhui.cli import main as _main
+
+    sys.exit(_main())

@@ -251,6 +251,182 @@ class HolidayYear(_Strict):
     workdays: list[str | dt.date] = []
 
 
+# -- 四必访 besides festivals, 六上门, 组织生活 and the staff rhythm (care rules) ---------------------
+
+
+def _thresholds(value: list[int] | None) -> list[int] | None:
+    """Escalation days: one or two (parent grid, then a leader), non-negative, strictly increasing."""
+    if value is None:
+        return value
+    if not 1 <= len(value) <= 2 or any(d < 0 for d in value) or value != sorted(set(value)):
+        raise ValueError("give one or two days overdue, non-negative and strictly increasing")
+    return value
+
+
+class FollowUp(_Strict):
+    """What comes after a must-visit: a call after discharge, a monthly review of a hardship case.
+
+    ``when``: "after" opens ``after_days`` after the occurrence; "on_close" opens when the
+    occurrence is closed (a discharge), or ``after_days`` after it if nobody closes it sooner;
+    "monthly" opens on the 1st of every month after the occurrence's, until it is closed.
+    """
+
+    title: Title
+    when: Literal["after", "on_close", "monthly"]
+    after_days: int | None = Field(None, ge=1, le=366)
+    due_days: int = Field(7, ge=0, le=60, description="days from the follow-up opening to its deadline")
+
+    @model_validator(mode="after")
+    def _days_fit_when(self) -> FollowUp:
+        if self.when == "after" and self.after_days is None:
+            raise ValueError('a follow-up with when = "after" needs after_days')
+        if self.when == "monthly" and self.after_days is not None:
+            raise ValueError('a monthly follow-up starts the month after the occurrence; drop after_days')
+        return self
+
+
+class MustVisitKind(_Strict):
+    """One kind of must-visit: its title, deadline, escalation and follow-up."""
+
+    title: Title
+    due_days: int = Field(ge=0, le=60, description="days after the bureau learns of it (or the day itself, if later)")
+    escalate_after_days: list[int] | None = None
+    follow_up: FollowUp | None = None
+
+    @field_validator("escalate_after_days")
+    @classmethod
+    def _days(cls, value: list[int] | None) -> list[int] | None:
+        return _thresholds(value)
+
+
+class MilestoneBirthdays(_Strict):
+    """Big birthdays (寿辰) create the family-event visit by themselves, from the birth date."""
+
+    ages: list[int] = Field(default=[70, 80, 90, 100], description="round birthdays visited")
+    yearly_from: int | None = Field(100, ge=60, le=130, description="from this age every birthday is visited")
+    lead_days: int = Field(14, ge=1, le=90, description="the visit is planned this long before the birthday")
+
+    @field_validator("ages")
+    @classmethod
+    def _sensible_ages(cls, value: list[int]) -> list[int]:
+        if any(not 50 <= age <= 130 for age in value) or len(set(value)) != len(value):
+            raise ValueError("ages must be distinct, between 50 and 130")
+        return sorted(value)
+
+
+def _title(zh: str, en: str) -> Title:
+    return Title(zh=zh, en=en)
+
+
+class MustVisits(_Strict):
+    """四必访 besides festivals: 生病住院、家有大事、特殊困难, and a condolence visit when a cadre dies."""
+
+    escalate_after_days: list[int] = Field(
+        default=[1, 3], description="days overdue before a late must-visit goes to the parent grid, then a leader"
+    )
+    hospitalisation: MustVisitKind = MustVisitKind(
+        title=_title("生病住院探望", "Hospital visit"), due_days=2,
+        follow_up=FollowUp(title=_title("出院后电话回访", "Call after discharge"), when="on_close",
+                           after_days=21, due_days=3),
+    )
+    family_event: MustVisitKind = MustVisitKind(title=_title("家有大事走访", "Family-event visit"), due_days=3)
+    hardship: MustVisitKind = MustVisitKind(
+        title=_title("特殊困难走访", "Hardship visit"), due_days=7,
+        follow_up=FollowUp(title=_title("困难情况月度复查", "Monthly hardship review"), when="monthly", due_days=14),
+    )
+    death: MustVisitKind = MustVisitKind(
+        title=_title("吊唁慰问家属", "Condolence visit to the family"), due_days=3,
+        follow_up=FollowUp(title=_title("遗属回访", "Call on the bereaved family"), when="after",
+                           after_days=30, due_days=7),
+    )
+    milestone_birthdays: MilestoneBirthdays = MilestoneBirthdays()
+
+    @field_validator("escalate_after_days")
+    @classmethod
+    def _days(cls, value: list[int]) -> list[int]:
+        return _thresholds(value) or value
+
+    def kinds(self) -> dict[str, MustVisitKind]:
+        return {
+            "hospitalisation": self.hospitalisation,
+            "family_event": self.family_event,
+            "hardship": self.hardship,
+            "death": self.death,
+        }
+
+
+class DoorService(_Strict):
+    """One of the six door-to-door services for 离休 cadres (六上门), on its own cadence."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{1,30}$")
+    title: Title
+    every: Literal["month", "quarter", "year"]
+    opens_on_day: int = Field(1, ge=1, le=28, description="day of the period the window opens")
+    due: Literal["period_end"] | int = "period_end"
+    categories: list[Category] = Field(default=["lixiu"], min_length=1)
+    escalate_after_days: list[int] | None = None
+
+    @field_validator("escalate_after_days")
+    @classmethod
+    def _days(cls, value: list[int] | None) -> list[int] | None:
+        return _thresholds(value)
+
+
+def _service(key: str, zh: str, en: str, every: Literal["month", "quarter", "year"]) -> DoorService:
+    return DoorService(key=key, title=_title(zh, en), every=every)
+
+
+DEFAULT_DOOR_SERVICES = [
+    _service("study", "送学习", "Study material", "month"),
+    _service("medical", "送医疗", "Medical care", "quarter"),
+    _service("comfort", "送慰藉", "Comfort", "quarter"),
+    _service("services", "送服务", "Services", "quarter"),
+    _service("warmth", "送温馨", "Warmth", "quarter"),
+    _service("health", "送健康", "Health check", "year"),
+]
+
+
+class OrgLife(_Strict):
+    """组织生活: every branch's monthly theme party day (主题党日), and a visit after repeated absence."""
+
+    title: Title = _title("主题党日", "Theme party day")
+    opens_on_day: int = Field(1, ge=1, le=28)
+    due: Literal["period_end"] | int = "period_end"
+    absence_visit_after: int = Field(3, ge=1, le=12, description="meetings missed in a row before a visit")
+    absence_visit_title: Title = _title("缺席组织生活走访", "Visit after missed meetings")
+    absence_visit_due_days: int = Field(14, ge=0, le=60)
+    escalate_after_days: list[int] | None = None
+
+    @field_validator("escalate_after_days")
+    @classmethod
+    def _days(cls, value: list[int] | None) -> list[int] | None:
+        return _thresholds(value)
+
+
+class Lecture(_Strict):
+    """奋进讲堂: every week a staff member lectures with slides, in turn; reminded a week ahead."""
+
+    title: Title = _title("奋进讲堂主讲", "Monday lecture")
+    weekday: int = Field(0, ge=0, le=6, description="0 = Monday")
+    remind_days_before: int = Field(7, ge=1, le=28)
+    roles: list[OwnerRole] = Field(default=["staff"], min_length=1, description="who takes turns")
+
+
+class WritingGroup(_Strict):
+    """The information-writing group (信息写作组) meets every two weeks."""
+
+    title: Title = _title("信息写作组例会", "Writing group meeting")
+    every_days: int = Field(14, ge=7, le=62)
+    first_meeting: dt.date = Field(dt.date(2026, 1, 7), description="any one meeting day; the rest follow")
+    lead_days: int = Field(3, ge=0, le=28, description="the convenor sees the meeting this long before")
+    convenor: str | None = Field(None, description="coordinator name; default the first active staff member")
+
+
+class StaffRhythm(_Strict):
+    lecture: Lecture = Lecture()
+    writing_group: WritingGroup = WritingGroup()
+
+
 class Playbook(_Strict):
     bureau: Bureau = Bureau()
     digest: Digest = Digest()
@@ -262,6 +438,9 @@ class Playbook(_Strict):
     )
     due_on_day_off: Literal["working_day_before", "keep"] = "working_day_before"
     cadence: list[CadenceRule] = Field(min_length=1)
+    schedules: dict[str, dict[str, Any]] = Field(
+        default={}, description="deployment schedules per flow; validated by deployments.schedules"
+    )
     festival_visits: FestivalVisits = FestivalVisits()
     nodes: list[NodeSpec] = Field(default=[], description="the bureau's own task nodes")
     event_templates: list[EventTemplate] = []
@@ -269,6 +448,10 @@ class Playbook(_Strict):
     holidays: dict[int, HolidayYear] = Field(
         default={}, description="official schedules the library does not know yet, by year"
     )
+    must_visits: MustVisits = MustVisits()
+    door_services: list[DoorService] = Field(default=DEFAULT_DOOR_SERVICES)
+    org_life: OrgLife = OrgLife()
+    staff_rhythm: StaffRhythm = StaffRhythm()
 
     @field_validator("holidays")
     @classmethod
@@ -284,6 +467,14 @@ class Playbook(_Strict):
             if rule.rule in seen:
                 raise ValueError(f"rule {rule.rule!r} is declared twice")
             seen.add(rule.rule)
+        return self
+
+    @model_validator(mode="after")
+    def _unique_services(self) -> Playbook:
+        keys = [service.key for service in self.door_services]
+        doubled = sorted({key for key in keys if keys.count(key) > 1})
+        if doubled:
+            raise ValueError(f"door service {doubled[0]!r} is declared twice")
         return self
 
     @model_validator(mode="after")
@@ -370,11 +561,16 @@ class Playbook(_Strict):
         raise KeyError(name)
 
     def escalation_days(self, rule: str) -> list[int]:
-        try:
-            own = self.rule(rule).escalate_after_days
-        except KeyError:
-            own = None
-        return own or self.escalation.after_days
+        """Days overdue before a task of ``rule`` goes up a level: its own, else the default."""
+        from yinhui.rules.care import own_escalation_days  # the care rules name their tasks
+
+        return own_escalation_days(self).get(rule) or self.escalation.after_days
+
+    def door_service(self, key: str) -> DoorService:
+        for service in self.door_services:
+            if service.key == key:
+                return service
+        raise KeyError(key)
 
 
 def _read(path: Path) -> dict[str, Any]:
