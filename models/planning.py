@@ -148,27 +148,54 @@ def create_cadence_tasks(
     return max(result.rowcount or 0, 0)
 
 
-def mark_overdue(session: Session, *, day: dt.date, actor: str) -> int:
-    """Open tasks whose due date has passed become overdue (recorded in the audit trail)."""
+def audited_update(
+    session: Session,
+    *,
+    where: Sequence[ColumnElement[bool]],
+    values: dict[str, object],
+    action: str,
+    actor: str,
+    to_status: ColumnElement[str] | str | None = None,
+    coordinator: ColumnElement[int] | None = None,
+    detail: str | None = None,
+) -> int:
+    """Change every task matching `where` and write one audit event for each, in two statements.
+
+    The events are inserted first with the same condition, so each changed task has exactly one
+    event for this change whatever the size of the batch.
+    """
     task = Task.__table__
-    where = (task.c.status == OPEN, task.c.due < literal(day, Date))
+    after = to_status if to_status is not None else task.c.status
     session.execute(
         insert(TaskEvent.__table__).from_select(
-            ["task_id", "at", "actor", "action", "from_status", "to_status"],
+            ["task_id", "at", "actor", "action", "from_status", "to_status", "coordinator_id", "detail"],
             select(
                 task.c.id,
                 literal(utcnow(), UTCDateTime()),
                 literal(actor, String),
-                literal("overdue", String),
-                literal(OPEN, String),
-                literal(OVERDUE, String),
+                literal(action, String),
+                task.c.status,
+                literal(after, String) if isinstance(after, str) else after,
+                coordinator if coordinator is not None else literal(None, Integer),
+                literal(detail, String),
             ).where(*where),
         )
     )
-    result = session.execute(
-        update(task).where(*where).values(status=OVERDUE, overdue_since=day)
-    )
+    result = session.execute(update(task).where(*where).values(**values))
     return max(result.rowcount or 0, 0)
+
+
+def mark_overdue(session: Session, *, day: dt.date, actor: str) -> int:
+    """Open tasks whose due date has passed become overdue (recorded in the audit trail)."""
+    task = Task.__table__
+    return audited_update(
+        session,
+        where=(task.c.status == OPEN, task.c.due < literal(day, Date)),
+        values={"status": OVERDUE, "overdue_since": day},
+        action="overdue",
+        actor=actor,
+        to_status=OVERDUE,
+    )
 
 
 def _escalation_target(level: int, leader_id: int) -> ColumnElement[int]:
@@ -226,25 +253,15 @@ def escalate_overdue(
                 rule_filter,
             )
             target = _escalation_target(level, leader_id)
-            session.execute(
-                insert(TaskEvent.__table__).from_select(
-                    ["task_id", "at", "actor", "action", "from_status", "to_status", "coordinator_id", "detail"],
-                    select(
-                        task.c.id,
-                        literal(utcnow(), UTCDateTime()),
-                        literal(actor, String),
-                        literal("escalated", String),
-                        task.c.status,
-                        task.c.status,
-                        target,
-                        literal(f'{{"level": {level}}}', String),
-                    ).where(*where),
-                )
+            escalated += audited_update(
+                session,
+                where=where,
+                values={"escalation_level": level, "escalated_to_id": target, "escalated_on": day},
+                action="escalated",
+                actor=actor,
+                coordinator=target,
+                detail=f'{{"level": {level}}}',
             )
-            result = session.execute(
-                update(task).where(*where).values(escalation_level=level, escalated_to_id=target, escalated_on=day)
-            )
-            escalated += max(result.rowcount or 0, 0)
     return escalated
 
 
@@ -256,26 +273,15 @@ def lapse_overdue(session: Session, *, day: dt.date, after_days: int, actor: str
     """
     task = Task.__table__
     cutoff = day - dt.timedelta(days=after_days)
-    where = (task.c.status == OVERDUE, task.c.due <= literal(cutoff, Date))
-    now = utcnow()
-    session.execute(
-        insert(TaskEvent.__table__).from_select(
-            ["task_id", "at", "actor", "action", "from_status", "to_status", "detail"],
-            select(
-                task.c.id,
-                literal(now, UTCDateTime()),
-                literal(actor, String),
-                literal("lapsed", String),
-                literal(OVERDUE, String),
-                literal(MISSED, String),
-                literal(f'{{"days_overdue_at_least": {after_days}}}', String),
-            ).where(*where),
-        )
+    return audited_update(
+        session,
+        where=(task.c.status == OVERDUE, task.c.due <= literal(cutoff, Date)),
+        values={"status": MISSED, "closed_by": actor, "closed_at": utcnow()},
+        action="lapsed",
+        actor=actor,
+        to_status=MISSED,
+        detail=f'{{"days_overdue_at_least": {after_days}}}',
     )
-    result = session.execute(
-        update(task).where(*where).values(status=MISSED, closed_by=actor, closed_at=now)
-    )
-    return max(result.rowcount or 0, 0)
 
 
 def reassign_live_tasks(session: Session, *, leader_id: int, actor: str) -> int:
@@ -299,21 +305,12 @@ def reassign_live_tasks(session: Session, *, leader_id: int, actor: str) -> int:
         .where(cadre.c.id == task.c.cadre_id)
         .scalar_subquery()
     )
-    where = (task.c.status.in_((OPEN, OVERDUE)), task.c.cadre_id.is_not(None), task.c.assignee_id != expected)
-    session.execute(
-        insert(TaskEvent.__table__).from_select(
-            ["task_id", "at", "actor", "action", "from_status", "to_status", "coordinator_id", "detail"],
-            select(
-                task.c.id,
-                literal(utcnow(), UTCDateTime()),
-                literal(actor, String),
-                literal("reassigned", String),
-                task.c.status,
-                task.c.status,
-                expected,
-                literal('{"reason": "responsible coordinator changed"}', String),
-            ).where(*where),
-        )
+    return audited_update(
+        session,
+        where=(task.c.status.in_((OPEN, OVERDUE)), task.c.cadre_id.is_not(None), task.c.assignee_id != expected),
+        values={"assignee_id": expected},
+        action="reassigned",
+        actor=actor,
+        coordinator=expected,
+        detail='{"reason": "responsible coordinator changed"}',
     )
-    result = session.execute(update(task).where(*where).values(assignee_id=expected))
-    return max(result.rowcount or 0, 0)
