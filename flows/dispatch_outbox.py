@@ -35,7 +35,8 @@ def _outbound(
     default_language: str,
 ) -> Outbound:
     payload = json.loads(row.payload) if row.payload else {}
-    group = groups.get(payload.get("group_chat_id")) if row.recipient_id is None and isinstance(payload, dict) else None
+    group_id = payload.get("group_chat_id") if row.recipient_id is None and isinstance(payload, dict) else None
+    group = groups.get(int(group_id)) if group_id is not None else None
     if group is not None:
         # A grid's group chat: the channel must keep personal data out (private=False).
         recipient = Recipient(None, name=f"group:{group.id}", chat_id=group.chat_id,
@@ -81,7 +82,7 @@ def deliver_batch(limit: int = 500, channels: list[str] | None = None) -> dict[s
             c.id: c for c in session.execute(select(Coordinator).where(Coordinator.id.in_(ids))).scalars()
         }
         group_ids = [
-            p.get("group_chat_id") for p in (json.loads(r.payload) for r in rows if r.payload and r.recipient_id is None)
+            int(p["group_chat_id"]) for p in (json.loads(r.payload) for r in rows if r.payload and r.recipient_id is None)
             if isinstance(p, dict) and p.get("group_chat_id") is not None
         ]
         groups = group_chats_by_id(session, group_ids)
@@ -105,14 +106,13 @@ def deliver_batch(limit: int = 500, channels: list[str] | None = None) -> dict[s
 
     for channel, channel_rows in by_channel.items():
         messages = [_outbound(r, coordinators, groups, language) for r in channel_rows]
+        failure: NotifyError | None = None
         try:
             make_notifier(channel).notify_many(messages, report)
         except NotifyError as exc:
             failure = exc
         except Exception as exc:  # a broken channel must not strand the rest of the batch
             failure = NotifyError(f"channel {channel} failed: {type(exc).__name__}", permanent=False)
-        else:
-            failure = None
         if failure is not None:
             for message in messages:
                 if message.notification_id not in done:

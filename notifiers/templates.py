@@ -9,12 +9,14 @@ from models.digests import KIND_ORDER, Digest, DigestItem
 KIND_LABELS = {
     "zh": {
         "must_visit": "必访", "festival_visit": "节日走访", "visit": "入户走访", "service": "上门服务",
-        "call": "电话联系", "event_step": "活动筹备", "meeting": "组织生活",
+        "call": "电话联系", "event_step": "活动筹备", "meeting": "组织生活", "follow_up": "回访复查",
+        "absence_visit": "缺席走访", "lecture": "奋进讲堂", "writing_group": "信息写作组",
     },
     "en": {
         "must_visit": "Must-visits", "festival_visit": "Festival visits", "visit": "Home visits",
         "service": "Door-to-door services", "call": "Phone calls", "event_step": "Event steps",
-        "meeting": "Organisational life",
+        "meeting": "Organisational life", "follow_up": "Follow-ups", "absence_visit": "Visits after absence",
+        "lecture": "Monday lecture", "writing_group": "Writing group",
     },
 }
 
@@ -64,7 +66,11 @@ def item_line(item: DigestItem, language: str) -> str:
         flags.append(t["new"])
     if item.escalation_level:
         flags.append(t["level"].format(level=item.escalation_level))
-    who = item.cadre_name or t["nobody"]
+    # A cadre task names the cadre, then what it is; a task without a cadre is known by its label.
+    label = item.label.text(language) if item.label else None
+    who = item.cadre_name or label or t["nobody"]
+    if item.cadre_name and label:
+        who += f" · {label}"
     where = f" · {item.grid}" if item.grid else ""
     tail = f" [{', '.join(flags)}]" if flags else ""
     return f"  #{item.task_id} {who}{where} · {t['due'].format(due=item.due.isoformat())}{tail}"
@@ -111,6 +117,7 @@ def digest_payload(digest: Digest, *, language: str, horizon_days: int) -> dict[
         return {
             "task_id": i.task_id, "kind": i.kind, "rule": i.rule, "status": i.status,
             "due": i.due.isoformat(), "cadre": i.cadre_name, "phones": list(i.phones), "grid": i.grid,
+            "label": i.label.text(language) if i.label else None,
             "new": i.new, "escalation_level": i.escalation_level,
         }
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 15:25:52.991546
+Create Date: 2026-11-27 16:20:34.268921
 """
 
 from __future__ import annotations
@@ -142,6 +142,32 @@ def upgrade() -> None:
     with op.batch_alter_table('apprise_target', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_apprise_target_coordinator_id'), ['coordinator_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_apprise_target_grid_id'), ['grid_id'], unique=False)
+
+    op.create_table('branch_meeting',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('branch_id', sa.Integer(), nullable=False),
+    sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=7), nullable=False),
+    sa.Column('held_on', sa.Date(), nullable=False),
+    sa.Column('recorded_by', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('created_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['branch_id'], ['party_org.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('branch_id', 'period', name='uq_branch_meeting_month')
+    )
+    with op.batch_alter_table('branch_meeting', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_branch_meeting_branch_id'), ['branch_id'], unique=False)
+
+    op.create_table('branch_secretary',
+    sa.Column('branch_id', sa.Integer(), nullable=False),
+    sa.Column('coordinator_id', sa.Integer(), nullable=False),
+    sa.Column('set_by', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('set_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['branch_id'], ['party_org.id'], ),
+    sa.ForeignKeyConstraint(['coordinator_id'], ['coordinator.id'], ),
+    sa.PrimaryKeyConstraint('branch_id')
+    )
+    with op.batch_alter_table('branch_secretary', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_branch_secretary_coordinator_id'), ['coordinator_id'], unique=False)
 
     op.create_table('cadre',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -285,6 +311,38 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_notification_recipient_id'), ['recipient_id'], unique=False)
         batch_op.create_index('ix_notification_status', ['status', 'not_before'], unique=False)
 
+    op.create_table('staff_leave',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('coordinator_id', sa.Integer(), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('ends_on', sa.Date(), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('created_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['coordinator_id'], ['coordinator.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('staff_leave', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_staff_leave_coordinator_id'), ['coordinator_id'], unique=False)
+
+    op.create_table('volunteer_activity',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('held_on', sa.Date(), nullable=False),
+    sa.Column('topic', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+    sa.Column('people_served', sa.Integer(), nullable=False),
+    sa.Column('hours', sa.Float(), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('recorded_by', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('created_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['team_id'], ['volunteer_team.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('team_id', 'held_on', 'topic', name='uq_volunteer_activity_day_topic')
+    )
+    with op.batch_alter_table('volunteer_activity', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volunteer_activity_held_on'), ['held_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_volunteer_activity_team_id'), ['team_id'], unique=False)
+
     op.create_table('attendance',
     sa.Column('event_id', sa.Integer(), nullable=False),
     sa.Column('cadre_id', sa.Integer(), nullable=False),
@@ -310,6 +368,43 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('chat_message', schema=None) as batch_op:
         batch_op.create_index('ix_chat_message_chat', ['chat_id', 'message_id'], unique=False)
+
+    op.create_table('meeting_attendance',
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('cadre_id', sa.Integer(), nullable=False),
+    sa.Column('recorded_by', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('recorded_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['cadre_id'], ['cadre.id'], ),
+    sa.ForeignKeyConstraint(['meeting_id'], ['branch_meeting.id'], ),
+    sa.PrimaryKeyConstraint('meeting_id', 'cadre_id')
+    )
+    with op.batch_alter_table('meeting_attendance', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meeting_attendance_cadre_id'), ['cadre_id'], unique=False)
+
+    op.create_table('occurrence',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('cadre_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('detail', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('on_date', sa.Date(), nullable=False),
+    sa.Column('period', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('reported_on', sa.Date(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('visit_opens', sa.Date(), nullable=False),
+    sa.Column('visit_due', sa.Date(), nullable=False),
+    sa.Column('follow_up_opens', sa.Date(), nullable=True),
+    sa.Column('follow_up_due', sa.Date(), nullable=True),
+    sa.Column('closed_on', sa.Date(), nullable=True),
+    sa.Column('closed_by', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+    sa.Column('reported_by', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('created_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['cadre_id'], ['cadre.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('cadre_id', 'kind', 'on_date', name='uq_occurrence_cadre_kind_day')
+    )
+    with op.batch_alter_table('occurrence', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_occurrence_cadre_id'), ['cadre_id'], unique=False)
+        batch_op.create_index('ix_occurrence_kind_closed', ['kind', 'closed_on'], unique=False)
 
     op.create_table('relative',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -370,6 +465,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('volunteer_member', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_volunteer_member_cadre_id'), ['cadre_id'], unique=False)
+
+    op.create_table('volunteer_participant',
+    sa.Column('activity_id', sa.Integer(), nullable=False),
+    sa.Column('cadre_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['activity_id'], ['volunteer_activity.id'], ),
+    sa.ForeignKeyConstraint(['cadre_id'], ['cadre.id'], ),
+    sa.PrimaryKeyConstraint('activity_id', 'cadre_id')
+    )
+    with op.batch_alter_table('volunteer_participant', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volunteer_participant_cadre_id'), ['cadre_id'], unique=False)
 
     op.create_table('callback_token',
     sa.Column('token', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
@@ -433,6 +538,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_callback_token_task_id'))
 
     op.drop_table('callback_token')
+    with op.batch_alter_table('volunteer_participant', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volunteer_participant_cadre_id'))
+
+    op.drop_table('volunteer_participant')
     with op.batch_alter_table('volunteer_member', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_volunteer_member_cadre_id'))
 
@@ -449,6 +558,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_relative_cadre_id'))
 
     op.drop_table('relative')
+    with op.batch_alter_table('occurrence', schema=None) as batch_op:
+        batch_op.drop_index('ix_occurrence_kind_closed')
+        batch_op.drop_index(batch_op.f('ix_occurrence_cadre_id'))
+
+    op.drop_table('occurrence')
+    with op.batch_alter_table('meeting_attendance', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meeting_attendance_cadre_id'))
+
+    op.drop_table('meeting_attendance')
     with op.batch_alter_table('chat_message', schema=None) as batch_op:
         batch_op.drop_index('ix_chat_message_chat')
 
@@ -457,6 +575,15 @@ def downgrade() -> None:
         batch_op.drop_index('ix_attendance_cadre')
 
     op.drop_table('attendance')
+    with op.batch_alter_table('volunteer_activity', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volunteer_activity_team_id'))
+        batch_op.drop_index(batch_op.f('ix_volunteer_activity_held_on'))
+
+    op.drop_table('volunteer_activity')
+    with op.batch_alter_table('staff_leave', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_staff_leave_coordinator_id'))
+
+    op.drop_table('staff_leave')
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_index('ix_notification_status')
         batch_op.drop_index(batch_op.f('ix_notification_recipient_id'))
@@ -486,6 +613,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cadre_branch_id'))
 
     op.drop_table('cadre')
+    with op.batch_alter_table('branch_secretary', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_branch_secretary_coordinator_id'))
+
+    op.drop_table('branch_secretary')
+    with op.batch_alter_table('branch_meeting', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_branch_meeting_branch_id'))
+
+    op.drop_table('branch_meeting')
     with op.batch_alter_table('apprise_target', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_apprise_target_grid_id'))
         batch_op.drop_index(batch_op.f('ix_apprise_target_coordinator_id'))

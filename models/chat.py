@@ -1,0 +1,619 @@
+"""Chat bindings and delivery state: invite codes, opaque button tokens, grid group chats, other targets.
+
+Everything the chat channels and the bot remember lives here, so a bot restart or a second
+dispatcher never loses a binding, a button or the record of what already went out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pendulum
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Index,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.orm import aliased
+from sqlmodel import Field, Session, SQLModel
+
+from models.grids import BASE_LEVEL, Grid, GridBook, GridOwner
+from models.outbox import FAILED, Notification, enqueue, undelivered
+from models.people import LEADER, Cadre, Coordinator, CoordinatorGrid
+from models.tasks import LIVE_STATUSES, OPEN, OVERDUE, Task, TaskEvent
+from models.types import UTCDateTime, utcnow
+from yinhui import clock
+from yinhui.rules.cadence import period_from_key
+
+INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
+INVITE_LENGTH = 10
+INVITE_DAYS = 7
+TOKEN_BYTES = 12  # 16 url-safe characters: 96 random bits in 16 of callback_data's 64 bytes
+
+
+class ChatError(ValueError):
+    """A chat request that cannot be carried out; the message says why (no personal data)."""
+
+
+class ChatInvite(SQLModel, table=True):
+    """A one-time code that binds a chat: a coordinator's private chat or a grid's group chat."""
+
+    __tablename__ = "chat_invite"
+    __table_args__ = (
+        CheckConstraint(
+            "(coordinator_id IS NULL) <> (grid_id IS NULL)", name="ck_chat_invite_one_target"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Only a hash is kept, so reading the database does not hand out working codes.
+    code_hash: str = Field(max_length=64, unique=True)
+    coordinator_id: int | None = Field(default=None, foreign_key="coordinator.id", index=True)
+    grid_id: int | None = Field(default=None, foreign_key="grid.id", index=True)
+    created_by: str = Field(default="cli", max_length=60)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: dt.datetime = Field(sa_type=UTCDateTime)
+    used_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    used_by_chat: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+class CallbackToken(SQLModel, table=True):
+    """The opaque handle behind a task's buttons: random, bound to one task and one coordinator.
+
+    The button carries only the token; which task it stands for is known to the server alone,
+    so a client cannot forge data for another task, and a token is useless once its task is closed.
+    """
+
+    __tablename__ = "callback_token"
+    __table_args__ = (UniqueConstraint("task_id", "coordinator_id", name="uq_callback_token_task_coordinator"),)
+
+    token: str = Field(primary_key=True, max_length=24)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    coordinator_id: int = Field(foreign_key="coordinator.id")
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class GroupChat(SQLModel, table=True):
+    """A grid's group chat (网格群): gets grid-level notices, never personal data."""
+
+    __tablename__ = "group_chat"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+    grid_id: int = Field(foreign_key="grid.id", index=True)
+    title: str = Field(default="", max_length=200)
+    language: str | None = Field(default=None, max_length=5)
+    active: bool = True
+    broken: str | None = Field(default=None, description="why delivery stopped, if it did")
+    bound_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class AppriseTarget(SQLModel, table=True):
+    """Another outbound channel (WeCom or DingTalk group robot, e-mail) for a coordinator or a grid.
+
+    The URL holds the robot's key or the mail password: it is shown masked and never logged.
+    """
+
+    __tablename__ = "apprise_target"
+    __table_args__ = (
+        CheckConstraint(
+            "(coordinator_id IS NULL) <> (grid_id IS NULL)", name="ck_apprise_target_one_owner"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20, description="notifier kind: wecom, dingtalk, email")
+    url: str = Field(sa_type=Text)
+    coordinator_id: int | None = Field(default=None, foreign_key="coordinator.id", index=True)
+    grid_id: int | None = Field(default=None, foreign_key="grid.id", index=True)
+    label: str = Field(default="", max_length=100)
+    active: bool = True
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ChatMessage(SQLModel, table=True):
+    """One Telegram message that carried (part of) an outbox message, recorded as soon as it was accepted.
+
+    A long digest goes out in several parts; if a later part fails, a retry sends only the
+    parts not recorded here, so the coordinator never gets the first part twice.
+    """
+
+    __tablename__ = "chat_message"
+    __table_args__ = (
+        UniqueConstraint("notification_id", "part", name="uq_chat_message_part"),
+        Index("ix_chat_message_chat", "chat_id", "message_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    notification_id: int = Field(foreign_key="notification.id")
+    part: int
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    message_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    sent_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _insert_ignoring_duplicates(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING on both backends: two dispatchers may race for a row."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(table).on_conflict_do_nothing(), rows)
+
+
+def _hash_code(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def _chunks(values: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+# -- invites and bindings -----------------------------------------------------------------------
+
+
+def create_invite(
+    session: Session,
+    *,
+    coordinator_id: int | None = None,
+    grid_id: int | None = None,
+    days: int = INVITE_DAYS,
+    actor: str = "cli",
+) -> str:
+    """A fresh one-time code for a coordinator (private chat) or a grid (group chat).
+
+    Older unused codes for the same coordinator or grid stop working, so only the last code
+    handed out can bind.
+    """
+    if (coordinator_id is None) == (grid_id is None):
+        raise ChatError("an invite is for exactly one coordinator or one grid")
+    if days < 1:
+        raise ChatError(f"an invite must last at least one day (got {days})")
+    now = utcnow()
+    owner = ChatInvite.coordinator_id == coordinator_id if coordinator_id else ChatInvite.grid_id == grid_id
+    session.execute(
+        update(ChatInvite)
+        .where(owner, ChatInvite.used_at.is_(None), ChatInvite.expires_at > now)
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+    session.add(
+        ChatInvite(
+            code_hash=_hash_code(code), coordinator_id=coordinator_id, grid_id=grid_id,
+            created_by=actor, expires_at=now + dt.timedelta(days=days),
+        )
+    )
+    session.flush()
+    return code
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What a redeemed code bound: a coordinator's private chat or a grid's group chat."""
+
+    chat_id: int
+    coordinator: Coordinator | None = None
+    group: GroupChat | None = None
+    grid_name: str | None = None
+
+
+def redeem_invite(session: Session, code: str, *, chat_id: int, private: bool, title: str = "") -> Binding:
+    """Bind the chat with a one-time code; the code is spent whatever happens next."""
+    invite = session.execute(
+        select(ChatInvite).where(ChatInvite.code_hash == _hash_code(code)).with_for_update()
+    ).scalar_one_or_none()
+    now = utcnow()
+    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        raise ChatError("invalid, used or expired invite code")
+    if invite.coordinator_id is not None:
+        if not private:
+            raise ChatError("a coordinator's code must be sent in a private chat with the bot")
+        binding = _bind_coordinator(session, invite.coordinator_id, chat_id)
+    else:
+        if private:
+            raise ChatError("a grid's code must be sent in the grid's group chat")
+        binding = _bind_group(session, invite.grid_id, chat_id, title)  # type: ignore[arg-type]
+    invite.used_at, invite.used_by_chat = now, chat_id
+    session.add(invite)
+    session.flush()
+    return binding
+
+
+def _bind_coordinator(session: Session, coordinator_id: int, chat_id: int) -> Binding:
+    other = session.execute(
+        select(Coordinator).where(Coordinator.chat_id == chat_id, Coordinator.id != coordinator_id)
+    ).scalar_one_or_none()
+    if other is not None:
+        raise ChatError("this chat is already bound to another coordinator; ask the operator")
+    coordinator = session.get(Coordinator, coordinator_id)
+    if coordinator is None or not coordinator.active:
+        raise ChatError("the coordinator of this code is no longer active")
+    coordinator.chat_id, coordinator.channel, coordinator.channel_broken = chat_id, "telegram", None
+    session.add(coordinator)
+    session.flush()
+    return Binding(chat_id=chat_id, coordinator=coordinator)
+
+
+def _bind_group(session: Session, grid_id: int, chat_id: int, title: str) -> Binding:
+    group = session.execute(select(GroupChat).where(GroupChat.chat_id == chat_id)).scalar_one_or_none()
+    if group is None:
+        group = GroupChat(chat_id=chat_id, grid_id=grid_id)
+    group.grid_id, group.title, group.active, group.broken = grid_id, title[:200], True, None
+    group.bound_at = utcnow()
+    session.add(group)
+    session.flush()
+    grid = session.get(Grid, grid_id)
+    return Binding(chat_id=chat_id, group=group, grid_name=grid_path(session, grid) if grid else None)
+
+
+def grid_path(session: Session, grid: Grid) -> str:
+    if grid.level == BASE_LEVEL and grid.parent_id is not None:
+        parent = session.get(Grid, grid.parent_id)
+        if parent is not None:
+            return f"{parent.name}/{grid.name}"
+    return grid.name
+
+
+def coordinator_for_chat(session: Session, chat_id: int) -> Coordinator | None:
+    """The active coordinator bound to this private chat, if any."""
+    if chat_id <= 0:
+        return None
+    return session.execute(
+        select(Coordinator).where(Coordinator.chat_id == chat_id, Coordinator.active == true())
+    ).scalars().first()
+
+
+def group_for_chat(session: Session, chat_id: int) -> GroupChat | None:
+    return session.execute(
+        select(GroupChat).where(GroupChat.chat_id == chat_id, GroupChat.active == true())
+    ).scalar_one_or_none()
+
+
+def move_chat(session: Session, old_chat_id: int, new_chat_id: int) -> int:
+    """A group became a supergroup (ChatMigrated): follow it everywhere it is stored."""
+    moved = 0
+    for model in (Coordinator, GroupChat):
+        result = session.execute(
+            update(model).where(model.chat_id == old_chat_id).values(chat_id=new_chat_id)
+            .execution_options(synchronize_session=False)
+        )
+        moved += max(result.rowcount or 0, 0)
+    return moved
+
+
+# -- callback tokens ----------------------------------------------------------------------------
+
+
+def issue_callback_tokens(session: Session, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """The token for each (task id, coordinator id), created on first use and reused after."""
+    wanted = sorted(set(pairs))
+    found: dict[tuple[int, int], str] = {}
+    for chunk in _chunks(wanted):
+        task_ids = sorted({t for t, _ in chunk})
+        for token, task_id, coordinator_id in session.execute(
+            select(CallbackToken.token, CallbackToken.task_id, CallbackToken.coordinator_id).where(
+                CallbackToken.task_id.in_(task_ids)
+            )
+        ):
+            found[(task_id, coordinator_id)] = token
+    missing = [p for p in wanted if p not in found]
+    _insert_ignoring_duplicates(
+        session,
+        CallbackToken.__table__,
+        [
+            {"token": secrets.token_urlsafe(TOKEN_BYTES), "task_id": t, "coordinator_id": c, "created_at": utcnow()}
+            for t, c in missing
+        ],
+    )
+    if missing:
+        # Re-read: a concurrent dispatcher may have won the insert for some pairs.
+        for chunk in _chunks(missing):
+            for token, task_id, coordinator_id in session.execute(
+                select(CallbackToken.token, CallbackToken.task_id, CallbackToken.coordinator_id).where(
+                    CallbackToken.task_id.in_(sorted({t for t, _ in chunk}))
+                )
+            ):
+                found[(task_id, coordinator_id)] = token
+    return {p: found[p] for p in wanted}
+
+
+def resolve_callback_token(session: Session, token: str) -> CallbackToken | None:
+    return session.get(CallbackToken, token)
+
+
+def task_belongs_to(task: Task, coordinator_id: int) -> bool:
+    """A task is on a coordinator's list when it is assigned or escalated to them."""
+    return task.assignee_id == coordinator_id or task.escalated_to_id == coordinator_id
+
+
+# -- delivery state -----------------------------------------------------------------------------
+
+
+def sent_parts(session: Session, notification_ids: Sequence[int]) -> dict[int, dict[int, tuple[int, int]]]:
+    """For each outbox message, the parts already accepted by Telegram: part -> (chat, message id)."""
+    parts: dict[int, dict[int, tuple[int, int]]] = {}
+    for chunk in _chunks(list(notification_ids)):
+        for nid, part, chat_id, message_id in session.execute(
+            select(ChatMessage.notification_id, ChatMessage.part, ChatMessage.chat_id, ChatMessage.message_id)
+            .where(ChatMessage.notification_id.in_(chunk))
+        ):
+            parts.setdefault(nid, {})[part] = (chat_id, message_id)
+    return parts
+
+
+def record_part(session: Session, *, notification_id: int, part: int, chat_id: int, message_id: int) -> None:
+    _insert_ignoring_duplicates(
+        session,
+        ChatMessage.__table__,
+        [{"notification_id": notification_id, "part": part, "chat_id": chat_id,
+          "message_id": message_id, "sent_at": utcnow()}],
+    )
+
+
+def group_chats_by_id(session: Session, ids: Iterable[int]) -> dict[int, GroupChat]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {g.id: g for g in session.execute(select(GroupChat).where(GroupChat.id.in_(wanted))).scalars()}  # type: ignore[misc]
+
+
+def leader_of(session: Session, coordinator_id: int | None) -> Coordinator | None:
+    """Whom to tell about a coordinator's trouble: the leader over their grids, else any active leader."""
+    if coordinator_id is not None:
+        via_grid = session.execute(
+            select(GridOwner.leader_id)
+            .join(CoordinatorGrid, CoordinatorGrid.grid_id == GridOwner.grid_id)
+            .where(CoordinatorGrid.coordinator_id == coordinator_id, GridOwner.leader_id != coordinator_id)
+            .limit(1)
+        ).scalar_one_or_none()
+        if via_grid is not None:
+            leader = session.get(Coordinator, via_grid)
+            if leader is not None and leader.active:
+                return leader
+    query = select(Coordinator).where(Coordinator.role == LEADER, Coordinator.active == true())
+    if coordinator_id is not None:
+        query = query.where(Coordinator.id != coordinator_id)
+    return session.execute(query.order_by(Coordinator.id).limit(1)).scalar_one_or_none()
+
+
+BROKEN_TEXT = {
+    "zh": ("【消息送达失败】{who} 的{channel}已无法送达（{reason}）。此后的提醒会留在待发列表中；"
+           "请联系其重新绑定：yinhui coordinator invite {name}"),
+    "en": ("[Delivery failed] Messages to {who} on {channel} cannot be delivered ({reason}). They stay in the "
+           "outbox; ask them to bind again: yinhui coordinator invite {name}"),
+}
+GROUP_BROKEN_TEXT = {
+    "zh": "【消息送达失败】网格群“{grid}”已无法送达（{reason}）。请重新邀请机器人入群：yinhui chat group-invite {grid}",
+    "en": "[Delivery failed] The group chat of grid {grid} cannot be reached ({reason}). Invite the bot again: "
+          "yinhui chat group-invite {grid}",
+}
+
+
+def mark_unreachable(
+    session: Session, notification: Notification, *, reason: str, day: dt.date, default_language: str = "zh"
+) -> bool:
+    """The chat behind a message is gone (bot blocked, chat not found): mark it broken and tell a leader.
+
+    Returns True when this is news (the channel was fine until now); the leader hears once, not
+    once per undeliverable message.
+    """
+    payload = json.loads(notification.payload) if notification.payload else {}
+    group_id = payload.get("group_chat_id") if isinstance(payload, dict) else None
+    if notification.recipient_id is None and group_id is not None:
+        group = session.get(GroupChat, group_id)
+        if group is None or group.broken:
+            return False
+        group.broken = reason[:500]
+        session.add(group)
+        grid = session.get(Grid, group.grid_id)
+        leader = leader_of(session, None)
+        if leader is not None:
+            lang = leader.language if leader.language in GROUP_BROKEN_TEXT else default_language
+            text = GROUP_BROKEN_TEXT.get(lang, GROUP_BROKEN_TEXT["zh"]).format(
+                grid=grid_path(session, grid) if grid else "?", reason=reason
+            )
+            _alert(session, leader, key=f"group-broken:{group.id}:{day.isoformat()}", text=text)
+        return True
+    if notification.recipient_id is None:
+        return False
+    coordinator = session.get(Coordinator, notification.recipient_id)
+    if coordinator is None or coordinator.channel_broken:
+        return False
+    coordinator.channel_broken = reason[:500]
+    session.add(coordinator)
+    leader = leader_of(session, coordinator.id)
+    if leader is not None:
+        lang = leader.language if leader.language in BROKEN_TEXT else default_language
+        text = BROKEN_TEXT.get(lang, BROKEN_TEXT["zh"]).format(
+            who=coordinator.name, channel=notification.channel, reason=reason, name=coordinator.name
+        )
+        _alert(session, leader, key=f"channel-broken:{coordinator.id}:{day.isoformat()}", text=text)
+    session.flush()
+    return True
+
+
+def _alert(session: Session, leader: Coordinator, *, key: str, text: str) -> None:
+    subject = text.split("】", 1)[0].lstrip("【") if text.startswith("【") else "Delivery failed"
+    enqueue(session, dedupe_key=key, recipient_id=leader.id, channel=leader.channel, kind="alert",
+            subject=subject, body=text)
+
+
+def undelivered_report(session: Session) -> list[dict[str, Any]]:
+    """Every message that did not reach its recipient, with the reason: for the operator."""
+    names = dict(session.execute(select(Coordinator.id, Coordinator.name)).all())
+    rows = []
+    for n in undelivered(session):
+        rows.append({
+            "id": n.id, "key": n.dedupe_key, "recipient": names.get(n.recipient_id, "-") if n.recipient_id else "-",
+            "channel": n.channel, "kind": n.kind, "status": n.status, "attempts": n.attempts,
+            "reason": (n.last_error or "").splitlines()[0][:200] if n.last_error else "",
+            "retry_after": n.not_before.isoformat() if n.status == FAILED and n.not_before else None,
+        })
+    return rows
+
+
+# -- rescheduling ("pick a date") -----------------------------------------------------------------
+
+
+def latest_reschedule_day(task: Task) -> dt.date:
+    """A task may move within its period (a November call stays in November), never past it."""
+    try:
+        return max(period_from_key(task.period).end, task.due)
+    except ValueError:
+        return task.due
+
+
+def reschedule_task(session: Session, task_id: int, *, to: dt.date, actor: str, today: dt.date) -> Task:
+    """Move a live task's due date to the day the coordinator picked (recorded in the audit trail)."""
+    from models.task_actions import TaskError, get_task
+
+    task = get_task(session, task_id, for_update=True)
+    if task.status not in LIVE_STATUSES:
+        raise TaskError(f"task #{task_id} is already {task.status}; nothing was changed")
+    latest = latest_reschedule_day(task)
+    if to < today or to > latest:
+        raise TaskError(f"task #{task_id} can move to a day from {today} to {latest}, not {to}")
+    before_status, before_due = task.status, task.due
+    task.due = to
+    if task.status == OVERDUE:
+        task.status, task.overdue_since = OPEN, None
+    session.add(task)
+    session.flush()
+    session.add(TaskEvent(
+        task_id=task.id, actor=actor, action="rescheduled", from_status=before_status, to_status=task.status,
+        detail=json.dumps({"from": before_due.isoformat(), "to": to.isoformat()}),
+    ))
+    session.flush()
+    return task
+
+
+# -- grid-level notices (网格群通知) --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GridCounts:
+    grid_id: int
+    grid: str
+    live: int
+    overdue: int
+    done_this_month: int
+
+
+def grid_counts(session: Session, grid_id: int, day: dt.date) -> GridCounts:
+    """Counts for a grid and the base grids under it: how much is open, late and done. No names."""
+    grid = session.get(Grid, grid_id)
+    if grid is None:
+        raise ChatError(f"no grid #{grid_id}")
+    child = aliased(Grid)
+    base_ids = [grid.id] + list(session.execute(select(child.id).where(child.parent_id == grid.id)).scalars())
+    if grid.level == 1:
+        base_ids = list(session.execute(select(Grid.id)).scalars())
+    month_start = day.replace(day=1)
+    in_grid = Task.cadre_id.in_(select(Cadre.id).where(Cadre.grid_id.in_(base_ids)))
+    live = session.execute(select(func.count()).select_from(Task).where(in_grid, Task.status.in_(LIVE_STATUSES))).scalar_one()
+    late = session.execute(select(func.count()).select_from(Task).where(in_grid, Task.status == OVERDUE)).scalar_one()
+    month_start_utc = pendulum.datetime(month_start.year, month_start.month, 1, tz=clock.tz()).in_timezone("UTC")
+    done = session.execute(
+        select(func.count()).select_from(Task).where(in_grid, Task.status == "done", Task.closed_at >= month_start_utc)
+    ).scalar_one()
+    return GridCounts(grid.id, grid_path(session, grid), live, late, done)  # type: ignore[arg-type]
+
+
+RenderNotice = Callable[[GridCounts, dt.date, str], str]
+
+
+def queue_grid_notices(session: Session, day: dt.date, *, render: RenderNotice, default_language: str = "zh") -> int:
+    """One notice a day to every bound grid group chat and grid-level target: counts only, no names.
+
+    `render(counts, day, language)` writes the text (notifiers.telegram_render.render_grid_notice).
+    """
+    written = 0
+    groups = session.execute(select(GroupChat).where(GroupChat.active == true(), GroupChat.broken.is_(None))).scalars().all()
+    for group in groups:
+        lang = group.language or default_language
+        text = render(grid_counts(session, group.grid_id, day), day, lang)
+        written += enqueue(
+            session, dedupe_key=f"grid-notice:{day.isoformat()}:g{group.id}", recipient_id=None,
+            channel="telegram", kind="notice", subject=text.splitlines()[0], body=text,
+            payload={"group_chat_id": group.id},
+        )
+    targets = session.execute(
+        select(AppriseTarget).where(AppriseTarget.grid_id.is_not(None), AppriseTarget.active == true())
+    ).scalars().all()
+    for target in targets:
+        text = render(grid_counts(session, target.grid_id, day), day, default_language)  # type: ignore[arg-type]
+        written += enqueue(
+            session, dedupe_key=f"grid-notice:{day.isoformat()}:a{target.id}", recipient_id=None,
+            channel=target.kind, kind="notice", subject=text.splitlines()[0], body=text,
+            payload={"apprise_target_id": target.id},
+        )
+    return written
+
+
+# -- other channels (Apprise targets) -------------------------------------------------------------
+
+
+def add_apprise_target(
+    session: Session, *, kind: str, url: str, coordinator_id: int | None = None, grid_id: int | None = None,
+    label: str = "",
+) -> AppriseTarget:
+    """Add a WeCom/DingTalk robot or e-mail target; for a coordinator it also becomes their channel."""
+    if (coordinator_id is None) == (grid_id is None):
+        raise ChatError("a target belongs to exactly one coordinator or one grid")
+    target = AppriseTarget(kind=kind, url=url.strip(), coordinator_id=coordinator_id, grid_id=grid_id, label=label)
+    session.add(target)
+    if coordinator_id is not None:
+        coordinator = session.get(Coordinator, coordinator_id)
+        if coordinator is None:
+            raise ChatError(f"no coordinator #{coordinator_id}")
+        coordinator.channel, coordinator.channel_broken = kind, None
+        session.add(coordinator)
+    session.flush()
+    return target
+
+
+def apprise_urls(session: Session, *, coordinator_id: int | None, target_id: int | None, kind: str) -> list[str]:
+    """The active URLs a message should go to: the coordinator's targets of this kind, or one grid target."""
+    query = select(AppriseTarget.url).where(AppriseTarget.active == true(), AppriseTarget.kind == kind)
+    if target_id is not None:
+        query = query.where(AppriseTarget.id == target_id)
+    elif coordinator_id is not None:
+        query = query.where(AppriseTarget.coordinator_id == coordinator_id)
+    else:
+        return []
+    return list(session.execute(query.order_by(AppriseTarget.id)).scalars())
+
+
+def list_targets(session: Session) -> list[dict[str, Any]]:
+    """Every other-channel target. The URLs hold secrets: callers show them masked."""
+    book = GridBook(session)
+    names = dict(session.execute(select(Coordinator.id, Coordinator.name)).all())
+    return [
+        {
+            "id": t.id, "kind": t.kind, "url": t.url, "label": t.label, "active": t.active,
+            "coordinator": names.get(t.coordinator_id) if t.coordinator_id else None,
+            "grid": book.path(book.by_id[t.grid_id]) if t.grid_id in book.by_id else None,
+        }
+        for t in session.execute(select(AppriseTarget).order_by(AppriseTarget.id)).scalars()
+    ]
+

@@ -1,0 +1,93 @@
+"""Other channels a Chinese bureau uses — WeCom (企业微信) and DingTalk (钉钉) group robots, e-mail — via Apprise.
+
+Targets are Apprise URLs stored per coordinator or per grid (models.chat.AppriseTarget):
+`wecombot://KEY`, `dingtalk://TOKEN` (or `dingtalk://SECRET@TOKEN` for signed robots),
+`mailtos://user:password@smtp.example.org?to=someone@example.org`. A robot posts into a group
+chat, so only the plain-text body goes out: it carries names and due dates, never a phone.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import apprise
+
+from notifiers.base import Delivery, Notifier, NotifyError, Outbound
+from notifiers.bot.redaction import install_log_redaction
+
+SCHEMES: dict[str, tuple[str, ...]] = {
+    "wecom": ("wecombot",),
+    "dingtalk": ("dingtalk",),
+    "email": ("mailto", "mailtos"),
+}
+
+
+class TargetError(ValueError):
+    """A target URL that cannot be used; the message says why without repeating the URL."""
+
+
+def target_kind(url: str) -> str:
+    """The notifier kind an Apprise URL belongs to (wecom, dingtalk or email)."""
+    scheme = url.strip().split("://", 1)[0].lower() if "://" in url else ""
+    for kind, schemes in SCHEMES.items():
+        if scheme in schemes:
+            return kind
+    known = ", ".join(f"{s}://" for schemes in SCHEMES.values() for s in schemes)
+    raise TargetError(f"unsupported target URL scheme {scheme or '(none)'!r}; use one of {known}")
+
+
+def check_target(url: str) -> str:
+    """Validate a target URL (offline: Apprise parses it, nothing is sent); returns its kind."""
+    kind = target_kind(url)
+    if not apprise.Apprise().add(url.strip()):
+        raise TargetError(f"Apprise cannot parse this {kind} URL (a key, token or address is missing or malformed)")
+    return kind
+
+
+class AppriseNotifier(Notifier):
+    """One Apprise-backed channel; subclasses fix the kind and the URL schemes it accepts."""
+
+    kind: ClassVar[str] = "apprise"
+
+    def notify(self, message: Outbound) -> Delivery:
+        urls = self._urls(message)
+        if not urls:
+            raise NotifyError(f"no {self.kind} target is configured for this recipient", permanent=True)
+        install_log_redaction(*urls)
+        sender = apprise.Apprise()
+        for url in urls:
+            if url.split("://", 1)[0].lower() not in SCHEMES.get(self.kind, ()):
+                raise NotifyError(f"a {self.kind} target holds a URL of another kind", permanent=True)
+            if not sender.add(url):
+                raise NotifyError(f"Apprise cannot use a {self.kind} target URL", permanent=True)
+        if not sender.notify(body=message.body, title=message.subject):
+            raise NotifyError(f"{self.kind}: the service did not accept the message", permanent=False)
+        return Delivery(external_id=f"{self.kind}:{len(urls)}")
+
+    def _urls(self, message: Outbound) -> list[str]:
+        from models.chat import apprise_urls
+        from models.db import session_scope
+
+        target_id = message.payload.get("apprise_target_id") if isinstance(message.payload, dict) else None
+        with session_scope() as session:
+            return apprise_urls(
+                session, coordinator_id=message.recipient.coordinator_id, target_id=target_id, kind=self.kind
+            )
+
+
+class WeComNotifier(AppriseNotifier):
+    """企业微信群机器人."""
+
+    kind: ClassVar[str] = "wecom"
+
+
+class DingTalkNotifier(AppriseNotifier):
+    """钉钉群机器人."""
+
+    kind: ClassVar[str] = "dingtalk"
+
+
+class EmailNotifier(AppriseNotifier):
+    """电子邮件."""
+
+    kind: ClassVar[str] = "email"

@@ -1,0 +1,202 @@
+"""WeCom and DingTalk group robots and e-mail through Apprise, against local servers on 127.0.0.1.
+
+The robots' API hosts are fixed in Apprise's plugins; the tests point those class attributes at
+a local HTTP server, so the real Apprise code builds and sends the real requests.
+"""
+
+from __future__ import annotations
+
+import json
+import socketserver
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from apprise.plugins.dingtalk import NotifyDingTalk
+from apprise.plugins.wecombot import NotifyWeComBot
+from sqlalchemy import select
+
+from models.chat import add_apprise_target, queue_grid_notices
+from models.db import session_scope
+from models.outbox import Notification
+from notifiers.apprise_channel import TargetError, check_target, target_kind
+from notifiers.telegram_render import render_grid_notice
+from tests import factories
+from tests.notifiers.conftest import PHONES, D, build_county, plan_day
+
+WECOM_KEY = "wecom-robot-key-0001"
+
+
+class Robots:
+    """A local stand-in for the WeCom and DingTalk robot endpoints."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, dict]] = []
+        self.status = 200
+        robots = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                robots.posts.append((self.path, json.loads(body or b"{}")))
+                self.send_response(robots.status)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"errcode": 0, "errmsg": "ok"}')
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+class Mailbox(socketserver.ThreadingTCPServer):
+    """Just enough SMTP to receive one message at a time."""
+
+    allow_reuse_address = True
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        box = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                self.wfile.write(b"220 localhost ESMTP\r\n")
+                data, in_data = [], False
+                for raw in self.rfile:
+                    line = raw.decode("utf-8", "replace")
+                    if in_data:
+                        if line.rstrip("\r\n") == ".":
+                            box.messages.append("".join(data))
+                            in_data = False
+                            self.wfile.write(b"250 OK\r\n")
+                        else:
+                            data.append(line)
+                        continue
+                    verb = line[:4].upper()
+                    if verb == "EHLO":
+                        self.wfile.write(b"250-localhost\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n")
+                    elif verb == "AUTH":
+                        self.wfile.write(b"235 accepted\r\n")
+                    elif verb == "DATA":
+                        in_data, data = True, []
+                        self.wfile.write(b"354 go ahead\r\n")
+                    elif verb == "QUIT":
+                        self.wfile.write(b"221 bye\r\n")
+                        return
+                    else:
+                        self.wfile.write(b"250 OK\r\n")
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+
+@pytest.fixture
+def robots(monkeypatch) -> Iterator[Robots]:
+    server = Robots()
+    server.thread.start()
+    monkeypatch.setattr(NotifyWeComBot, "notify_url", server.url + "/cgi-bin/webhook/send?key={key}")
+    monkeypatch.setattr(NotifyDingTalk, "notify_url", server.url + "/robot/send?access_token={token}")
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox()
+    thread = threading.Thread(target=box.serve_forever, daemon=True)
+    thread.start()
+    yield box
+    box.shutdown()
+    box.server_close()
+
+
+def deliver() -> dict[str, int]:
+    from flows.dispatch_outbox import deliver_batch
+
+    return deliver_batch()
+
+
+def test_target_urls_are_checked_offline():
+    assert target_kind("wecombot://abc") == "wecom"
+    assert check_target(f"wecombot://{WECOM_KEY}") == "wecom"
+    assert check_target("dingtalk://abcdef0123456789") == "dingtalk"
+    assert check_target("mailtos://bureau:pw@smtp.example.org?to=wang@example.org") == "email"
+    with pytest.raises(TargetError, match="unsupported target URL scheme 'https'"):
+        check_target("https://example.org/hook")
+    with pytest.raises(TargetError, match="cannot parse"):
+        check_target("dingtalk://")
+
+
+def test_a_coordinators_wecom_robot_gets_the_digest_without_phones(database, robots):
+    county = build_county(bound=False)
+    with session_scope() as s:
+        add_apprise_target(s, kind="wecom", url=f"wecombot://{WECOM_KEY}", coordinator_id=county.village)
+    plan_day(D("2026-10-01"))
+    result = deliver()
+    assert result["sent"] == 3  # two on the console, one to the robot
+    [(path, body)] = robots.posts
+    assert path == f"/cgi-bin/webhook/send?key={WECOM_KEY}"
+    text = body["text"]["content"]
+    assert "赵村网格，您好！" in text and "张老" in text
+    assert not [p for p in PHONES if p in text]  # a robot posts into a group chat
+    with session_scope() as s:
+        row = s.execute(select(Notification).where(Notification.recipient_id == county.village)).scalar_one()
+    assert (row.channel, row.status, row.external_id) == ("wecom", "sent", "wecom:1")
+
+
+def test_a_grid_dingtalk_robot_gets_the_grid_notice(database, robots):
+    county = build_county(bound=False)
+    plan_day(D("2026-10-01"))
+    with session_scope() as s:
+        add_apprise_target(s, kind="dingtalk", url="dingtalk://dingtoken0123456789",
+                           grid_id=factories.grid(s, "城关镇", "东街村"))
+        assert queue_grid_notices(s, D("2026-10-02"), render=render_grid_notice) == 1
+    deliver()
+    [(path, body)] = [p for p in robots.posts if p[0].startswith("/robot/send")]
+    assert path == "/robot/send?access_token=dingtoken0123456789"
+    text = json.dumps(body, ensure_ascii=False)
+    assert "城关镇/东街村" in text and "在办任务 6 项" in text
+    assert not [n for n in county.cadres if n in text]
+
+
+def test_a_refusing_robot_leaves_the_message_in_the_outbox(database, robots, caplog):
+    county = build_county(bound=False)
+    robots.status = 500
+    with session_scope() as s:
+        add_apprise_target(s, kind="wecom", url=f"wecombot://{WECOM_KEY}", coordinator_id=county.village)
+    plan_day(D("2026-10-01"))
+    assert deliver()["failed"] == 1
+    with session_scope() as s:
+        row = s.execute(select(Notification).where(Notification.channel == "wecom")).scalar_one()
+    assert row.status == "failed" and row.last_error == "wecom: the service did not accept the message"
+    assert WECOM_KEY not in caplog.text
+
+
+def test_email(database, mailbox):
+    county = build_county(bound=False)
+    port = mailbox.server_address[1]
+    url = f"mailto://bureau:secret@127.0.0.1:{port}?smtp=127.0.0.1&mode=insecure&from=bureau@example.org&to=zhao@example.org"
+    with session_scope() as s:
+        add_apprise_target(s, kind="email", url=url, coordinator_id=county.village)
+    plan_day(D("2026-10-01"))
+    assert deliver()["sent"] == 3
+    [message] = mailbox.messages
+    assert "zhao@example.org" in message and "2026-10-01" in message
+
+
+def test_no_target_is_a_permanent_failure(database):
+    county = build_county(bound=False)
+    with session_scope() as s:
+        from models.people import Coordinator
+
+        s.get(Coordinator, county.village).channel = "dingtalk"
+    plan_day(D("2026-10-01"))
+    assert deliver()["dead"] == 1

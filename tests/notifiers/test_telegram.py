@@ -1,0 +1,387 @@
+"""The Telegram channel under every fault the Bot API stand-in can throw, through the real outbox.
+
+Each test sends with the real python-telegram-bot client over HTTP to the stand-in on 127.0.0.1,
+and checks what a coordinator (or the operator) would notice: what arrived, how often, and what
+the outbox says about what did not.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pendulum
+import pytest
+from sqlalchemy import select
+
+from models.chat import ChatMessage, GroupChat, undelivered_report
+from models.db import session_scope
+from models.outbox import Notification, enqueue
+from models.people import Coordinator
+from notifiers import NOTIFIERS
+from notifiers.rate_limit import ChatLimits
+from notifiers.telegram import TelegramNotifier, TelegramStore
+from tests import factories
+from tests.notifiers.conftest import (
+    IGNORE_RETRY_AFTER_WARNING,
+    LEADER_CHAT,
+    PHONES,
+    TOWN_CHAT,
+    VILLAGE_CHAT,
+    D,
+    build_county,
+    plan_day,
+)
+from tests.support.bot_api_standin import BotApiStandIn, TelegramLimits
+
+pytestmark = IGNORE_RETRY_AFTER_WARNING
+
+
+class FastTelegram(TelegramNotifier):
+    """The real channel with short timeouts and backoff, so fault tests take seconds."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("read_timeout", 0.5)
+        kwargs.setdefault("connect_timeout", 0.5)
+        kwargs.setdefault("backoff", (0.05, 0.1, 0.2, 0.4))
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def channel(monkeypatch, telegram_env):
+    monkeypatch.setitem(NOTIFIERS, "telegram", FastTelegram)
+    return telegram_env
+
+
+def deliver(**kwargs: object) -> dict[str, int]:
+    from flows.dispatch_outbox import deliver_batch
+
+    return deliver_batch(**kwargs)  # type: ignore[arg-type]
+
+
+def notifications() -> list[Notification]:
+    with session_scope() as s:
+        return list(s.execute(select(Notification).order_by(Notification.id)).scalars())
+
+
+def later(hours: int = 2):
+    """Move the clock past a failed message's retry time."""
+    from yinhui import clock
+
+    return clock.frozen_at(pendulum.now("Asia/Shanghai").add(hours=hours))
+
+
+# -- the happy path ------------------------------------------------------------------------------
+
+
+def test_each_digest_goes_once_and_its_message_id_is_recorded(database, channel):
+    api = channel
+    build_county()
+    assert plan_day(D("2026-10-01")) == 3
+    result = deliver()
+    assert result["sent"] == 3 and result["claimed"] == 3
+    assert sorted(m.chat_id for m in api.sent) == [VILLAGE_CHAT, TOWN_CHAT, LEADER_CHAT]
+    village = next(m for m in api.sent if m.chat_id == VILLAGE_CHAT)
+    assert village.text.startswith("📋 2026-10-01 工作提醒\n赵村网格，您好！")
+    assert PHONES[0] in village.text  # the coordinator's own private chat may show phones
+    assert village.reply_markup and village.reply_markup["inline_keyboard"]
+    rows = notifications()
+    assert {n.status for n in rows} == {"sent"}
+    assert {n.external_id for n in rows if n.recipient_id} >= {f"tg:{VILLAGE_CHAT}:{village.message_id}"}
+    with session_scope() as s:
+        assert len(s.execute(select(ChatMessage)).all()) == 3
+    # Nothing is sent twice, however often the dispatcher runs.
+    assert deliver().get("sent", 0) == 0
+    assert len(api.sent) == 3 and api.duplicates() == {}
+
+
+def test_overlapping_dispatchers_never_send_a_message_twice(database, channel):
+    api = channel
+    build_county()
+    with session_scope() as s:
+        for i in range(30):
+            enqueue(s, dedupe_key=f"alert:{i}", recipient_id=None if False else _coordinator_id(s, i),
+                    channel="telegram", kind="alert", subject="提醒", body=f"第 {i} 条提醒")
+    results: list[dict[str, int]] = []
+    threads = [threading.Thread(target=lambda: results.append(deliver(limit=12))) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    while deliver(limit=12).get("claimed"):
+        pass
+    assert api.duplicates() == {}
+    assert len(api.sent) == 30
+    assert {n.status for n in notifications()} == {"sent"}
+
+
+def _coordinator_id(session, i: int) -> int:
+    chats = [VILLAGE_CHAT, TOWN_CHAT, LEADER_CHAT]
+    return session.execute(select(Coordinator.id).where(Coordinator.chat_id == chats[i % 3])).scalar_one()
+
+
+# -- faults ----------------------------------------------------------------------------------------
+
+
+def test_retry_after_waits_as_long_as_told(database, channel):
+    api = channel
+    build_county()
+    plan_day(D("2026-10-01"))
+    api.inject_faults("retry_after", retry_after=2)
+    assert deliver()["sent"] == 3
+    sends = [r for r in api.requests if r.method == "sendMessage"]
+    refused = next(r for r in sends if r.status == 429)
+    again = next(r for r in sends if r.chat_id == refused.chat_id and r.at > refused.at)
+    assert again.at - refused.at >= 2.0
+    assert len(api.sent) == 3 and api.duplicates() == {}
+
+
+def test_timeouts_server_errors_and_dropped_connections_are_retried(database, channel):
+    api = channel
+    build_county()
+    plan_day(D("2026-10-01"))
+    api.inject_faults("timeout", "server_error", "drop_before", timeout_seconds=1.0)
+    assert deliver()["sent"] == 3
+    faults = [r.fault for r in api.requests if r.method == "sendMessage" and r.fault]
+    assert faults == ["timeout", "server_error", "drop_before"]
+    assert len(api.sent) == 3 and api.duplicates() == {}
+
+
+def test_a_response_dropped_after_acceptance_is_the_only_way_to_a_duplicate(database, channel):
+    api = channel
+    build_county()
+    plan_day(D("2026-10-01"))
+    api.inject_faults("drop_after")
+    assert deliver()["sent"] == 3
+    assert api.dropped_after_accept == 1
+    [(chat, copies)] = [(key[0], msgs) for key, msgs in api.duplicates().items()]
+    assert [m.response_dropped for m in copies] == [True, False]
+    assert len(api.sent) == 4
+
+
+def test_lasting_network_trouble_leaves_the_message_in_the_outbox_with_its_reason(database, channel, monkeypatch):
+    api = channel
+    build_county()
+    plan_day(D("2026-10-01"))
+    api.inject_faults(*["server_error"] * 5)  # FastTelegram tries five times
+    monkeypatch.setitem(NOTIFIERS, "telegram", lambda: FastTelegram(concurrency=1))  # one chat after another
+    result = deliver()
+    assert result["sent"] == 2 and result["failed"] == 1
+    [failed] = [n for n in notifications() if n.status == "failed"]
+    assert "Internal Server Error" in failed.last_error and "5 tries" in failed.last_error
+    with session_scope() as s:
+        [row] = undelivered_report(s)
+    assert row["status"] == "failed" and row["retry_after"] is not None and "Internal Server Error" in row["reason"]
+    # Not before its retry time...
+    assert deliver().get("sent", 0) == 0
+    # ...then it goes, once.
+    with later():
+        assert deliver()["sent"] == 1
+    assert len(api.sent) == 3 and api.duplicates() == {}
+
+
+@pytest.mark.parametrize("fault", ["blocked", "missing"])
+def test_an_unreachable_chat_breaks_the_channel_and_the_leader_is_told_once(database, channel, fault):
+    api = channel
+    county = build_county()
+    plan_day(D("2026-10-01"))
+    (api.block_chat if fault == "blocked" else api.missing_chat)(VILLAGE_CHAT)
+    result = deliver()
+    assert result["sent"] == 2 and result["dead"] == 1
+    with session_scope() as s:
+        village = s.get(Coordinator, county.village)
+        assert village.channel_broken and ("blocked" in village.channel_broken or "not found" in village.channel_broken)
+        [dead] = [n for n in s.execute(select(Notification).where(Notification.status == "dead")).scalars()]
+        assert dead.recipient_id == county.village
+        alerts = list(s.execute(select(Notification).where(Notification.kind == "alert")).scalars())
+    assert [a.recipient_id for a in alerts] == [county.leader]
+    # The dispatcher delivers the leader's alert in the same run of the flow (here: the next batch).
+    deliver()
+    alert = next(m for m in api.sent if m.chat_id == LEADER_CHAT and "送达失败" in m.text)
+    assert "赵村网格" in alert.text and "yinhui coordinator invite 赵村网格" in alert.text
+    # Another failure the next day does not tell the leader again.
+    plan_day(D("2026-10-02"))
+    with session_scope() as s:
+        enqueue(s, dedupe_key="x", recipient_id=county.village, channel="telegram", kind="alert", subject="s", body="again")
+    deliver()
+    with session_scope() as s:
+        assert s.execute(select(Notification).where(Notification.kind == "alert")).all().__len__() == 2  # 1 alert + "x"
+    assert sum(1 for r in api.requests if r.chat_id == VILLAGE_CHAT and r.method == "sendMessage") == 2
+
+
+def test_a_migrated_group_is_followed_and_its_new_id_stored(database, channel):
+    api = channel
+    county = build_county()
+    new_id = -1009876543210
+    with session_scope() as s:
+        group = GroupChat(chat_id=-4001, grid_id=factories.grid(s, "城关镇", "东街村"), title="东街村网格群")
+        s.add(group)
+        s.flush()
+        enqueue(s, dedupe_key="grid-notice:1", recipient_id=None, channel="telegram", kind="notice",
+                subject="网格通报", body="📣 网格通报\n在办任务 3 项", payload={"group_chat_id": group.id})
+        enqueue(s, dedupe_key="grid-notice:2", recipient_id=None, channel="telegram", kind="notice",
+                subject="网格通报", body="📣 网格通报\n第二条", payload={"group_chat_id": group.id})
+    api.migrate_chat(-4001, new_id)
+    assert deliver()["sent"] == 2
+    assert [m.chat_id for m in api.sent] == [new_id, new_id]
+    with session_scope() as s:
+        assert s.execute(select(GroupChat.chat_id)).scalar_one() == new_id
+    assert county.leader  # nobody was told anything: a migration is not a failure
+
+
+def test_bad_request_is_permanent_and_never_retried(database, channel, monkeypatch):
+    api = channel
+    build_county()
+    plan_day(D("2026-10-01"))
+
+    class TooLongTokens(TelegramStore):
+        # A button whose data is over Telegram's 64 bytes: the Bot API answers 400 Bad Request.
+        def prepare(self, pairs, notification_ids):
+            tokens, done = super().prepare(pairs, notification_ids)
+            return {k: v * 5 for k, v in tokens.items()}, done
+
+    monkeypatch.setitem(NOTIFIERS, "telegram", lambda: FastTelegram(store=TooLongTokens()))
+    result = deliver()
+    assert result["dead"] == 3
+    assert sum(1 for r in api.requests if r.method == "sendMessage") == 3  # one try each
+    reasons = {n.last_error for n in notifications()}
+    assert reasons == {"BadRequest: Button_data_invalid"}
+    with session_scope() as s:
+        assert all(c.channel_broken is None for c in s.execute(select(Coordinator)).scalars())
+
+
+def test_a_long_digest_resumes_where_it_failed(database, channel, monkeypatch):
+    api = channel
+    build_county()
+    with session_scope() as s:
+        for i in range(8):
+            factories.cadre(s, f"东街{i}", village="东街村", phones=f"1391000{i:04d}")
+    plan_day(D("2026-10-01"))  # the village coordinator has 22 tasks: three messages
+
+    class FailAfterFirstPart(TelegramStore):
+        # As soon as part 1 of the village digest is recorded, the Bot API starts failing.
+        def record_part(self, notification_id, part, chat_id, message_id):
+            super().record_part(notification_id, part, chat_id, message_id)
+            if chat_id == VILLAGE_CHAT and part == 0:
+                api.inject_faults(*(["server_error"] * 5))
+
+    monkeypatch.setitem(NOTIFIERS, "telegram", lambda: FastTelegram(store=FailAfterFirstPart(), concurrency=1))
+    result = deliver()
+    assert result["failed"] == 1
+    assert [m.text.split("\n", 1)[0] for m in api.sent if m.chat_id == VILLAGE_CHAT] == ["📋 2026-10-01 工作提醒（1/3）"]
+    monkeypatch.setitem(NOTIFIERS, "telegram", FastTelegram)
+    with later():
+        assert deliver()["sent"] == 1
+    heads = [m.text.split("\n", 1)[0] for m in api.sent if m.chat_id == VILLAGE_CHAT]
+    assert heads == [f"📋 2026-10-01 工作提醒（{i}/3）" for i in (1, 2, 3)]
+    assert api.duplicates() == {}
+    [village] = [n for n in notifications() if n.external_id and n.external_id.startswith(f"tg:{VILLAGE_CHAT}:")]
+    assert village.external_id == f"tg:{VILLAGE_CHAT}:1,2,3" and village.attempts == 2
+
+
+def test_limits_hold_under_a_burst(database, monkeypatch, api):
+    """Forty chats at once, five messages to one chat, five to one group: never a 429."""
+    from yinhui.settings import reset_settings
+
+    with BotApiStandIn(enforce_limits=True, limits=TelegramLimits(tolerance=0.0)) as strict:
+        monkeypatch.setenv("YINHUI_TELEGRAM_TOKEN", strict.token)
+        monkeypatch.setenv("YINHUI_TELEGRAM_API_URL", strict.base_url)
+        reset_settings()
+        monkeypatch.setitem(NOTIFIERS, "telegram", FastTelegram)
+        with session_scope() as s:
+            factories.small_county(s)
+            busy = factories.coordinator(s, "忙人", "staff")
+            busy.chat_id, busy.channel = 7, "telegram"
+            for i in range(40):
+                c = factories.coordinator(s, f"协调员{i}", "staff")
+                c.chat_id, c.channel = 100 + i, "telegram"
+                enqueue(s, dedupe_key=f"a{i}", recipient_id=c.id, channel="telegram", kind="alert", subject="s", body=f"消息 {i}")
+            for i in range(5):
+                enqueue(s, dedupe_key=f"b{i}", recipient_id=busy.id, channel="telegram", kind="alert", subject="s", body=f"忙 {i}")
+            group = GroupChat(chat_id=-555, grid_id=factories.grid(s, "城关镇", "东街村"))
+            s.add(group)
+            s.flush()
+            for i in range(5):
+                enqueue(s, dedupe_key=f"g{i}", recipient_id=None, channel="telegram", kind="notice", subject="s",
+                        body=f"群 {i}", payload={"group_chat_id": group.id})
+        started = time.monotonic()
+        assert deliver()["sent"] == 50
+        elapsed = time.monotonic() - started
+        assert all(r.status == 200 for r in strict.requests), [r for r in strict.requests if r.status != 200][:3]
+        assert strict.max_rate_overall() <= 30
+        assert strict.max_rate_per_chat() == 1
+        assert strict.max_per_group_minute() <= 20
+        # Five messages to one chat need four seconds and a little; the rest fits in between.
+        assert 4.0 <= elapsed < 10.0
+    reset_settings()
+
+
+def test_a_missing_token_keeps_messages_in_the_outbox(database, monkeypatch, prefect_harness):
+    from yinhui.settings import reset_settings
+
+    monkeypatch.delenv("YINHUI_TELEGRAM_TOKEN", raising=False)
+    monkeypatch.setenv("YINHUI_TELEGRAM_TOKEN_BLOCK", "no-such-block-anywhere")
+    reset_settings()
+    build_county()
+    plan_day(D("2026-10-01"))
+    result = deliver()
+    assert result["failed"] == 3
+    assert all("no Telegram token" in n.last_error for n in notifications())
+
+
+def test_the_token_can_come_from_a_prefect_secret_block(database, monkeypatch, prefect_harness, api):
+    from prefect.blocks.system import Secret
+
+    from yinhui.settings import reset_settings
+
+    Secret(value=api.token).save("yinhui-test-telegram-token", overwrite=True)
+    monkeypatch.delenv("YINHUI_TELEGRAM_TOKEN", raising=False)
+    monkeypatch.setenv("YINHUI_TELEGRAM_TOKEN_BLOCK", "yinhui-test-telegram-token")
+    monkeypatch.setenv("YINHUI_TELEGRAM_API_URL", api.base_url)
+    monkeypatch.setitem(NOTIFIERS, "telegram", FastTelegram)
+    reset_settings()
+    build_county()
+    plan_day(D("2026-10-01"))
+    assert deliver()["sent"] == 3
+    assert len(api.sent) == 3
+
+
+def test_notify_without_the_outbox_raises_the_channels_error(database, telegram_env):
+    from notifiers.base import NotifyError, Outbound, Recipient
+
+    api = telegram_env
+    with session_scope() as s:
+        for key in ("k1", "k2"):
+            enqueue(s, dedupe_key=key, recipient_id=None, channel="telegram", kind="alert", subject="s", body="你好")
+        first, second = s.execute(select(Notification.id).order_by(Notification.id)).scalars().all()
+    notifier = FastTelegram(limits=ChatLimits())
+    delivery = notifier.notify(Outbound(first, "alert", Recipient(None, "x", chat_id=42), "s", "你好"))
+    assert delivery.external_id == "tg:42:1"
+    # The same message again: its one part is on record as sent, so nothing goes out twice.
+    assert notifier.notify(Outbound(first, "alert", Recipient(None, "x", chat_id=42), "s", "你好")).external_id == "tg:42:1"
+    assert len(api.sent) == 1
+    api.block_chat(43)
+    with pytest.raises(NotifyError) as caught:
+        notifier.notify(Outbound(second, "alert", Recipient(None, "x", chat_id=43), "s", "你好"))
+    assert caught.value.permanent and caught.value.recipient_unreachable
+    assert "你好" not in json.dumps(caught.value.args, ensure_ascii=False)  # the error names no message text
+
+
+@pytest.mark.prefect
+def test_the_daily_plan_flow_delivers_over_telegram_and_tells_the_leader_in_the_same_run(
+    database, channel, prefect_harness
+):
+    from flows.daily_plan import daily_plan
+
+    api = channel
+    county = build_county()
+    api.block_chat(TOWN_CHAT)
+    result = daily_plan(D("2026-10-01"))
+    assert result["dispatch"]["sent"] == 3  # village, leader, and the leader's alert about the town
+    assert result["dispatch"]["dead"] == 1 and result["dispatch"]["channels_broken"] == 1
+    leader_texts = [m.text for m in api.sent if m.chat_id == LEADER_CHAT]
+    assert any("王网格" in t and "blocked" in t for t in leader_texts)
+    assert daily_plan(D("2026-10-01"))["dispatch"].get("sent", 0) == 0
+    with session_scope() as s:
+        assert s.get(Coordinator, county.town).channel_broken
