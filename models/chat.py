@@ -33,10 +33,9 @@ from sqlmodel import Field, Session, SQLModel
 from models.grids import BASE_LEVEL, Grid, GridBook, GridOwner
 from models.outbox import FAILED, Notification, enqueue, undelivered
 from models.people import LEADER, Cadre, Coordinator, CoordinatorGrid
-from models.tasks import LIVE_STATUSES, OPEN, OVERDUE, Task, TaskEvent
+from models.tasks import LIVE_STATUSES, OVERDUE, Task
 from models.types import UTCDateTime, utcnow
 from yinhui import clock
-from yinhui.rules.cadence import period_from_key
 
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 INVITE_LENGTH = 10
@@ -473,38 +472,6 @@ def undelivered_report(session: Session) -> list[dict[str, Any]]:
 
 
 # -- rescheduling ("pick a date") -----------------------------------------------------------------
-
-
-def latest_reschedule_day(task: Task) -> dt.date:
-    """A task may move within its period (a November call stays in November), never past it."""
-    try:
-        return max(period_from_key(task.period).end, task.due)
-    except ValueError:
-        return task.due
-
-
-def reschedule_task(session: Session, task_id: int, *, to: dt.date, actor: str, today: dt.date) -> Task:
-    """Move a live task's due date to the day the coordinator picked (recorded in the audit trail)."""
-    from models.task_actions import TaskError, get_task
-
-    task = get_task(session, task_id, for_update=True)
-    if task.status not in LIVE_STATUSES:
-        raise TaskError(f"task #{task_id} is already {task.status}; nothing was changed")
-    latest = latest_reschedule_day(task)
-    if to < today or to > latest:
-        raise TaskError(f"task #{task_id} can move to a day from {today} to {latest}, not {to}")
-    before_status, before_due = task.status, task.due
-    task.due = to
-    if task.status == OVERDUE:
-        task.status, task.overdue_since = OPEN, None
-    session.add(task)
-    session.flush()
-    session.add(TaskEvent(
-        task_id=task.id, actor=actor, action="rescheduled", from_status=before_status, to_status=task.status,
-        detail=json.dumps({"from": before_due.isoformat(), "to": to.isoformat()}),
-    ))
-    session.flush()
-    return task
 
 
 # -- grid-level notices (网格群通知) --------------------------------------------------------------

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from models.people import ACTIVE, STATUSES, Cadre
-from models.tasks import CANCELLED, DONE, LIVE_STATUSES, Contact, Task, TaskEvent
+from models.tasks import CANCELLED, DONE, LIVE_STATUSES, OPEN, OVERDUE, Contact, Task, TaskEvent
 from models.types import utcnow
-from yinhui.rules.cadence import contact_mode, rules_satisfied_by
+from yinhui.rules.cadence import contact_mode, period_from_key, rules_satisfied_by
 from yinhui.rules.playbook import Playbook
 
 GENERIC_OUTCOMES = ("reached", "unreachable", "visited", "declined")
@@ -171,3 +171,31 @@ def set_cadre_status(
         return 0
     why = reason or {"deceased": "cadre deceased", "moved": "cadre moved away"}.get(status, status)
     return cancel_open_tasks(session, cadre_id=cadre.id, reason=why, actor=actor)  # type: ignore[arg-type]
+
+
+def latest_reschedule_day(task: Task) -> dt.date:
+    """A task may move within its period (a November call stays in November), never past it."""
+    try:
+        return max(period_from_key(task.period).end, task.due)
+    except ValueError:
+        return task.due
+
+
+def reschedule_task(session: Session, task_id: int, *, to: dt.date, actor: str, today: dt.date) -> Task:
+    """Move a live task's due date to the day the coordinator picked (recorded in the audit trail)."""
+    task = get_task(session, task_id, for_update=True)
+    if task.status not in LIVE_STATUSES:
+        raise TaskError(f"task #{task_id} is already {task.status}; nothing was changed")
+    latest = latest_reschedule_day(task)
+    if to < today or to > latest:
+        raise TaskError(f"task #{task_id} can move to a day from {today} to {latest}, not {to}")
+    before_status, before_due = task.status, task.due
+    task.due = to
+    if task.status == OVERDUE:
+        task.status, task.overdue_since = OPEN, None
+    session.add(task)
+    session.flush()
+    _event(session, task, actor=actor, action="rescheduled", from_status=before_status,
+           detail={"from": before_due.isoformat(), "to": to.isoformat()})
+    session.flush()
+    return task

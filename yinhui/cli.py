@@ -267,6 +267,20 @@ def cmd_complete(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reschedule(args: argparse.Namespace) -> int:
+    from models.coordinators import find_coordinator
+    from models.db import session_scope
+    from models.task_actions import reschedule_task
+    from yinhui import clock
+
+    _require_schema()
+    with session_scope() as session:
+        actor = f"coordinator:{find_coordinator(session, args.as_).id}" if args.as_ else "cli:operator"
+        task = reschedule_task(session, args.task_id, to=args.to, actor=actor, today=clock.today())
+        print(f"task #{task.id} now due {task.due.isoformat()} ({task.status})")
+    return 0
+
+
 def cmd_report_coverage(args: argparse.Namespace) -> int:
     from models.coverage import coverage
     from models.db import session_scope
@@ -383,6 +397,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--outcome", required=True, choices=["reached", "unreachable", "visited", "declined"])
     p.add_argument("--note")
     p.add_argument("--date", type=_day, help="when it was done (default today)")
+    p.add_argument("--as", dest="as_", metavar="COORDINATOR", help="record it in this coordinator's name")
+
+    p = command("reschedule", cmd_reschedule, "move a live task's due date (within its period)")
+    p.add_argument("task_id", type=int)
+    p.add_argument("--to", required=True, type=_day, help="the new due date")
     p.add_argument("--as", dest="as_", metavar="COORDINATOR", help="record it in this coordinator's name")
 
     p = command("report", lambda a: 0, "reports")

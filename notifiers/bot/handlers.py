@@ -3,7 +3,7 @@
 Only bound chats are served: a coordinator's private chat, or a grid's group chat (grid-level
 counts only). Anyone else gets one polite line and nothing more. Database work runs in a worker
 thread, one transaction per update; tasks change only through `models.task_actions` (and
-`models.chat.reschedule_task`), so an answer from chat shows in the audit trail exactly like one
+`models.task_actions.reschedule_task`), so an answer from chat shows in the audit trail exactly like one
 from the CLI, with the coordinator as actor.
 """
 
@@ -305,15 +305,9 @@ def handle_press(
     The presser must be a bound coordinator; the token must exist, be theirs, and its task must
     still be on their list and open. Nothing in the callback data is trusted beyond the token.
     """
-    from models.chat import (
-        coordinator_for_chat,
-        latest_reschedule_day,
-        reschedule_task,
-        resolve_callback_token,
-        task_belongs_to,
-    )
+    from models.chat import coordinator_for_chat, resolve_callback_token, task_belongs_to
     from models.people import Cadre
-    from models.task_actions import TaskError, complete_task
+    from models.task_actions import TaskError, complete_task, latest_reschedule_day, reschedule_task
     from models.tasks import LIVE_STATUSES, Task
     from yinhui.rules.playbook import current_playbook
 

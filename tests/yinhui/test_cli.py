@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -171,3 +172,20 @@ def test_the_installed_command_never_prints_a_traceback(tmp_path):
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.prefect
+def test_reschedule_within_the_period_only(database, tmp_path, capsys, prefect_harness, frozen_day):
+    run(capsys, "import-staff", str(write_csv(tmp_path / "staff.csv", STAFF)))
+    run(capsys, "import-roster", _roster(tmp_path, _three("钱干事")))
+    run(capsys, "plan", "--date", "2026-11-02", "--no-dispatch")
+    code, out, _ = run(capsys, "tasks", "--format", "json")
+    call = next(t for t in json.loads(out) if t["kind"] == "call")
+    with frozen_day(dt.date(2026, 11, 5)):
+        code, out, err = run(capsys, "reschedule", str(call["id"]), "--to", "2026-11-20")
+        assert code == 0, err
+        assert "now due 2026-11-20" in out
+        code, _, err = run(capsys, "reschedule", str(call["id"]), "--to", "2026-12-02")
+        assert code == 1 and "2026-11-30" in err
+    code, out, _ = run(capsys, "tasks", "--format", "json")
+    assert next(t for t in json.loads(out) if t["id"] == call["id"])["due"] == "2026-11-20"
