@@ -14,7 +14,7 @@ from prefect import flow, get_run_logger
 from flows.alerts import on_flow_failure, one_planning_run_at_a_time
 from flows.artifacts import day_of, publish_day_artifacts, run_name
 from flows.calendar_nodes import calendar_nodes
-from flows.care import care_plan
+from flows.care import plan_care_day
 from flows.contact_cadence import contact_cadence
 from flows.digests import write_digests_task
 from flows.dispatch_outbox import dispatch_outbox
@@ -33,7 +33,7 @@ def daily_plan(day: dt.date | str | None = None, dispatch: bool = True) -> dict[
     results: dict[str, Any] = {"day": the_day.isoformat()}
     results["contact_cadence"] = contact_cadence(the_day, write_digests=False)
     results["calendar_nodes"] = calendar_nodes(the_day, write_digests=False)
-    results["care_plan"] = care_plan(the_day, write_digests=False)
+    results["care_plan"] = plan_care_day(the_day, refresh=False)
     results["digests"] = write_digests_task(the_day)
     if dispatch:
         results["dispatch"] = dispatch_outbox()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Integer, case, func, literal, select, true
 from sqlalchemy.orm import aliased
@@ -11,10 +11,16 @@ from sqlmodel import Session
 
 from models.grids import Grid
 from models.people import Cadre, Coordinator
+from models.task_labels import Label, task_labels
 from models.tasks import LIVE_STATUSES, OVERDUE, Task
+from yinhui.rules.playbook import Playbook
 
-# Must-visits first, then festival visits and routine visits, services, calls, event steps, the rest.
-KIND_ORDER = {"must_visit": 0, "festival_visit": 1, "visit": 2, "service": 3, "call": 4, "event_step": 5}
+# Must-visits first, then festival visits, follow-ups and routine visits, services, calls, then
+# the bureau's own work (meetings, lectures, the writing group, event steps), the rest.
+KIND_ORDER = {
+    "must_visit": 0, "festival_visit": 1, "follow_up": 2, "visit": 3, "absence_visit": 4, "service": 5, "call": 6,
+    "meeting": 7, "lecture": 8, "writing_group": 9, "event_step": 10,
+}
 OTHER_KIND = len(KIND_ORDER)
 
 
@@ -32,6 +38,7 @@ class DigestItem:
     new: bool
     escalation_level: int
     escalated: bool  # on this recipient's list because it was escalated to them
+    label: Label | None = None  # what the task is (a must-visit's kind, a meeting's branch ...)
 
 
 @dataclass
@@ -112,11 +119,12 @@ def collect_digests(
     horizon_days: int,
     max_items: int,
     coordinator_ids: set[int] | None = None,
+    playbook: Playbook | None = None,
 ) -> list[Digest]:
     """Every active coordinator with live tasks gets one digest; escalations reach their target too.
 
     Counting and ranking happen in the database, so Python only ever sees each coordinator's
-    head of list, however many tasks a county has.
+    head of list, however many tasks a county has. Listed tasks carry their label (`task_labels`).
     """
     coordinators = {
         c.id: c for c in session.execute(select(Coordinator).where(Coordinator.active == true())).scalars()
@@ -160,4 +168,10 @@ def collect_digests(
                     escalation_level=level, escalated=escalated,
                 )
             )
+    listed = [i.task_id for d in digests.values() for i in (*d.items, *d.escalated_items)]
+    labels = task_labels(session, listed, playbook=playbook)
+    if labels:
+        for d in digests.values():
+            d.items = [replace(i, label=labels.get(i.task_id)) for i in d.items]
+            d.escalated_items = [replace(i, label=labels.get(i.task_id)) for i in d.escalated_items]
     return [digests[cid] for cid in sorted(digests)]

@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 OUTCOMES_CALL = (("reached", 90), ("unreachable", 7), ("visited", 3))
 OUTCOMES_VISIT = (("visited", 94), ("declined", 3), ("unreachable", 3))
@@ -110,20 +110,28 @@ def _simulate_answers(day: dt.date, seed: int) -> Counter[str]:
     from models.db import session_scope
     from models.task_actions import TaskError, complete_task
     from models.tasks import LIVE_STATUSES, Task
+    from yinhui import clock
     from yinhui.rules.playbook import current_playbook
 
     playbook = current_playbook()
     done: Counter[str] = Counter()
     with session_scope() as session:
         live = session.execute(
-            select(Task.id, Task.kind, Task.window_opens, Task.due, Task.assignee_id)
+            select(Task.id, Task.kind, Task.window_opens, Task.due, Task.assignee_id, Task.created_at)
             .where(Task.status.in_(LIVE_STATUSES), Task.window_opens <= day)
         ).all()
-        for task_id, kind, opens, due, assignee in live:
+        for task_id, kind, window_opens, due, assignee, created in live:
+            # Nobody acts on a task before it exists (a yearly service's window opened in January).
+            opens = max(window_opens, created.astimezone(clock.tz()).date())
             diligence = 0.80 + 0.18 * _fraction(seed, "coordinator", assignee)
             if planned_day(task_id, opens, due, diligence, seed) != day:
                 continue
-            options = OUTCOMES_CALL if kind == "call" else OUTCOMES_VISIT
+            if kind == "meeting":  # the secretary records the theme party day and who came
+                done["meetings held"] += _hold_meeting(session, task_id, day, seed)
+                continue
+            options = OUTCOMES_CALL if kind in ("call", "follow_up") else OUTCOMES_VISIT
+            if kind in ("lecture", "writing_group"):
+                options = (("reached", 1),)
             outcome = _pick(options, _fraction(seed, task_id, "outcome"))
             try:
                 complete_task(session, task_id, outcome=outcome, actor=f"coordinator:{assignee}", on=day,
@@ -132,6 +140,144 @@ def _simulate_answers(day: dt.date, seed: int) -> Counter[str]:
                 continue  # covered by a visit earlier today, or not the right kind of answer
             done[outcome] += 1
     return done
+
+
+def _hold_meeting(session, task_id: int, day: dt.date, seed: int) -> int:  # type: ignore[no-untyped-def]
+    """A branch holds its theme party day; most members come (a few miss month after month)."""
+    from models.org_life import record_meeting
+    from models.people import ACTIVE, Cadre
+    from models.tasks import Task
+    from yinhui.rules.playbook import current_playbook
+
+    task = session.get(Task, task_id)
+    if day.strftime("%Y-%m") != task.period:
+        return 0  # not held in its month: the task stays overdue and lapses, as a missed meeting should
+    members = session.execute(
+        select(Cadre.id).where(Cadre.branch_id == task.subject_id, Cadre.status == ACTIVE)
+    ).scalars().all()
+    # A member's habit: most almost always come, one in twenty hardly ever does.
+    coming = [cid for cid in members
+              if _fraction(seed, cid, task.period, "meet") < (0.15 if _fraction(seed, cid, "habit") < 0.05 else 0.9)]
+    record_meeting(session, branch_id=task.subject_id, month=task.period, cadre_ids=coming, actor="demo:secretary",
+                   playbook=current_playbook(), today=day, held_on=day)
+    return 1
+
+
+# What happens to a few cadres in the simulated quarter (四必访): day offset, kind, how many.
+OCCURRENCES = (
+    (2, "hospitalisation", 3), (5, "wedding", 1), (6, "bereavement", 1), (9, "discharged", 1),
+    (12, "hardship", 1), (16, "hospitalisation", 2), (30, "death", 1), (41, "resolved", 1),
+)
+
+
+def _report_occurrences(day: dt.date, offset: int, seed: int) -> list[str]:
+    """Coordinators report hospitalisations, family events, hardship and a death as they learn of them."""
+    from models.care import CareError
+    from models.db import session_scope
+    from models.must_visits import Occurrence, record_occurrence
+    from models.people import ACTIVE, Cadre
+    from yinhui.rules.must_visits import CLOSES, parse_kind
+    from yinhui.rules.playbook import current_playbook
+
+    lines = []
+    for when, word, count in OCCURRENCES:
+        if when != offset:
+            continue
+        with session_scope() as session:
+            kind, _ = parse_kind(word)
+            if kind in CLOSES:
+                ids = session.execute(
+                    select(Occurrence.cadre_id).where(Occurrence.kind == CLOSES[kind], Occurrence.closed_on.is_(None))
+                    .order_by(Occurrence.id).limit(count)
+                ).scalars().all()
+            else:
+                ids = sorted(session.execute(select(Cadre.id).where(Cadre.status == ACTIVE)).scalars(),
+                             key=lambda cid: _fraction(seed, cid, word, offset))[:count]
+            for cadre_id in ids:
+                on = day + dt.timedelta(days=10) if word == "wedding" else day
+                try:
+                    result = record_occurrence(session, cadre_id=cadre_id, kind=word, on=on, actor="demo:coordinator",
+                                               playbook=current_playbook(), today=day)
+                except CareError as exc:
+                    lines.append(f"  {day} {word}: refused ({exc})")
+                    continue
+                task = result.task or result.follow_up
+                name = session.get(Cadre, cadre_id).name  # type: ignore[union-attr]
+                lines.append(f"  {day} {word} {name}: " + (f"task #{task.id} due {task.due}" if task else "closed")
+                             + (f", {result.cancelled} open task(s) cancelled" if result.cancelled else ""))
+    return lines
+
+
+def _log_volunteering(day: dt.date, offset: int, seed: int) -> int:
+    """Every three weeks each volunteer team logs a service activity with a few of its members."""
+    from models.db import session_scope
+    from models.organisations import VolunteerMember, VolunteerTeam
+    from models.people import ACTIVE, Cadre
+    from models.volunteering import log_activity
+
+    if offset % 21 != 10:
+        return 0
+    topics = ("反诈宣传", "健康讲座", "植树护绿", "政策宣讲")
+    with session_scope() as session:
+        teams = session.execute(select(VolunteerTeam.id).order_by(VolunteerTeam.id)).scalars().all()
+        for n, team_id in enumerate(teams):
+            members = session.execute(
+                select(VolunteerMember.cadre_id).join(Cadre, Cadre.id == VolunteerMember.cadre_id)
+                .where(VolunteerMember.team_id == team_id, Cadre.status == ACTIVE)
+            ).scalars().all()
+            going = sorted(members, key=lambda cid: _fraction(seed, cid, day, "volunteer"))[:6]
+            log_activity(session, team_id=team_id, held_on=day, topic=topics[(offset // 21 + n) % len(topics)],
+                         people_served=20 + int(80 * _fraction(seed, team_id, day)), hours=2.0, cadre_ids=going,
+                         actor="demo:volunteers", today=day)
+    return len(teams)
+
+
+def _print_care(out: TextIO, first: dt.date, last: dt.date) -> None:
+    """How the must-visits were handled, and the quarter's services, branch meetings and volunteering."""
+    from models.care import plan_leader
+    from models.db import session_scope
+    from models.door_services import services_report
+    from models.must_visits import occurrence_report, occurrence_summary
+    from models.org_life import branch_report
+    from models.tasks import Task
+    from models.volunteering import volunteer_report
+    from yinhui import textable
+    from yinhui.commands.care import render_occurrences
+    from yinhui.rules.cadence import period_of
+    from yinhui.rules.playbook import current_playbook
+
+    playbook = current_playbook()
+    with session_scope() as session:
+        rows = occurrence_report(session, first=first, last=last)
+        quarter = period_of("quarter", first)
+        services = services_report(session, playbook=playbook, period=quarter, today=last)
+        branches = branch_report(session, month=period_of("month", last), playbook=playbook,
+                                 leader_id=plan_leader(session))
+        absence_visits = session.execute(
+            select(func.count()).select_from(Task).where(Task.kind == "absence_visit")
+        ).scalar_one()
+        volunteers = volunteer_report(session, period=quarter)
+    if rows:
+        print("\nmust-visits (四必访): reported, and how each was handled:", file=out)
+        print(textable.render(
+            ["kind", "reported", "visited", "on time", "open", "overdue", "missed", "follow-ups done"],
+            [[s["kind"], s["reported"], s["visited"], s["on_time"], s["open"], s["late"], s["missed"],
+              f"{s['follow_ups_done']}/{s['follow_ups']}"] for s in occurrence_summary(rows)],
+            numeric=(1, 2, 3, 4, 5, 6)), file=out)
+        reported = [r for r in rows if not r["reported_by"].startswith("system:")]
+        print(render_occurrences(reported), file=out)
+        birthdays = len(rows) - len(reported)
+        if birthdays:
+            print(f"  + {birthdays} big birthday(s) (寿辰) planned by themselves from the ID's birth date", file=out)
+    missing = sum(len(r["missing"]) for r in services["cadres"])
+    print(f"\n六上门 {services['period']}: {services['complete']} of {len(services['cadres'])} 离休 cadres received every "
+          f"service due; {missing} service(s) missing (yinhui report services --period {services['period']})", file=out)
+    rate = branches["attended"] / branches["members_at_held"] if branches["members_at_held"] else 0.0
+    print(f"组织生活 {branches['month']}: {branches['held']} of {branches['with_members']} branches held their theme party "
+          f"day, attendance {rate:.0%}; {absence_visits} visit(s) planned for members who missed "
+          f"{branches['absence_limit']} in a row (yinhui report branches --month {branches['month']})", file=out)
+    print(f"志愿服务 {volunteers['period']}: {volunteers['activities']} activities, {volunteers['people_served']} people "
+          f"served, {volunteers['volunteer_hours']:g} volunteer-hours", file=out)
 
 
 def _record_event_attendance(day: dt.date, seed: int) -> int:
@@ -216,6 +362,7 @@ def run_demo(*, data_dir: Path, start: dt.date, days: int, seed: int, quiet: boo
     totals: Counter[str] = Counter()
     answers: Counter[str] = Counter()
     months: list[str] = []
+    reports: list[str] = []
     try:
         # Heartbeats are for long unattended runs; a simulated day finishes in well under a second.
         with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
@@ -225,6 +372,8 @@ def run_demo(*, data_dir: Path, start: dt.date, days: int, seed: int, quiet: boo
                     result = daily_plan(day)
                     answers.update(_simulate_answers(day, seed))
                     totals["attended"] += _record_event_attendance(day, seed)
+                    reports += _report_occurrences(day, offset, seed)
+                    totals["volunteering"] += _log_volunteering(day, offset, seed)
                 cadence = result["contact_cadence"]
                 totals["created"] += cadence["created_total"]
                 totals["overdue"] += cadence["overdue"]
@@ -246,6 +395,10 @@ def run_demo(*, data_dir: Path, start: dt.date, days: int, seed: int, quiet: boo
           f"{totals['escalated']} escalations, {totals['missed']} missed, {totals['attended']} event attendances; "
           f"{totals['sent']} digests delivered (all in {log_path})", file=out)
     _print_season(out, start + dt.timedelta(days=days - 1))
+    if reports and not quiet:
+        print("\nreported by coordinators during the quarter (四必访):", file=out)
+        print("\n".join(reports), file=out)
+    _print_care(out, start, start + dt.timedelta(days=days - 1))
     print("\nWhat a coordinator receives (the first digest, console channel):", file=out)
     head = first_digest.getvalue().splitlines()
     print("\n".join(head[:30] + (["  ..."] if len(head) > 30 else [])), file=out)

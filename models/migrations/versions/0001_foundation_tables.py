@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 16:20:34.268921
+Create Date: 2026-11-27 16:40:41.325081
 """
 
 from __future__ import annotations

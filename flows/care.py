@@ -1,0 +1,124 @@
+"""Prefect flow `care-plan`: must-visits, door-to-door services, organisational life, the staff rhythm.
+
+For one day it records the big birthdays coming up and creates every missing must-visit and
+follow-up (四必访), the open windows' door-to-door services for 离休 cadres (六上门), each branch's
+theme party day and the visits after repeated absence (组织生活), and the coming lectures and
+writing-group meetings (奋进讲堂、信息写作组). Set-based (two planning task runs whatever the county's
+size) and idempotent: a second run for the same day changes nothing. Late tasks are escalated by
+the contact cadence's step, with each rule's own thresholds (must-visits faster).
+
+`daily-plan` runs the plan inline (`plan_care_day`) rather than as a subflow: its task runs show in
+the daily-plan run just the same, and a subflow run cost about 1.5 s of Prefect bookkeeping per
+day, which is most of what the care plan would add to a simulated quarter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+
+from flows.alerts import on_flow_failure
+from flows.artifacts import day_of, run_name
+from flows.contact_cadence import refresh_owners
+from flows.digests import write_digests_task
+from flows.planning_context import parse_day, planning_context
+from flows.retrying import TASK_RETRIES
+from models.care import plan_leader
+from models.db import session_scope
+from models.door_services import plan_door_services
+from models.must_visits import plan_must_visits
+from models.org_life import plan_absence_visits, plan_theme_days, reassign_meetings
+from models.staff_rhythm import plan_staff_rhythm
+
+ACTOR = "system:care-plan"
+
+
+def _leader(leader_id: int | None) -> int:
+    if leader_id is not None:
+        return leader_id
+    with session_scope() as session:
+        return plan_leader(session)
+
+
+@task(name="plan-care-visits · 四必访与六上门", **TASK_RETRIES)
+def plan_care_visits(day: dt.date, leader_id: int | None = None) -> dict[str, Any]:
+    ctx = planning_context(day)
+    leader = _leader(leader_id)
+    with session_scope() as session:
+        visits = plan_must_visits(session, playbook=ctx.playbook, calendar=ctx.calendar, day=day,
+                                  leader_id=leader, actor=ACTOR)
+        services = plan_door_services(session, playbook=ctx.playbook, day=day, shift_due=ctx.shift_due,
+                                      leader_id=leader, actor=ACTOR)
+    logger = get_run_logger()
+    birthdays = visits.pop("birthdays")
+    logger.info("must-visits: %d big birthdays recorded, %s", birthdays, visits)
+    logger.info("door-to-door services: %s", services)
+    return {"birthdays": birthdays, "must_visits": visits, "services": services}
+
+
+@task(name="plan-org-and-staff · 组织生活与机关节奏", **TASK_RETRIES)
+def plan_org_and_staff(day: dt.date, leader_id: int | None = None) -> dict[str, Any]:
+    ctx = planning_context(day)
+    leader = _leader(leader_id)
+    with session_scope() as session:
+        moved = reassign_meetings(session, leader_id=leader, actor=ACTOR)
+        meetings = plan_theme_days(session, playbook=ctx.playbook, day=day, shift_due=ctx.shift_due,
+                                   leader_id=leader, actor=ACTOR)
+        absences = plan_absence_visits(session, playbook=ctx.playbook, day=day, shift_due=ctx.shift_due,
+                                       leader_id=leader, actor=ACTOR)
+        staff = plan_staff_rhythm(session, playbook=ctx.playbook, calendar=ctx.calendar, day=day, actor=ACTOR)
+    logger = get_run_logger()
+    for warning in staff.warnings:
+        logger.warning(warning)
+    logger.info("theme party days %d, absence visits %d, lectures %s, writing group %s",
+                meetings, absences, [d.isoformat() for d, _ in staff.lectures], [d.isoformat() for d, _ in staff.writing])
+    return {
+        "meetings": meetings, "meetings_reassigned": moved, "absence_visits": absences,
+        "lectures": len(staff.lectures), "lectures_reassigned": len(staff.reassigned),
+        "writing_group": len(staff.writing), "warnings": staff.warnings,
+    }
+
+
+def plan_care_day(day: dt.date, *, refresh: bool = True) -> dict[str, Any]:
+    """The plan itself, inside a flow run (its own, or daily-plan's). ``refresh=False`` when the
+    grid owners were just refreshed (daily-plan's contact cadence did it a moment ago)."""
+    leader_id = refresh_owners()["leader_id"] if refresh else None
+    visits = plan_care_visits(day, leader_id)
+    rhythm = plan_org_and_staff(day, leader_id)
+    counts = {
+        "day": day.isoformat(),
+        "birthdays": visits["birthdays"],
+        "must_visits": visits["must_visits"],
+        "must_visits_total": sum(visits["must_visits"].values()),
+        "services": visits["services"],
+        "services_total": sum(visits["services"].values()),
+        "meetings_total": rhythm["meetings"],
+        "absence_visits_total": rhythm["absence_visits"],
+        "staff_total": rhythm["lectures"] + rhythm["writing_group"],
+        "reassigned": rhythm["meetings_reassigned"] + rhythm["lectures_reassigned"],
+        "warnings": rhythm["warnings"],
+    }
+    get_run_logger().info(
+        "care plan %s: %d must-visits and follow-ups, %d services, %d meetings, %d absence visits, %d staff tasks",
+        counts["day"], counts["must_visits_total"], counts["services_total"], counts["meetings_total"],
+        counts["absence_visits_total"], counts["staff_total"],
+    )
+    return counts
+
+
+@flow(
+    name="care-plan",
+    flow_run_name=run_name("care-plan", "day", day_of),
+    description="关爱计划：四必访、六上门、组织生活、奋进讲堂与写作组 — must-visits, door-to-door services, "
+                "organisational life and the staff rhythm.",
+    log_prints=False,
+    on_failure=[on_flow_failure],
+)
+def care_plan(day: dt.date | str | None = None, write_digests: bool = True) -> dict[str, Any]:
+    """Plan one day of care work; returns the counts (every ``*_total`` counts tasks created)."""
+    the_day = parse_day(day)
+    counts = plan_care_day(the_day)
+    counts["digests"] = write_digests_task(the_day) if write_digests else 0
+    return counts

@@ -1,0 +1,98 @@
+"""What a task is, in a few words, for digests and chat: "生病住院探望", "主题党日 · 城关镇党支部 · 2026-11".
+
+One helper for every kind of task; event steps keep their own query (``models.events.step_labels``).
+A cadre task's line already names the cadre, so its label only says what to do; a task without a
+cadre (a meeting, a lecture, an event step) is known by its label alone. Routine calls, visits and
+festival visits need none: their section heading says it all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from models.events import step_labels
+from models.organisations import PartyOrg
+from models.tasks import Task
+from yinhui.rules.care import rule_title
+from yinhui.rules.events import EVENT_STEP
+from yinhui.rules.must_visits import kind_of_rule
+from yinhui.rules.org_life import THEME_DAY_RULE
+from yinhui.rules.playbook import Playbook
+from yinhui.rules.staff_rhythm import LECTURE_RULE
+from yinhui.rules.staff_rhythm import RULES as STAFF_RULES
+
+
+@dataclass(frozen=True)
+class Label:
+    zh: str
+    en: str
+
+    def text(self, language: str) -> str:
+        return self.en if language == "en" else self.zh
+
+
+def _short(day: str) -> str:
+    try:
+        return dt.date.fromisoformat(day).strftime("%m-%d")
+    except ValueError:
+        return day
+
+
+def task_labels(session: Session, task_ids: Sequence[int], *, playbook: Playbook | None = None) -> dict[int, Label]:
+    """A label for each task among ``task_ids`` that has one (a few queries, whatever the count)."""
+    if not task_ids:
+        return {}
+    if playbook is None:
+        from yinhui.rules.playbook import current_playbook
+
+        playbook = current_playbook()
+    from models.must_visits import Occurrence
+    from yinhui.rules.must_visits import detail_text
+
+    rows = session.execute(
+        select(Task.id, Task.kind, Task.rule, Task.subject_id, Task.period, Task.cadre_id).where(Task.id.in_(task_ids))
+    ).all()
+    labels: dict[int, Label] = {}
+    steps = [tid for tid, kind, *_ in rows if kind == EVENT_STEP]
+    if steps:
+        zh, en = step_labels(session, steps), step_labels(session, steps, language="en")
+        labels.update({tid: Label(zh[tid], en.get(tid, zh[tid])) for tid in zh})
+    branches = {sid for _, _, rule, sid, _, _ in rows if rule == THEME_DAY_RULE}
+    branch_names = dict(session.execute(select(PartyOrg.id, PartyOrg.name).where(PartyOrg.id.in_(branches))).all()) if branches else {}
+    details: dict[tuple[int, str, str], str | None] = {}
+    occurrence_cadres = {cid for _, _, rule, _, _, cid in rows if kind_of_rule(rule) and cid is not None}
+    if occurrence_cadres:
+        for cadre_id, kind, period, detail in session.execute(
+            select(Occurrence.cadre_id, Occurrence.kind, Occurrence.period, Occurrence.detail)
+            .where(Occurrence.cadre_id.in_(occurrence_cadres), Occurrence.detail.is_not(None))
+        ):
+            details[(cadre_id, kind, period)] = detail
+    for tid, _, rule, subject, period, cadre_id in rows:
+        if tid in labels:
+            continue
+        title = rule_title(playbook, rule)
+        if title is None:
+            continue
+        zh, en = title.zh, title.en
+        family = kind_of_rule(rule)
+        if family is not None:
+            occurrence_day, _, month = period.partition("/")
+            detail = details.get((cadre_id, family[1], occurrence_day))  # type: ignore[arg-type]
+            zh += f"（{detail_text(detail, 'zh')}）" if detail else ""
+            en += f" ({detail_text(detail, 'en')})" if detail else ""
+            zh += f" · {month}" if month else ""
+            en += f" · {month}" if month else ""
+        elif rule == THEME_DAY_RULE:
+            name = branch_names.get(subject, f"#{subject}")
+            zh, en = f"{zh} · {name} · {period}", f"{en} · {name} · {period}"
+        elif rule in STAFF_RULES:
+            zh, en = f"{zh} · {_short(period)}", f"{en} · {_short(period)}"
+            if rule == LECTURE_RULE:  # the task is the week's reminder to get the slides ready
+                zh, en = f"{zh}（请准备课件）", f"{en} (prepare slides)"
+        labels[tid] = Label(zh, en)
+    return labels
