@@ -45,6 +45,11 @@ def write_digests(day: dt.date) -> int:
                 body=body,
                 payload=digest_payload(digest, language=language, horizon_days=playbook.digest.horizon_days),
             )
+        # Grid group chats get their counts-only notice with the same morning run.
+        from models.chat import queue_grid_notices
+        from notifiers.telegram_render import render_grid_notice
+
+        queue_grid_notices(session, day, render=render_grid_notice, default_language=default_language)
     return written
 
 

@@ -154,6 +154,11 @@ def _short_date(value: str | dt.date) -> str:
     return day.strftime("%m-%d")
 
 
+def _who(item: Mapping[str, Any], t: Mapping[str, str]) -> str:
+    """The cadre's name, else what the task is about (a branch meeting, an event step ...)."""
+    return str(item.get("cadre") or item.get("label") or t["nobody"])
+
+
 def task_line(item: Mapping[str, Any], language: str, *, private: bool) -> str:
     """`#12 王老 · 城关镇/东街村 · 截止 10-31 [逾期]` (+ phones in a private chat). Starts with #id."""
     t = texts(language)
@@ -164,7 +169,7 @@ def task_line(item: Mapping[str, Any], language: str, *, private: bool) -> str:
         flags.append(t["new"])
     if item.get("escalation_level"):
         flags.append(t["level"].format(level=item["escalation_level"]))
-    parts = [f"#{item['task_id']} {item.get('cadre') or t['nobody']}"]
+    parts = [f"#{item['task_id']} {_who(item, t)}"]
     if item.get("grid"):
         parts.append(str(item["grid"]))
     parts.append(t["due"].format(due=_short_date(item["due"])))
@@ -188,7 +193,7 @@ def allowed_buttons(playbook: Playbook | None, rule: str | None) -> tuple[str, .
 def task_rows(token: str, item: Mapping[str, Any], language: str, playbook: Playbook | None) -> list[list[Button]]:
     """Two rows per task: its label (tap for details), then the answers."""
     t = texts(language)
-    label = f"#{item['task_id']} {item.get('cadre') or t['nobody']}"
+    label = f"#{item['task_id']} {_who(item, t)}"
     answers = [
         Button(t[f"btn_{o}"], CallbackData(token, "o", OUTCOME_CODES[o]).encode())
         for o in allowed_buttons(playbook, item.get("rule"))

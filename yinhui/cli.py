@@ -209,6 +209,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
     print(f"{counts['day']}: created {counts['created_total']} ({created}); "
           f"{counts['overdue']} newly overdue, {counts['escalated']} escalated, {counts['missed']} missed; "
           f"{results['digests']} digest(s) queued")
+    nodes = results.get("calendar_nodes") or {}
+    care = results.get("care_plan") or {}
+    others = {k: v for k, v in {**nodes, **care}.items() if isinstance(v, int) and not isinstance(v, bool) and v}
+    if others:
+        print("  also: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(others.items())))
+    for warning in nodes.get("warnings", []) or []:
+        print(f"  warning: {warning}")
     if counts["uncovered_grids"]:
         print(f"  {counts['uncovered_grids']} base grid(s) have no coordinator: their tasks go to a leader "
               "(see `yinhui report coverage`)")
