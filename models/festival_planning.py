@@ -12,23 +12,20 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
-    and_,
     case,
     exists,
     func,
     insert,
     literal,
     select,
-    true,
     update,
 )
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from models.calendar import bureau_nodes
-from models.grids import GridOwner
-from models.people import ACTIVE, DECEASED, MOVED, Cadre, Coordinator
-from models.planning import priority_expression
+from models.people import ACTIVE, DECEASED, MOVED, Cadre
+from models.planning import insert_cadre_tasks, priority_expression
 from models.tasks import CANCELLED, DONE, LIVE_STATUSES, MISSED, OPEN, OVERDUE, Task, TaskEvent
 from models.types import UTCDateTime, utcnow
 from yinhui.rules.calendar_nodes import nodes_for_year
@@ -60,45 +57,21 @@ def create_festival_visits(
     The assignee is found as for the contact cadence: the cadre's named coordinator (一联五包),
     else the owner of the cadre's grid, else the leader. Returns how many were created.
     """
-    cadre, task, owner = _table(Cadre), _table(Task), _table(GridOwner)
-    named = _table(Coordinator).alias("named")
-    already = exists().where(
-        task.c.rule == window.rule, task.c.subject_id == cadre.c.id, task.c.period == window.period
-    )
+    cadre = _table(Cadre)
     # Age is counted on the festival day: a cadre turning 80 that day is visited as one.
     priority = priority_expression(prio, window.node.date)
-    now = utcnow()
-    source = (
-        select(
-            literal(FESTIVAL_VISIT, String),
-            literal(window.rule, String),
-            cadre.c.id,
-            literal(window.period, String),
-            cadre.c.id,
-            literal(window.opens, Date),
-            _due_by_priority(window, priority),
-            priority,
-            func.coalesce(named.c.id, owner.c.owner_id, literal(leader_id, Integer)),
-            literal(OPEN, String),
-            literal(0, Integer),
-            literal(actor, String),
-            literal(now, UTCDateTime()),
-        )
-        .select_from(
-            cadre.outerjoin(owner, owner.c.grid_id == cadre.c.grid_id).outerjoin(
-                named, and_(named.c.id == cadre.c.coordinator_id, named.c.active == true())
-            )
-        )
-        .where(cadre.c.status == ACTIVE, cadre.c.category.in_(window.categories), ~already)
+    return insert_cadre_tasks(
+        session,
+        kind=FESTIVAL_VISIT,
+        rule=window.rule,
+        period=window.period,
+        window_opens=window.opens,
+        due=_due_by_priority(window, priority),
+        priority=priority,
+        leader_id=leader_id,
+        actor=actor,
+        conditions=(cadre.c.category.in_(window.categories),),
     )
-    columns = [
-        "kind", "rule", "subject_id", "period", "cadre_id", "window_opens", "due", "priority",
-        "assignee_id", "status", "escalation_level", "created_by", "created_at",
-    ]
-    result = session.execute(
-        insert(task).from_select(columns, source).execution_options(preserve_rowcount=True)
-    )
-    return max(result.rowcount or 0, 0)
 
 
 def drop_departed_visits(session: Session, *, actor: str) -> int:

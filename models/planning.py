@@ -94,37 +94,40 @@ def priority_expression(prio: Priority, day: dt.date) -> ColumnElement[int]:
     return case(*whens, else_=literal(prio.default, Integer))
 
 
-def create_cadence_tasks(
-    session: Session, due: DueCadence, *, day: dt.date, prio: Priority, leader_id: int, actor: str
+def insert_cadre_tasks(
+    session: Session,
+    *,
+    kind: str,
+    rule: str,
+    period: str,
+    window_opens: dt.date,
+    due: dt.date | ColumnElement[dt.date],
+    priority: ColumnElement[int],
+    leader_id: int,
+    actor: str,
+    conditions: Sequence[ColumnElement[bool]] = (),
 ) -> int:
-    """Insert the rule's task for every eligible active cadre that has none for the period yet.
+    """Insert one task of `rule` for `period` for every active cadre meeting `conditions`.
 
-    A cadre already contacted in the period in a way that satisfies the rule (a visit covering
-    the month's call) gets no task. Returns the number created.
+    One INSERT … SELECT whatever the county's size. The assignee is the cadre's named
+    coordinator (一联五包) if active, else the owner of the cadre's grid, else the leader; cadres
+    who already have the task get none (the unique key would refuse it anyway).
     """
     cadre = _cadre()
     task = Task.__table__
     owner = GridOwner.__table__
     named = Coordinator.__table__.alias("named")
-    already = exists().where(
-        task.c.rule == due.rule, task.c.subject_id == cadre.c.id, task.c.period == due.period.key
-    )
-    contacted = exists().where(
-        Contact.__table__.c.cadre_id == cadre.c.id,
-        Contact.__table__.c.on_date >= literal(due.period.start, Date),
-        Contact.__table__.c.on_date <= literal(day, Date),
-        Contact.__table__.c.mode.in_(due.satisfied_by),
-    )
+    already = exists().where(task.c.rule == rule, task.c.subject_id == cadre.c.id, task.c.period == period)
     source = (
         select(
-            literal(due.kind, String),
-            literal(due.rule, String),
+            literal(kind, String),
+            literal(rule, String),
             cadre.c.id,
-            literal(due.period.key, String),
+            literal(period, String),
             cadre.c.id,
-            literal(due.window_opens, Date),
-            literal(due.due, Date),
-            priority_expression(prio, day),
+            literal(window_opens, Date),
+            due if isinstance(due, ColumnElement) else literal(due, Date),
+            priority,
             func.coalesce(named.c.id, owner.c.owner_id, literal(leader_id, Integer)),
             literal(OPEN, String),
             literal(0, Integer),
@@ -136,7 +139,7 @@ def create_cadence_tasks(
                 named, and_(named.c.id == cadre.c.coordinator_id, named.c.active == true())
             )
         )
-        .where(cadre.c.status == ACTIVE, cadre.c.category.in_(due.categories), ~already, ~contacted)
+        .where(cadre.c.status == ACTIVE, ~already, *conditions)
     )
     columns = [
         "kind", "rule", "subject_id", "period", "cadre_id", "window_opens", "due", "priority",
@@ -146,6 +149,36 @@ def create_cadence_tasks(
         insert(task).from_select(columns, source).execution_options(preserve_rowcount=True)
     )
     return max(result.rowcount or 0, 0)
+
+
+def create_cadence_tasks(
+    session: Session, due: DueCadence, *, day: dt.date, prio: Priority, leader_id: int, actor: str
+) -> int:
+    """Insert the rule's task for every eligible active cadre that has none for the period yet.
+
+    A cadre already contacted in the period in a way that satisfies the rule (a visit covering
+    the month's call) gets no task. Returns the number created.
+    """
+    cadre = _cadre()
+    contact = Contact.__table__
+    contacted = exists().where(
+        contact.c.cadre_id == cadre.c.id,
+        contact.c.on_date >= literal(due.period.start, Date),
+        contact.c.on_date <= literal(day, Date),
+        contact.c.mode.in_(due.satisfied_by),
+    )
+    return insert_cadre_tasks(
+        session,
+        kind=due.kind,
+        rule=due.rule,
+        period=due.period.key,
+        window_opens=due.window_opens,
+        due=due.due,
+        priority=priority_expression(prio, day),
+        leader_id=leader_id,
+        actor=actor,
+        conditions=(cadre.c.category.in_(due.categories), ~contacted),
+    )
 
 
 def audited_update(
