@@ -21,6 +21,7 @@ from flows.contact_cadence import refresh_owners
 from flows.digests import write_digests_task
 from flows.planning_context import parse_day, planning_context
 from flows.retrying import TASK_RETRIES
+from flows.steps import run_step
 from models.db import session_scope
 from models.events import plan_yearly_events, reassign_orphaned_steps, step_dates
 from models.festival_planning import plan_festival_visits
@@ -79,10 +80,10 @@ def plan_node_events(day: dt.date) -> dict[str, Any]:
 def calendar_nodes(day: dt.date | str | None = None, write_digests: bool = True) -> dict[str, Any]:
     """Plan one day of festival visits and node events; returns the counts."""
     the_day = parse_day(day)
-    owners = refresh_owners()
-    visits = plan_visits(the_day, owners["leader_id"])
-    events = plan_node_events(the_day)
-    digests = write_digests_task(the_day) if write_digests else 0
+    owners = run_step(refresh_owners)
+    visits = run_step(plan_visits, the_day, owners["leader_id"])
+    events = run_step(plan_node_events, the_day)
+    digests = run_step(write_digests_task, the_day) if write_digests else 0
     counts = {
         "day": the_day.isoformat(),
         "festival_visits": visits["created"],

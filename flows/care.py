@@ -25,6 +25,7 @@ from flows.contact_cadence import refresh_owners
 from flows.digests import write_digests_task
 from flows.planning_context import parse_day, planning_context
 from flows.retrying import TASK_RETRIES
+from flows.steps import run_step
 from models.care import plan_leader
 from models.db import session_scope
 from models.door_services import plan_door_services
@@ -84,9 +85,9 @@ def plan_org_and_staff(day: dt.date, leader_id: int | None = None) -> dict[str, 
 def plan_care_day(day: dt.date, *, refresh: bool = True) -> dict[str, Any]:
     """The plan itself, inside a flow run (its own, or daily-plan's). ``refresh=False`` when the
     grid owners were just refreshed (daily-plan's contact cadence did it a moment ago)."""
-    leader_id = refresh_owners()["leader_id"] if refresh else None
-    visits = plan_care_visits(day, leader_id)
-    rhythm = plan_org_and_staff(day, leader_id)
+    leader_id = run_step(refresh_owners)["leader_id"] if refresh else None
+    visits = run_step(plan_care_visits, day, leader_id)
+    rhythm = run_step(plan_org_and_staff, day, leader_id)
     counts = {
         "day": day.isoformat(),
         "birthdays": visits["birthdays"],
@@ -120,5 +121,5 @@ def care_plan(day: dt.date | str | None = None, write_digests: bool = True) -> d
     """Plan one day of care work; returns the counts (every ``*_total`` counts tasks created)."""
     the_day = parse_day(day)
     counts = plan_care_day(the_day)
-    counts["digests"] = write_digests_task(the_day) if write_digests else 0
+    counts["digests"] = run_step(write_digests_task, the_day) if write_digests else 0
     return counts

@@ -16,6 +16,7 @@ from flows.alerts import on_flow_failure
 from flows.digests import write_digests_task
 from flows.planning_context import parse_day, planning_context
 from flows.retrying import TASK_RETRIES
+from flows.steps import run_step
 from models.db import session_scope
 from models.planning import (
     create_cadence_tasks,
@@ -89,10 +90,10 @@ def mark_and_escalate(day: dt.date, leader_id: int) -> dict[str, int]:
 def contact_cadence(day: dt.date | str | None = None, write_digests: bool = True) -> dict[str, Any]:
     """Plan one day of the contact cadence; returns the counts."""
     the_day = parse_day(day)
-    owners = refresh_owners()
-    created = create_due_tasks(the_day, owners["leader_id"])
-    late = mark_and_escalate(the_day, owners["leader_id"])
-    digests = write_digests_task(the_day) if write_digests else 0
+    owners = run_step(refresh_owners)
+    created = run_step(create_due_tasks, the_day, owners["leader_id"])
+    late = run_step(mark_and_escalate, the_day, owners["leader_id"])
+    digests = run_step(write_digests_task, the_day) if write_digests else 0
     counts = {
         "day": the_day.isoformat(),
         "created": created,

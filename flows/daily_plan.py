@@ -19,6 +19,24 @@ from flows.contact_cadence import contact_cadence
 from flows.digests import write_digests_task
 from flows.dispatch_outbox import dispatch_outbox
 from flows.planning_context import parse_day
+from flows.steps import run_step
+
+
+def plan_day(the_day: dt.date, *, dispatch: bool = True) -> dict[str, Any]:
+    """Every planning step of one day, then the digests once, then delivery; returns their counts.
+
+    The `daily-plan` flow runs it with each step as its own run; the demo runs it inside
+    `inline_steps()`, one task run a simulated day (see flows/steps.py).
+    """
+    results: dict[str, Any] = {"day": the_day.isoformat()}
+    results["contact_cadence"] = run_step(contact_cadence, the_day, write_digests=False)
+    results["calendar_nodes"] = run_step(calendar_nodes, the_day, write_digests=False)
+    results["care_plan"] = plan_care_day(the_day, refresh=False)
+    results["digests"] = run_step(write_digests_task, the_day)
+    if dispatch:
+        results["dispatch"] = run_step(dispatch_outbox)
+    get_run_logger().info("daily plan %s done: %d digests", the_day, results["digests"])
+    return results
 
 
 @flow(
@@ -30,13 +48,6 @@ from flows.planning_context import parse_day
 @one_planning_run_at_a_time
 def daily_plan(day: dt.date | str | None = None, dispatch: bool = True) -> dict[str, Any]:
     the_day = parse_day(day)
-    results: dict[str, Any] = {"day": the_day.isoformat()}
-    results["contact_cadence"] = contact_cadence(the_day, write_digests=False)
-    results["calendar_nodes"] = calendar_nodes(the_day, write_digests=False)
-    results["care_plan"] = plan_care_day(the_day, refresh=False)
-    results["digests"] = write_digests_task(the_day)
-    if dispatch:
-        results["dispatch"] = dispatch_outbox()
-    get_run_logger().info("daily plan %s done: %d digests", the_day, results["digests"])
+    results = plan_day(the_day, dispatch=dispatch)
     results["artifacts"] = publish_day_artifacts(the_day, results)
     return results

@@ -15,7 +15,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy import func, select
 
@@ -328,10 +328,20 @@ def _print_season(out: TextIO, last_day: dt.date) -> None:
                  for s in plan["steps"]]), file=out)
 
 
+def coordinators_act(day: dt.date, offset: int, seed: int) -> dict[str, Any]:
+    """What the simulated people do on one day, after the morning plan (the clock is at `day`)."""
+    return {
+        "answers": dict(_simulate_answers(day, seed)),
+        "attended": _record_event_attendance(day, seed),
+        "reports": _report_occurrences(day, offset, seed),
+        "volunteering": _log_volunteering(day, offset, seed),
+    }
+
+
 def run_demo(*, data_dir: Path, start: dt.date, days: int, seed: int, quiet: bool = False) -> int:
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-    from flows.daily_plan import daily_plan
+    from flows.demo_quarter import demo_quarter
     from models.coverage import coverage
     from models.db import session_scope
     from notifiers import NOTIFIERS
@@ -359,38 +369,28 @@ def run_demo(*, data_dir: Path, start: dt.date, days: int, seed: int, quiet: boo
             return super().notify(message)
 
     NOTIFIERS["console"] = DemoConsole
-    totals: Counter[str] = Counter()
-    answers: Counter[str] = Counter()
-    months: list[str] = []
-    reports: list[str] = []
     try:
         # Heartbeats are for long unattended runs; a simulated day finishes in well under a second.
         with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-            for offset in range(days):
-                day = start + dt.timedelta(days=offset)
-                with clock.frozen_at(day):
-                    result = daily_plan(day)
-                    answers.update(_simulate_answers(day, seed))
-                    totals["attended"] += _record_event_attendance(day, seed)
-                    reports += _report_occurrences(day, offset, seed)
-                    totals["volunteering"] += _log_volunteering(day, offset, seed)
-                cadence = result["contact_cadence"]
-                totals["created"] += cadence["created_total"]
-                totals["overdue"] += cadence["overdue"]
-                totals["escalated"] += cadence["escalated"]
-                totals["missed"] += cadence["missed"]
-                totals["digests"] += result["digests"]
-                totals["sent"] += result.get("dispatch", {}).get("sent", 0)
-                key = period_of("month", day).key
-                if key not in months:
-                    months.append(key)
-                if not quiet and (offset % 7 == 0 or offset == days - 1):
-                    print(f"  {day}: +{cadence['created_total']} tasks, {cadence['overdue']} newly overdue, "
-                          f"{cadence['escalated']} escalated, {result['digests']} digests", file=out)
+            results = demo_quarter(start, days, seed, progress=not quiet)
     finally:
         NOTIFIERS["console"] = ConsoleNotifier
         log.close()
-    print(f"\nsimulated {days} days from {start}: {totals['created']} tasks created, "
+    totals: Counter[str] = Counter()
+    answers: Counter[str] = Counter()
+    reports: list[str] = []
+    for result in results:
+        cadence = result["plan"]["contact_cadence"]
+        for key in ("created_total", "overdue", "escalated", "missed"):
+            totals[key] += cadence[key]
+        totals["digests"] += result["plan"]["digests"]
+        totals["sent"] += result["plan"].get("dispatch", {}).get("sent", 0)
+        totals["attended"] += result["attended"]
+        totals["volunteering"] += result["volunteering"]
+        answers.update(result["answers"])
+        reports += result["reports"]
+    months = list(dict.fromkeys(period_of("month", start + dt.timedelta(days=n)).key for n in range(days)))
+    print(f"\nsimulated {days} days from {start}: {totals['created_total']} tasks created, "
           f"{sum(answers.values())} answered ({', '.join(f'{k} {v}' for k, v in answers.most_common())}), "
           f"{totals['escalated']} escalations, {totals['missed']} missed, {totals['attended']} event attendances; "
           f"{totals['sent']} digests delivered (all in {log_path})", file=out)

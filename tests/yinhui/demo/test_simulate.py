@@ -45,3 +45,10 @@ def test_demo_runs_a_short_season_end_to_end(tmp_path, capsys, monkeypatch, pref
         assert s.execute(select(func.count()).select_from(Contact)).scalar_one() > 0
     dispose_engines()
     reset_settings()
+    # The quarter is one flow run the Prefect UI shows, its simulated days as its task runs.
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+
+    with get_client(sync_client=True) as client:
+        [run] = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=["demo-quarter-2026-10-01"])))
+    assert run.state is not None and run.state.is_completed()
