@@ -13,6 +13,7 @@ from typing import Any, ParamSpec, TypeVar
 from prefect import get_run_logger
 from prefect.concurrency.sync import concurrency
 from sqlalchemy import select, true
+from sqlmodel import col
 
 from flows.artifacts import counting_changes, install_log_redaction, redact
 from models.db import session_scope
@@ -147,7 +148,9 @@ def alert_leaders(*, flow_name: str, run_name: str, reason: str, link: str | Non
     queued = 0
     with session_scope() as session:
         leaders = session.execute(
-            select(Coordinator).where(Coordinator.role == LEADER, Coordinator.active == true()).order_by(Coordinator.id)
+            select(Coordinator)
+            .where(col(Coordinator.role) == LEADER, col(Coordinator.active) == true())
+            .order_by(col(Coordinator.id))
         ).scalars().all()
         for leader in leaders:
             text = ALERT_TEXT[language_of(leader.language, default_language)]
