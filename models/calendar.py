@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Index, UniqueConstraint, delete, select
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 
 from models.types import UTCDateTime, utcnow
 from yinhui.rules.calendar_nodes import BureauNode, Node, builtin_keys, nodes_for_year
@@ -131,7 +131,7 @@ class Attendance(SQLModel, table=True):
 
 
 def stored_nodes(session: Session) -> list[BureauNode]:
-    rows = session.execute(select(BureauNodeRow).order_by(BureauNodeRow.key)).scalars()
+    rows = session.execute(select(BureauNodeRow).order_by(col(BureauNodeRow.key))).scalars()
     return [row.to_node() for row in rows]
 
 
@@ -168,7 +168,7 @@ def add_node(session: Session, node: BureauNode, *, playbook: Playbook, actor: s
         raise CalendarError(f"{node.key!r} is a built-in node; choose another key")
     if any(n.key == node.key for n in playbook.bureau_nodes()):
         raise CalendarError(f"node {node.key!r} is already declared in the playbook")
-    taken = session.execute(select(BureauNodeRow.id).where(BureauNodeRow.key == node.key)).first()
+    taken = session.execute(select(col(BureauNodeRow.id)).where(col(BureauNodeRow.key) == node.key)).first()
     if taken:
         raise CalendarError(f"node {node.key!r} already exists; remove it first to change it")
     row = BureauNodeRow(
@@ -181,7 +181,7 @@ def add_node(session: Session, node: BureauNode, *, playbook: Playbook, actor: s
 
 
 def remove_node(session: Session, key: str) -> None:
-    result = session.execute(delete(BureauNodeRow).where(BureauNodeRow.key == key))
+    result = session.exec(delete(BureauNodeRow).where(col(BureauNodeRow.key) == key))
     if not result.rowcount:
         raise CalendarError(f"no node {key!r} was added with `yinhui node add` (playbook nodes are edited there)")
 
@@ -191,7 +191,7 @@ def remove_node(session: Session, key: str) -> None:
 
 def stored_schedules(session: Session) -> list[YearSchedule]:
     days: dict[int, tuple[set[dt.date], set[dt.date]]] = {}
-    for day, year, kind in session.execute(select(HolidayDay.day, HolidayDay.year, HolidayDay.kind)):
+    for day, year, kind in session.execute(select(col(HolidayDay.day), col(HolidayDay.year), col(HolidayDay.kind))):
         off, work = days.setdefault(year, (set(), set()))
         (off if kind == DAY_OFF else work).add(day)
     return [YearSchedule(year, frozenset(off), frozenset(work)) for year, (off, work) in sorted(days.items())]
@@ -203,7 +203,7 @@ def set_schedule(session: Session, schedule: YearSchedule, *, actor: str) -> Non
     session.flush()
     # A notice may move a December day of the year before; that day belongs to this year's notice.
     clash = session.execute(
-        select(HolidayDay.day, HolidayDay.year).where(HolidayDay.day.in_(schedule.days_off | schedule.workdays))
+        select(col(HolidayDay.day), col(HolidayDay.year)).where(col(HolidayDay.day).in_(schedule.days_off | schedule.workdays))
     ).first()
     if clash:
         raise CalendarError(f"{clash[0].isoformat()} is already entered in the {clash[1]} schedule")
@@ -215,7 +215,7 @@ def set_schedule(session: Session, schedule: YearSchedule, *, actor: str) -> Non
 
 
 def clear_schedule(session: Session, year: int) -> int:
-    result = session.execute(delete(HolidayDay).where(HolidayDay.year == year))
+    result = session.exec(delete(HolidayDay).where(col(HolidayDay.year) == year))
     return max(result.rowcount or 0, 0)
 
 

@@ -16,7 +16,6 @@ from sqlalchemy import (
     Date,
     Integer,
     String,
-    Table,
     and_,
     exists,
     func,
@@ -26,7 +25,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.sql import ColumnElement, FromClause
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.calendar import CalendarError
 from models.events import resolve_cadres
@@ -34,7 +33,7 @@ from models.grids import BASE_LEVEL, TOWNSHIP_LEVEL, Grid, GridBook, GridOwner, 
 from models.people import ACTIVE, Cadre, Coordinator, mask_id_number
 from models.planning import compute_assignment, priority_expression
 from models.tasks import OPEN, Task
-from models.types import UTCDateTime, utcnow
+from models.types import UTCDateTime, id_of, table_of, utcnow
 from yinhui.rules.playbook import Priority
 
 TASK_COLUMNS = [
@@ -47,10 +46,6 @@ class CareError(ValueError):
     """A care request (report, attendance, leave, volunteer log ...) that cannot be carried out."""
 
 
-def _table(model: type) -> Table:
-    return model.__table__  # type: ignore[attr-defined,no-any-return]
-
-
 # -- finding a cadre ------------------------------------------------------------------------------
 
 
@@ -60,12 +55,12 @@ def _grid_ids(session: Session, ref: str) -> list[int]:
     book = GridBook(session)
     if "/" in text:
         grid = book.resolve(text)
-        return [grid.id] if grid is not None and grid.level == BASE_LEVEL else []  # type: ignore[list-item]
+        return [id_of(grid)] if grid is not None and grid.level == BASE_LEVEL else []
     named = [g for g in book.by_id.values() if g.name == text]
-    ids = {g.id for g in named if g.level == BASE_LEVEL}
+    ids = {id_of(g) for g in named if g.level == BASE_LEVEL}
     towns = {g.id for g in named if g.level == TOWNSHIP_LEVEL}
-    ids |= {g.id for g in book.by_id.values() if g.level == BASE_LEVEL and g.parent_id in towns}
-    return sorted(ids)  # type: ignore[arg-type]
+    ids |= {id_of(g) for g in book.by_id.values() if g.level == BASE_LEVEL and g.parent_id in towns}
+    return sorted(ids)
 
 
 def resolve_cadre(session: Session, ref: str, *, grid: str | None = None) -> Cadre:
@@ -83,16 +78,16 @@ def resolve_cadre(session: Session, ref: str, *, grid: str | None = None) -> Cad
             (cadre_id,) = resolve_cadres(session, [text])
         except CalendarError as exc:
             raise CareError(str(exc)) from None
-        found = session.get(Cadre, cadre_id)
-        if found is None:
+        cadre = session.get(Cadre, cadre_id)
+        if cadre is None:
             raise CareError(f"no cadre #{cadre_id}")
-        return found
-    query = select(Cadre).where(Cadre.name == text).order_by(Cadre.id)
+        return cadre
+    query = select(Cadre).where(col(Cadre.name) == text).order_by(col(Cadre.id))
     if grid:
         ids = _grid_ids(session, grid)
         if not ids:
             raise CareError(f"no grid {grid!r}: write 城关镇/东街村, a village or compound, or a township")
-        query = query.where(Cadre.grid_id.in_(ids))
+        query = query.where(col(Cadre.grid_id).in_(ids))
     found = list(session.execute(query).scalars())
     if not found:
         raise CareError(f"no cadre called {text!r}" + (f" in {grid}" if grid else ""))
@@ -116,7 +111,7 @@ def plan_leader(session: Session) -> int:
 
 def bureau_subject(session: Session) -> int:
     """The subject of the bureau's own tasks (lecture, writing group): the level-1 grid."""
-    return county_grid(session).id  # type: ignore[return-value]
+    return id_of(county_grid(session))
 
 
 # -- set-based cadre tasks ------------------------------------------------------------------------
@@ -144,8 +139,8 @@ def insert_cadre_tasks(
     ``period``, ``window_opens`` and ``due`` then read. One statement whatever the count; the
     assignee is found as for the contact cadence. Returns how many were created.
     """
-    cadre, task, owner = _table(Cadre), _table(Task), _table(GridOwner)
-    named = _table(Coordinator).alias("named")
+    cadre, task, owner = table_of(Cadre), table_of(Task), table_of(GridOwner)
+    named = table_of(Coordinator).alias("named")
     period_col = literal(period, String) if isinstance(period, str) else period
     opens_col = literal(window_opens, Date) if isinstance(window_opens, dt.date) else window_opens
     due_col = literal(due, Date) if isinstance(due, dt.date) else due
@@ -172,7 +167,7 @@ def insert_cadre_tasks(
         literal(actor, String),
         literal(utcnow(), UTCDateTime()),
     ).select_from(frm).where(*conditions)
-    result = session.execute(
+    result = session.exec(
         insert(task).from_select(TASK_COLUMNS, query).execution_options(preserve_rowcount=True)
     )
     return max(result.rowcount or 0, 0)

@@ -28,13 +28,14 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import aliased
-from sqlmodel import Field, Session, SQLModel
+from sqlalchemy.sql.dml import Insert
+from sqlmodel import Field, Session, SQLModel, col
 
 from models.grids import BASE_LEVEL, Grid, GridBook, GridOwner
 from models.outbox import FAILED, Notification, enqueue, undelivered
 from models.people import LEADER, Cadre, Coordinator, CoordinatorGrid
 from models.tasks import LIVE_STATUSES, OVERDUE, Task
-from models.types import UTCDateTime, utcnow
+from models.types import UTCDateTime, id_of, table_of, utcnow
 from yinhui import clock
 
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
@@ -151,11 +152,16 @@ def _insert_ignoring_duplicates(session: Session, table: Any, rows: list[dict[st
     """INSERT ... ON CONFLICT DO NOTHING on both backends: two dispatchers may race for a row."""
     if not rows:
         return
+    statement: Insert
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        statement = pg_insert(table).on_conflict_do_nothing()
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    session.execute(insert(table).on_conflict_do_nothing(), rows)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table).on_conflict_do_nothing()
+    session.execute(statement, rows)
 
 
 def _hash_code(code: str) -> str:
@@ -188,10 +194,10 @@ def create_invite(
     if days < 1:
         raise ChatError(f"an invite must last at least one day (got {days})")
     now = utcnow()
-    owner = ChatInvite.coordinator_id == coordinator_id if coordinator_id else ChatInvite.grid_id == grid_id
+    owner = col(ChatInvite.coordinator_id) == coordinator_id if coordinator_id else col(ChatInvite.grid_id) == grid_id
     session.execute(
         update(ChatInvite)
-        .where(owner, ChatInvite.used_at.is_(None), ChatInvite.expires_at > now)
+        .where(owner, col(ChatInvite.used_at).is_(None), col(ChatInvite.expires_at) > now)
         .values(expires_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -219,7 +225,7 @@ class Binding:
 def redeem_invite(session: Session, code: str, *, chat_id: int, private: bool, title: str = "") -> Binding:
     """Bind the chat with a one-time code; the code is spent whatever happens next."""
     invite = session.execute(
-        select(ChatInvite).where(ChatInvite.code_hash == _hash_code(code)).with_for_update()
+        select(ChatInvite).where(col(ChatInvite.code_hash) == _hash_code(code)).with_for_update()
     ).scalar_one_or_none()
     now = utcnow()
     if invite is None or invite.used_at is not None or invite.expires_at <= now:
@@ -231,7 +237,7 @@ def redeem_invite(session: Session, code: str, *, chat_id: int, private: bool, t
     else:
         if private:
             raise ChatError("a grid's code must be sent in the grid's group chat")
-        binding = _bind_group(session, invite.grid_id, chat_id, title)  # type: ignore[arg-type]
+        binding = _bind_group(session, invite.grid_id, chat_id, title)
     invite.used_at, invite.used_by_chat = now, chat_id
     session.add(invite)
     session.flush()
@@ -240,7 +246,7 @@ def redeem_invite(session: Session, code: str, *, chat_id: int, private: bool, t
 
 def _bind_coordinator(session: Session, coordinator_id: int, chat_id: int) -> Binding:
     other = session.execute(
-        select(Coordinator).where(Coordinator.chat_id == chat_id, Coordinator.id != coordinator_id)
+        select(Coordinator).where(col(Coordinator.chat_id) == chat_id, col(Coordinator.id) != coordinator_id)
     ).scalar_one_or_none()
     if other is not None:
         raise ChatError("this chat is already bound to another coordinator; ask the operator")
@@ -254,7 +260,7 @@ def _bind_coordinator(session: Session, coordinator_id: int, chat_id: int) -> Bi
 
 
 def _bind_group(session: Session, grid_id: int, chat_id: int, title: str) -> Binding:
-    group = session.execute(select(GroupChat).where(GroupChat.chat_id == chat_id)).scalar_one_or_none()
+    group = session.execute(select(GroupChat).where(col(GroupChat.chat_id) == chat_id)).scalar_one_or_none()
     if group is None:
         group = GroupChat(chat_id=chat_id, grid_id=grid_id)
     group.grid_id, group.title, group.active, group.broken = grid_id, title[:200], True, None
@@ -278,13 +284,13 @@ def coordinator_for_chat(session: Session, chat_id: int) -> Coordinator | None:
     if chat_id <= 0:
         return None
     return session.execute(
-        select(Coordinator).where(Coordinator.chat_id == chat_id, Coordinator.active == true())
+        select(Coordinator).where(col(Coordinator.chat_id) == chat_id, col(Coordinator.active) == true())
     ).scalars().first()
 
 
 def group_for_chat(session: Session, chat_id: int) -> GroupChat | None:
     return session.execute(
-        select(GroupChat).where(GroupChat.chat_id == chat_id, GroupChat.active == true())
+        select(GroupChat).where(col(GroupChat.chat_id) == chat_id, col(GroupChat.active) == true())
     ).scalar_one_or_none()
 
 
@@ -292,8 +298,8 @@ def move_chat(session: Session, old_chat_id: int, new_chat_id: int) -> int:
     """A group became a supergroup (ChatMigrated): follow it everywhere it is stored."""
     moved = 0
     for model in (Coordinator, GroupChat):
-        result = session.execute(
-            update(model).where(model.chat_id == old_chat_id).values(chat_id=new_chat_id)
+        result = session.exec(
+            update(model).where(col(model.chat_id) == old_chat_id).values(chat_id=new_chat_id)
             .execution_options(synchronize_session=False)
         )
         moved += max(result.rowcount or 0, 0)
@@ -310,15 +316,15 @@ def issue_callback_tokens(session: Session, pairs: Iterable[tuple[int, int]]) ->
     for chunk in _chunks(wanted):
         task_ids = sorted({t for t, _ in chunk})
         for token, task_id, coordinator_id in session.execute(
-            select(CallbackToken.token, CallbackToken.task_id, CallbackToken.coordinator_id).where(
-                CallbackToken.task_id.in_(task_ids)
+            select(col(CallbackToken.token), col(CallbackToken.task_id), col(CallbackToken.coordinator_id)).where(
+                col(CallbackToken.task_id).in_(task_ids)
             )
         ):
             found[(task_id, coordinator_id)] = token
     missing = [p for p in wanted if p not in found]
     _insert_ignoring_duplicates(
         session,
-        CallbackToken.__table__,
+        table_of(CallbackToken),
         [
             {"token": secrets.token_urlsafe(TOKEN_BYTES), "task_id": t, "coordinator_id": c, "created_at": utcnow()}
             for t, c in missing
@@ -328,8 +334,8 @@ def issue_callback_tokens(session: Session, pairs: Iterable[tuple[int, int]]) ->
         # Re-read: a concurrent dispatcher may have won the insert for some pairs.
         for chunk in _chunks(missing):
             for token, task_id, coordinator_id in session.execute(
-                select(CallbackToken.token, CallbackToken.task_id, CallbackToken.coordinator_id).where(
-                    CallbackToken.task_id.in_(sorted({t for t, _ in chunk}))
+                select(col(CallbackToken.token), col(CallbackToken.task_id), col(CallbackToken.coordinator_id)).where(
+                    col(CallbackToken.task_id).in_(sorted({t for t, _ in chunk}))
                 )
             ):
                 found[(task_id, coordinator_id)] = token
@@ -353,8 +359,8 @@ def sent_parts(session: Session, notification_ids: Sequence[int]) -> dict[int, d
     parts: dict[int, dict[int, tuple[int, int]]] = {}
     for chunk in _chunks(list(notification_ids)):
         for nid, part, chat_id, message_id in session.execute(
-            select(ChatMessage.notification_id, ChatMessage.part, ChatMessage.chat_id, ChatMessage.message_id)
-            .where(ChatMessage.notification_id.in_(chunk))
+            select(col(ChatMessage.notification_id), col(ChatMessage.part), col(ChatMessage.chat_id), col(ChatMessage.message_id))
+            .where(col(ChatMessage.notification_id).in_(chunk))
         ):
             parts.setdefault(nid, {})[part] = (chat_id, message_id)
     return parts
@@ -363,7 +369,7 @@ def sent_parts(session: Session, notification_ids: Sequence[int]) -> dict[int, d
 def record_part(session: Session, *, notification_id: int, part: int, chat_id: int, message_id: int) -> None:
     _insert_ignoring_duplicates(
         session,
-        ChatMessage.__table__,
+        table_of(ChatMessage),
         [{"notification_id": notification_id, "part": part, "chat_id": chat_id,
           "message_id": message_id, "sent_at": utcnow()}],
     )
@@ -373,26 +379,26 @@ def group_chats_by_id(session: Session, ids: Iterable[int]) -> dict[int, GroupCh
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    return {g.id: g for g in session.execute(select(GroupChat).where(GroupChat.id.in_(wanted))).scalars()}  # type: ignore[misc]
+    return {g.id: g for g in session.execute(select(GroupChat).where(col(GroupChat.id).in_(wanted))).scalars()}
 
 
 def leader_of(session: Session, coordinator_id: int | None) -> Coordinator | None:
     """Whom to tell about a coordinator's trouble: the leader over their grids, else any active leader."""
     if coordinator_id is not None:
         via_grid = session.execute(
-            select(GridOwner.leader_id)
-            .join(CoordinatorGrid, CoordinatorGrid.grid_id == GridOwner.grid_id)
-            .where(CoordinatorGrid.coordinator_id == coordinator_id, GridOwner.leader_id != coordinator_id)
+            select(col(GridOwner.leader_id))
+            .join(CoordinatorGrid, col(CoordinatorGrid.grid_id) == col(GridOwner.grid_id))
+            .where(col(CoordinatorGrid.coordinator_id) == coordinator_id, col(GridOwner.leader_id) != coordinator_id)
             .limit(1)
         ).scalar_one_or_none()
         if via_grid is not None:
             leader = session.get(Coordinator, via_grid)
             if leader is not None and leader.active:
                 return leader
-    query = select(Coordinator).where(Coordinator.role == LEADER, Coordinator.active == true())
+    query = select(Coordinator).where(col(Coordinator.role) == LEADER, col(Coordinator.active) == true())
     if coordinator_id is not None:
-        query = query.where(Coordinator.id != coordinator_id)
-    return session.execute(query.order_by(Coordinator.id).limit(1)).scalar_one_or_none()
+        query = query.where(col(Coordinator.id) != coordinator_id)
+    return session.execute(query.order_by(col(Coordinator.id)).limit(1)).scalar_one_or_none()
 
 
 BROKEN_TEXT = {
@@ -459,7 +465,7 @@ def _alert(session: Session, leader: Coordinator, *, key: str, text: str) -> Non
 
 def undelivered_report(session: Session) -> list[dict[str, Any]]:
     """Every message that did not reach its recipient, with the reason: for the operator."""
-    names = dict(session.execute(select(Coordinator.id, Coordinator.name)).all())
+    names = dict(session.execute(select(col(Coordinator.id), col(Coordinator.name))).all())
     rows = []
     for n in undelivered(session):
         rows.append({
@@ -492,18 +498,18 @@ def grid_counts(session: Session, grid_id: int, day: dt.date) -> GridCounts:
     if grid is None:
         raise ChatError(f"no grid #{grid_id}")
     child = aliased(Grid)
-    base_ids = [grid.id] + list(session.execute(select(child.id).where(child.parent_id == grid.id)).scalars())
+    base_ids = [grid.id] + list(session.execute(select(col(child.id)).where(col(child.parent_id) == grid.id)).scalars())
     if grid.level == 1:
-        base_ids = list(session.execute(select(Grid.id)).scalars())
+        base_ids = list(session.execute(select(col(Grid.id))).scalars())
     month_start = day.replace(day=1)
-    in_grid = Task.cadre_id.in_(select(Cadre.id).where(Cadre.grid_id.in_(base_ids)))
-    live = session.execute(select(func.count()).select_from(Task).where(in_grid, Task.status.in_(LIVE_STATUSES))).scalar_one()
-    late = session.execute(select(func.count()).select_from(Task).where(in_grid, Task.status == OVERDUE)).scalar_one()
+    in_grid = col(Task.cadre_id).in_(select(col(Cadre.id)).where(col(Cadre.grid_id).in_(base_ids)))
+    live = session.execute(select(func.count()).select_from(Task).where(in_grid, col(Task.status).in_(LIVE_STATUSES))).scalar_one()
+    late = session.execute(select(func.count()).select_from(Task).where(in_grid, col(Task.status) == OVERDUE)).scalar_one()
     month_start_utc = pendulum.datetime(month_start.year, month_start.month, 1, tz=clock.tz()).in_timezone("UTC")
     done = session.execute(
-        select(func.count()).select_from(Task).where(in_grid, Task.status == "done", Task.closed_at >= month_start_utc)
+        select(func.count()).select_from(Task).where(in_grid, col(Task.status) == "done", col(Task.closed_at) >= month_start_utc)
     ).scalar_one()
-    return GridCounts(grid.id, grid_path(session, grid), live, late, done)  # type: ignore[arg-type]
+    return GridCounts(id_of(grid), grid_path(session, grid), live, late, done)
 
 
 RenderNotice = Callable[[GridCounts, dt.date, str], str]
@@ -515,7 +521,7 @@ def queue_grid_notices(session: Session, day: dt.date, *, render: RenderNotice, 
     `render(counts, day, language)` writes the text (notifiers.telegram_render.render_grid_notice).
     """
     written = 0
-    groups = session.execute(select(GroupChat).where(GroupChat.active == true(), GroupChat.broken.is_(None))).scalars().all()
+    groups = session.execute(select(GroupChat).where(col(GroupChat.active) == true(), col(GroupChat.broken).is_(None))).scalars().all()
     for group in groups:
         lang = group.language or default_language
         text = render(grid_counts(session, group.grid_id, day), day, lang)
@@ -525,10 +531,10 @@ def queue_grid_notices(session: Session, day: dt.date, *, render: RenderNotice, 
             payload={"group_chat_id": group.id},
         )
     targets = session.execute(
-        select(AppriseTarget).where(AppriseTarget.grid_id.is_not(None), AppriseTarget.active == true())
+        select(AppriseTarget).where(col(AppriseTarget.grid_id).is_not(None), col(AppriseTarget.active) == true())
     ).scalars().all()
     for target in targets:
-        text = render(grid_counts(session, target.grid_id, day), day, default_language)  # type: ignore[arg-type]
+        text = render(grid_counts(session, target.grid_id, day), day, default_language)
         written += enqueue(
             session, dedupe_key=f"grid-notice:{day.isoformat()}:a{target.id}", recipient_id=None,
             channel=target.kind, kind="notice", subject=text.splitlines()[0], body=text,
@@ -561,26 +567,26 @@ def add_apprise_target(
 
 def apprise_urls(session: Session, *, coordinator_id: int | None, target_id: int | None, kind: str) -> list[str]:
     """The active URLs a message should go to: the coordinator's targets of this kind, or one grid target."""
-    query = select(AppriseTarget.url).where(AppriseTarget.active == true(), AppriseTarget.kind == kind)
+    query = select(col(AppriseTarget.url)).where(col(AppriseTarget.active) == true(), col(AppriseTarget.kind) == kind)
     if target_id is not None:
-        query = query.where(AppriseTarget.id == target_id)
+        query = query.where(col(AppriseTarget.id) == target_id)
     elif coordinator_id is not None:
-        query = query.where(AppriseTarget.coordinator_id == coordinator_id)
+        query = query.where(col(AppriseTarget.coordinator_id) == coordinator_id)
     else:
         return []
-    return list(session.execute(query.order_by(AppriseTarget.id)).scalars())
+    return list(session.execute(query.order_by(col(AppriseTarget.id))).scalars())
 
 
 def list_targets(session: Session) -> list[dict[str, Any]]:
     """Every other-channel target. The URLs hold secrets: callers show them masked."""
     book = GridBook(session)
-    names = dict(session.execute(select(Coordinator.id, Coordinator.name)).all())
+    names = dict(session.execute(select(col(Coordinator.id), col(Coordinator.name))).all())
     return [
         {
             "id": t.id, "kind": t.kind, "url": t.url, "label": t.label, "active": t.active,
             "coordinator": names.get(t.coordinator_id) if t.coordinator_id else None,
             "grid": book.path(book.by_id[t.grid_id]) if t.grid_id in book.by_id else None,
         }
-        for t in session.execute(select(AppriseTarget).order_by(AppriseTarget.id)).scalars()
+        for t in session.execute(select(AppriseTarget).order_by(col(AppriseTarget.id))).scalars()
     ]
 

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.grids import GridBook
 from models.people import ROLES, Cadre, Coordinator, CoordinatorGrid
+from models.types import id_of
 
 
 class CoordinatorError(ValueError):
@@ -17,7 +18,7 @@ class CoordinatorError(ValueError):
 
 
 def find_coordinator(session: Session, name: str) -> Coordinator:
-    found = session.execute(select(Coordinator).where(Coordinator.name == name.strip())).scalar_one_or_none()
+    found = session.execute(select(Coordinator).where(col(Coordinator.name) == name.strip())).scalar_one_or_none()
     if found is None:
         raise CoordinatorError(f"no coordinator named {name!r} (see `yinhui coordinator list`)")
     return found
@@ -49,7 +50,7 @@ def save_coordinator(
                 "and import the roster first so the grids exist"
             )
         resolved.append(grid)
-    existing = session.execute(select(Coordinator).where(Coordinator.name == name)).scalar_one_or_none()
+    existing = session.execute(select(Coordinator).where(col(Coordinator.name) == name)).scalar_one_or_none()
     if existing is not None and not replace:
         raise CoordinatorError(f"a coordinator named {name!r} already exists")
     coordinator = existing or Coordinator(name=name, role=role)
@@ -58,12 +59,12 @@ def save_coordinator(
     session.flush()
     if existing is not None:
         for link in session.execute(
-            select(CoordinatorGrid).where(CoordinatorGrid.coordinator_id == coordinator.id)
+            select(CoordinatorGrid).where(col(CoordinatorGrid.coordinator_id) == coordinator.id)
         ).scalars():
             session.delete(link)
         session.flush()
     for grid in {g.id: g for g in resolved}.values():
-        session.add(CoordinatorGrid(coordinator_id=coordinator.id, grid_id=grid.id))  # type: ignore[arg-type]
+        session.add(CoordinatorGrid(coordinator_id=id_of(coordinator), grid_id=id_of(grid)))
     session.flush()
     return coordinator
 
@@ -71,11 +72,13 @@ def save_coordinator(
 def list_coordinators(session: Session) -> list[dict[str, Any]]:
     book = GridBook(session)
     links: dict[int, list[str]] = {}
-    for coord_id, grid_id in session.execute(select(CoordinatorGrid.coordinator_id, CoordinatorGrid.grid_id)):
+    for coord_id, grid_id in session.execute(select(col(CoordinatorGrid.coordinator_id), col(CoordinatorGrid.grid_id))):
         links.setdefault(coord_id, []).append(book.path(book.by_id[grid_id]))
     named = dict(
         session.execute(
-            select(Cadre.coordinator_id, func.count()).where(Cadre.coordinator_id.is_not(None)).group_by(Cadre.coordinator_id)
+            select(col(Cadre.coordinator_id), func.count())
+            .where(col(Cadre.coordinator_id).is_not(None))
+            .group_by(col(Cadre.coordinator_id))
         ).all()
     )
     return [
@@ -83,11 +86,11 @@ def list_coordinators(session: Session) -> list[dict[str, Any]]:
             "id": c.id,
             "name": c.name,
             "role": c.role,
-            "grids": sorted(links.get(c.id, [])),  # type: ignore[arg-type]
+            "grids": sorted(links.get(c.id, [])),
             "named_cadres": named.get(c.id, 0),
             "channel": c.channel,
             "chat_bound": c.chat_id is not None,
             "active": c.active,
         }
-        for c in session.execute(select(Coordinator).order_by(Coordinator.role, Coordinator.id)).scalars()
+        for c in session.execute(select(Coordinator).order_by(col(Coordinator.role), col(Coordinator.id))).scalars()
     ]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, and_, case, exists, func, or_, select, true
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, Exists, Integer, and_, case, exists, func, or_, select, true
+from sqlmodel import Session, col
 
 from models.grids import BASE_LEVEL, COUNTY_LEVEL, TOWNSHIP_LEVEL, Grid
 from models.people import ACTIVE, Cadre, Coordinator
@@ -59,26 +59,26 @@ class CoverageReport:
         return self.level(COUNTY_LEVEL)[0]
 
 
-def _in_scope(month: Period):  # noqa: ANN202 - a SQL condition
+def _in_scope(month: Period) -> ColumnElement[bool]:
     """Cadres who were on the books for the whole month: still active, or left after it ended."""
     month_end = dt.datetime.combine(month.end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     return and_(
-        or_(Cadre.status == ACTIVE, Cadre.status_since > month.end),
-        Cadre.created_at < month_end,
+        or_(col(Cadre.status) == ACTIVE, col(Cadre.status_since) > month.end),
+        col(Cadre.created_at) < month_end,
     )
 
 
 def coverage(session: Session, month: Period) -> CoverageReport:
     contacted = exists().where(
-        Contact.cadre_id == Cadre.id, Contact.on_date >= month.start, Contact.on_date <= month.end
+        col(Contact.cadre_id) == col(Cadre.id), col(Contact.on_date) >= month.start, col(Contact.on_date) <= month.end
     )
     scope = _in_scope(month)
     per_base = session.execute(
-        select(Cadre.grid_id, func.count(), func.sum(case((contacted, 1), else_=0).cast(Integer)))
+        select(col(Cadre.grid_id), func.count(), func.sum(case((contacted, 1), else_=0).cast(Integer)))
         .where(scope)
-        .group_by(Cadre.grid_id)
+        .group_by(col(Cadre.grid_id))
     ).all()
-    grids = list(session.execute(select(Grid).order_by(Grid.level, Grid.id)).scalars())
+    grids = list(session.execute(select(Grid).order_by(col(Grid.level), col(Grid.id))).scalars())
     by_id = {g.id: g for g in grids}
 
     def path(g: Grid) -> str:
@@ -86,7 +86,7 @@ def coverage(session: Session, month: Period) -> CoverageReport:
             return f"{by_id[g.parent_id].name}/{g.name}"
         return g.name
 
-    rows = {g.id: GridCoverage(g.id, g.level, g.name, path(g), g.parent_id) for g in grids}  # type: ignore[arg-type]
+    rows = {g.id: GridCoverage(g.id, g.level, g.name, path(g), g.parent_id) for g in grids}
     for grid_id, cadres, reached in per_base:
         node = rows.get(grid_id)
         while node is not None:  # add the base grid's figures to each level above it
@@ -123,9 +123,11 @@ def _telling(status: str, outcome: str | None, closed_on: dt.date | None, month:
     return score + (10 if own_period else 0)
 
 
-def _missed(session: Session, month: Period, scope, contacted, rows: dict[int, GridCoverage]) -> list[MissedCadre]:  # noqa: ANN001
+def _missed(
+    session: Session, month: Period, scope: ColumnElement[bool], contacted: Exists, rows: dict[int, GridCoverage]
+) -> list[MissedCadre]:
     cadres = session.execute(
-        select(Cadre.id, Cadre.name, Cadre.grid_id).where(scope, ~contacted).order_by(Cadre.grid_id, Cadre.name)
+        select(col(Cadre.id), col(Cadre.name), col(Cadre.grid_id)).where(scope, ~contacted).order_by(col(Cadre.grid_id), col(Cadre.name))
     ).all()
     if not cadres:
         return []
@@ -135,15 +137,18 @@ def _missed(session: Session, month: Period, scope, contacted, rows: dict[int, G
     for start in range(0, len(ids), 900):
         chunk = ids[start : start + 900]
         for cadre_id, status, outcome, assignee, closed_at, period in session.execute(
-            select(Task.cadre_id, Task.status, Task.outcome, Task.assignee_id, Task.closed_at, Task.period)
-            .where(Task.cadre_id.in_(chunk), or_(Task.period == month_key, and_(Task.window_opens <= month.end, Task.due >= month.start)))
-            .order_by(Task.id)
+            select(col(Task.cadre_id), col(Task.status), col(Task.outcome), col(Task.assignee_id), col(Task.closed_at), col(Task.period))
+            .where(
+                col(Task.cadre_id).in_(chunk),
+                or_(col(Task.period) == month_key, and_(col(Task.window_opens) <= month.end, col(Task.due) >= month.start)),
+            )
+            .order_by(col(Task.id))
         ):
             closed_on = closed_at.astimezone(clock.tz()).date() if closed_at is not None else None
             score = _telling(status, outcome, closed_on, month, period == month_key)
             if cadre_id not in status_of or score > status_of[cadre_id][0]:
                 status_of[cadre_id] = (score, status, outcome, assignee, closed_on)
-    names = dict(session.execute(select(Coordinator.id, Coordinator.name).where(Coordinator.active == true())).all())
+    names = dict(session.execute(select(col(Coordinator.id), col(Coordinator.name)).where(col(Coordinator.active) == true())).all())
     result = []
     for cadre_id, name, grid_id in cadres:
         _, status, outcome, assignee, closed_on = status_of.get(cadre_id, (0, "no-task", None, None, None))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
-from sqlalchemy import Integer, case, func, literal, select, true
-from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, Integer, Row, case, func, literal, select, true
+from sqlalchemy.orm import Mapped, aliased
+from sqlmodel import Session, col
 
 from models.grids import Grid
 from models.people import Cadre, Coordinator
@@ -63,49 +65,53 @@ class Digest:
         return self.total - len(self.items) - len(self.escalated_items)
 
 
-def _kind_rank():  # noqa: ANN202 - a SQL expression
-    return case(*((Task.kind == k, literal(v, Integer)) for k, v in KIND_ORDER.items()), else_=literal(OTHER_KIND))
+def _kind_rank() -> ColumnElement[int]:
+    return case(*((col(Task.kind) == k, literal(v, Integer)) for k, v in KIND_ORDER.items()), else_=literal(OTHER_KIND))
 
 
-def _live(day: dt.date) -> tuple:  # noqa: ANN202
-    return (Task.status.in_(LIVE_STATUSES), Task.window_opens <= day)
+def _live(day: dt.date) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    return (col(Task.status).in_(LIVE_STATUSES), col(Task.window_opens) <= day)
 
 
-def _counts(session: Session, *, day: dt.date, horizon_end: dt.date, recipient_column, escalated: bool):  # noqa: ANN001, ANN202
+def _counts(
+    session: Session, *, day: dt.date, horizon_end: dt.date, recipient_column: Mapped[int | None], escalated: bool
+) -> Sequence[Row[*tuple[Any, ...]]]:
     """Per recipient and kind: how many live tasks, new, overdue and due soon (one aggregate query)."""
-    overdue = case((Task.status == OVERDUE, 1), else_=0)
-    new = case((Task.window_opens == day, 1), else_=0)
-    soon = case(((Task.status != OVERDUE) & (Task.due <= horizon_end), 1), else_=0)
+    overdue = case((col(Task.status) == OVERDUE, 1), else_=0)
+    new = case((col(Task.window_opens) == day, 1), else_=0)
+    soon = case(((col(Task.status) != OVERDUE) & (col(Task.due) <= horizon_end), 1), else_=0)
     query = (
-        select(recipient_column, Task.kind, func.count(), func.sum(new), func.sum(overdue), func.sum(soon))
+        select(recipient_column, col(Task.kind), func.count(), func.sum(new), func.sum(overdue), func.sum(soon))
         .where(*_live(day))
-        .group_by(recipient_column, Task.kind)
+        .group_by(recipient_column, col(Task.kind))
     )
     if escalated:
-        query = query.where(Task.escalated_to_id.is_not(None), Task.escalated_to_id != Task.assignee_id)
+        query = query.where(col(Task.escalated_to_id).is_not(None), col(Task.escalated_to_id) != col(Task.assignee_id))
     return session.execute(query).all()
 
 
-def _heads(session: Session, *, day: dt.date, recipient_column, escalated: bool, max_items: int):  # noqa: ANN001, ANN202
+def _heads(
+    session: Session, *, day: dt.date, recipient_column: Mapped[int | None], escalated: bool, max_items: int
+) -> Sequence[Row[*tuple[Any, ...]]]:
     """The `max_items` most urgent live tasks of each recipient, ranked inside the database."""
     rank = func.row_number().over(
         partition_by=recipient_column,
-        order_by=(_kind_rank(), case((Task.status == OVERDUE, 0), else_=1), Task.priority, Task.due, Task.id),
+        order_by=(_kind_rank(), case((col(Task.status) == OVERDUE, 0), else_=1), col(Task.priority), col(Task.due), col(Task.id)),
     )
-    ranked = select(recipient_column.label("recipient"), Task.id.label("task_id"), rank.label("rank")).where(*_live(day))
+    ranked = select(recipient_column.label("recipient"), col(Task.id).label("task_id"), rank.label("rank")).where(*_live(day))
     if escalated:
-        ranked = ranked.where(Task.escalated_to_id.is_not(None), Task.escalated_to_id != Task.assignee_id)
+        ranked = ranked.where(col(Task.escalated_to_id).is_not(None), col(Task.escalated_to_id) != col(Task.assignee_id))
     head = ranked.subquery()
     township = aliased(Grid)
     query = (
         select(
-            head.c.recipient, Task.id, Task.kind, Task.rule, Task.status, Task.due, Task.priority,
-            Task.window_opens, Task.escalation_level, Cadre.name, Cadre.phones, Grid.name, township.name,
+            head.c.recipient, col(Task.id), col(Task.kind), col(Task.rule), col(Task.status), col(Task.due), col(Task.priority),
+            col(Task.window_opens), col(Task.escalation_level), col(Cadre.name), col(Cadre.phones), col(Grid.name), col(township.name),
         )
-        .join(Task, Task.id == head.c.task_id)
-        .outerjoin(Cadre, Cadre.id == Task.cadre_id)
-        .outerjoin(Grid, Grid.id == Cadre.grid_id)
-        .outerjoin(township, township.id == Grid.parent_id)
+        .join(Task, col(Task.id) == head.c.task_id)
+        .outerjoin(Cadre, col(Cadre.id) == col(Task.cadre_id))
+        .outerjoin(Grid, col(Grid.id) == col(Cadre.grid_id))
+        .outerjoin(township, col(township.id) == col(Grid.parent_id))
         .where(head.c.rank <= max_items)
         .order_by(head.c.recipient, head.c.rank)
     )
@@ -127,7 +133,7 @@ def collect_digests(
     head of list, however many tasks a county has. Listed tasks carry their label (`task_labels`).
     """
     coordinators = {
-        c.id: c for c in session.execute(select(Coordinator).where(Coordinator.active == true())).scalars()
+        c.id: c for c in session.execute(select(Coordinator).where(col(Coordinator.active) == true())).scalars()
     }
     horizon_end = day + dt.timedelta(days=horizon_days)
     digests: dict[int, Digest] = {}
@@ -141,7 +147,7 @@ def collect_digests(
             digest = digests[recipient] = Digest(recipient, c.name, c.channel, c.language, day)
         return digest
 
-    for column, escalated in ((Task.assignee_id, False), (Task.escalated_to_id, True)):
+    for column, escalated in ((col(Task.assignee_id), False), (col(Task.escalated_to_id), True)):
         for recipient, kind, total, new, overdue, soon in _counts(
             session, day=day, horizon_end=horizon_end, recipient_column=column, escalated=escalated
         ):

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.care import grid_paths
 from models.grids import GridOwner
@@ -47,21 +47,21 @@ def services_report(session: Session, *, playbook: Playbook, period: Period, tod
     owner_name = aliased(Coordinator)
     named = aliased(Coordinator)
     cadres = session.execute(
-        select(Cadre.id, Cadre.name, Cadre.category, Cadre.grid_id, named.name, owner_name.name)
-        .outerjoin(named, and_(named.id == Cadre.coordinator_id, named.active == true()))
-        .outerjoin(GridOwner, GridOwner.grid_id == Cadre.grid_id)
-        .outerjoin(owner_name, owner_name.id == GridOwner.owner_id)
-        .where(Cadre.category.in_(categories), or_(Cadre.status == ACTIVE, Cadre.status_since > period.end))
-        .order_by(Cadre.grid_id, Cadre.name, Cadre.id)
+        select(col(Cadre.id), col(Cadre.name), col(Cadre.category), col(Cadre.grid_id), col(named.name), col(owner_name.name))
+        .outerjoin(named, and_(col(named.id) == col(Cadre.coordinator_id), col(named.active) == true()))
+        .outerjoin(GridOwner, col(GridOwner.grid_id) == col(Cadre.grid_id))
+        .outerjoin(owner_name, col(owner_name.id) == col(GridOwner.owner_id))
+        .where(col(Cadre.category).in_(categories), or_(col(Cadre.status) == ACTIVE, col(Cadre.status_since) > period.end))
+        .order_by(col(Cadre.grid_id), col(Cadre.name), col(Cadre.id))
     ).all()
     keys = {p.key for periods in expected.values() for p in periods}
     delivered: set[tuple[int, str, str]] = set()
     ids = [row[0] for row in cadres]
     for start in range(0, len(ids), 900):
         for cadre_id, rule, task_period in session.execute(
-            select(Task.cadre_id, Task.rule, Task.period).where(
-                Task.rule.in_([service_rule(s.key) for s in services]), Task.cadre_id.in_(ids[start:start + 900]),
-                Task.period.in_(keys), Task.status == DONE, Task.outcome.in_(DELIVERED),
+            select(col(Task.cadre_id), col(Task.rule), col(Task.period)).where(
+                col(Task.rule).in_([service_rule(s.key) for s in services]), col(Task.cadre_id).in_(ids[start:start + 900]),
+                col(Task.period).in_(keys), col(Task.status) == DONE, col(Task.outcome).in_(DELIVERED),
             )
         ):
             delivered.add((cadre_id, rule, task_period))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select, true
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.calendar import (
     Attendance,
@@ -34,6 +34,7 @@ from models.organisations import VolunteerTeam
 from models.people import ACTIVE, LEADER, ROLES, Cadre, Coordinator, mask_id_number
 from models.task_actions import record_contact
 from models.tasks import DONE, LIVE_STATUSES, MISSED, OPEN, OVERDUE, Task, TaskEvent
+from models.types import id_of
 from yinhui.rules.cadence import ShiftDue
 from yinhui.rules.calendar_nodes import NotInYearError, nodes_for_year
 from yinhui.rules.events import (
@@ -87,7 +88,7 @@ def _team_ids(session: Session, names: Iterable[str]) -> list[int]:
     wanted = list(dict.fromkeys(n.strip() for n in names if n.strip()))
     if not wanted:
         return []
-    known = dict(session.execute(select(VolunteerTeam.name, VolunteerTeam.id)).all())
+    known = dict(session.execute(select(col(VolunteerTeam.name), col(VolunteerTeam.id))).all())
     missing = [n for n in wanted if n not in known]
     if missing:
         listed = "、".join(sorted(known)) or "none yet"
@@ -96,7 +97,7 @@ def _team_ids(session: Session, names: Iterable[str]) -> list[int]:
 
 
 def _owner_ids(session: Session, owners: Mapping[str, str]) -> dict[str, int]:
-    resolved = {}
+    resolved: dict[str, int] = {}
     for role, name in owners.items():
         if role not in ROLES:
             raise CalendarError(f"owner role must be one of {', '.join(ROLES)} (got {role!r})")
@@ -106,24 +107,24 @@ def _owner_ids(session: Session, owners: Mapping[str, str]) -> dict[str, int]:
             raise CalendarError(str(exc)) from None
         if not coordinator.active:
             raise CalendarError(f"coordinator {coordinator.name!r} is no longer active")
-        resolved[role] = coordinator.id
-    return resolved  # type: ignore[return-value]
+        resolved[role] = id_of(coordinator)
+    return resolved
 
 
 def owner_for(session: Session, event_id: int, role: str) -> int:
     """The coordinator who owns ``role``'s steps of an event (see the module docstring)."""
     named = session.execute(
-        select(EventOwner.coordinator_id)
-        .join(Coordinator, Coordinator.id == EventOwner.coordinator_id)
-        .where(EventOwner.event_id == event_id, EventOwner.role == role, Coordinator.active == true())
+        select(col(EventOwner.coordinator_id))
+        .join(Coordinator, col(Coordinator.id) == col(EventOwner.coordinator_id))
+        .where(col(EventOwner.event_id) == event_id, col(EventOwner.role) == role, col(Coordinator.active) == true())
     ).scalar_one_or_none()
     if named is not None:
         return named
     for wanted in (role, LEADER):
         first = session.execute(
-            select(Coordinator.id)
-            .where(Coordinator.role == wanted, Coordinator.active == true())
-            .order_by(Coordinator.id)
+            select(col(Coordinator.id))
+            .where(col(Coordinator.role) == wanted, col(Coordinator.active) == true())
+            .order_by(col(Coordinator.id))
             .limit(1)
         ).scalar_one_or_none()
         if first is not None:
@@ -132,7 +133,7 @@ def owner_for(session: Session, event_id: int, role: str) -> int:
 
 
 def event_steps(session: Session, event_id: int) -> list[StepSpec]:
-    rows = session.execute(select(EventStep).where(EventStep.event_id == event_id)).scalars()
+    rows = session.execute(select(EventStep).where(col(EventStep.event_id) == event_id)).scalars()
     return [StepSpec(r.key, r.title_zh, r.title_en, r.at, r.owner_role) for r in rows]
 
 
@@ -142,21 +143,21 @@ def _plan(event: Event, steps: Sequence[StepSpec], *, shifts: Shifts, today: dt.
 
 def create_step_tasks(session: Session, event: Event, *, shifts: Shifts, today: dt.date, actor: str) -> int:
     """A task for every step of the event that has none yet; returns how many were created."""
-    rule = event_rule(event.template)
+    rule, event_id = event_rule(event.template), id_of(event)
     have = set(
-        session.execute(select(Task.period).where(Task.rule == rule, Task.subject_id == event.id)).scalars()
+        session.execute(select(col(Task.period)).where(col(Task.rule) == rule, col(Task.subject_id) == event_id)).scalars()
     )
     owners: dict[str, int] = {}
     created = 0
-    for step in _plan(event, event_steps(session, event.id), shifts=shifts, today=today):  # type: ignore[arg-type]
+    for step in _plan(event, event_steps(session, event_id), shifts=shifts, today=today):
         if step.spec.key in have:
             continue
         role = step.spec.owner
         if role not in owners:
-            owners[role] = owner_for(session, event.id, role)  # type: ignore[arg-type]
+            owners[role] = owner_for(session, event_id, role)
         session.add(
             Task(
-                kind=EVENT_STEP, rule=rule, subject_id=event.id, period=step.spec.key, event_id=event.id,
+                kind=EVENT_STEP, rule=rule, subject_id=event_id, period=step.spec.key, event_id=event_id,
                 window_opens=step.window_opens, due=step.due, assignee_id=owners[role], status=OPEN,
                 created_by=actor,
             )
@@ -173,14 +174,14 @@ def reassign_orphaned_steps(session: Session, *, actor: str) -> int:
     follows the owner rule of this module instead. Each move is written to the audit trail.
     """
     rows = session.execute(
-        select(Task, EventStep.owner_role)
-        .join(Coordinator, Coordinator.id == Task.assignee_id)
-        .join(EventStep, (EventStep.event_id == Task.event_id) & (EventStep.key == Task.period))
-        .where(Task.kind == EVENT_STEP, Task.status.in_(LIVE_STATUSES), Coordinator.active.is_(False))
+        select(Task, col(EventStep.owner_role))
+        .join(Coordinator, col(Coordinator.id) == col(Task.assignee_id))
+        .join(EventStep, (col(EventStep.event_id) == col(Task.event_id)) & (col(EventStep.key) == col(Task.period)))
+        .where(col(Task.kind) == EVENT_STEP, col(Task.status).in_(LIVE_STATUSES), col(Coordinator.active).is_(False))
         .with_for_update(of=Task)
     ).all()
     for task, role in rows:
-        task.assignee_id = owner_for(session, task.event_id, role)  # type: ignore[arg-type]
+        task.assignee_id = owner_for(session, task.event_id, role)
         session.add(task)
         session.add(
             TaskEvent(
@@ -194,7 +195,7 @@ def reassign_orphaned_steps(session: Session, *, actor: str) -> int:
 
 def find_event(session: Session, node_key: str, year: int, template: str) -> Event | None:
     return session.execute(
-        select(Event).where(Event.node_key == node_key, Event.year == year, Event.template == template)
+        select(Event).where(col(Event.node_key) == node_key, col(Event.year) == year, col(Event.template) == template)
     ).scalar_one_or_none()
 
 
@@ -248,11 +249,12 @@ def create_event(
     )
     session.add(event)
     session.flush()
+    event_id = id_of(event)
     session.add_all(
-        [EventStep(event_id=event.id, key=s.key, title_zh=s.title_zh, title_en=s.title_en, at=s.at,
+        [EventStep(event_id=event_id, key=s.key, title_zh=s.title_zh, title_en=s.title_en, at=s.at,
                    owner_role=s.owner) for s in steps_of(plan)]
-        + [EventOwner(event_id=event.id, role=role, coordinator_id=cid) for role, cid in owner_ids.items()]
-        + [EventTeam(event_id=event.id, team_id=tid) for tid in team_ids]
+        + [EventOwner(event_id=event_id, role=role, coordinator_id=cid) for role, cid in owner_ids.items()]
+        + [EventTeam(event_id=event_id, team_id=tid) for tid in team_ids]
     )
     session.flush()
     create_step_tasks(session, event, shifts=shifts_for(playbook, calendar), today=today, actor=actor)
@@ -290,7 +292,8 @@ def plan_yearly_events(
                         session, node_key=yearly.node, year=year, template=yearly.template,
                         playbook=playbook, calendar=calendar, today=day, actor=actor,
                         title=yearly.title.text(language) if yearly.title else None, venue=yearly.venue,
-                        teams=yearly.teams, owners=dict(yearly.owners), language=language, exist_ok=True,
+                        teams=yearly.teams, owners={role: name for role, name in yearly.owners.items()},
+                        language=language, exist_ok=True,
                     )
             except CalendarError as exc:
                 problems.append(f"yearly event {yearly.node}/{yearly.template} {year}: {exc}")
@@ -349,7 +352,7 @@ class MovedStep:
 
 
 def get_event(session: Session, event_id: int, *, for_update: bool = False) -> Event:
-    query = select(Event).where(Event.id == event_id)
+    query = select(Event).where(col(Event.id) == event_id)
     if for_update:
         query = query.with_for_update()
     event = session.execute(query).scalar_one_or_none()
@@ -360,7 +363,7 @@ def get_event(session: Session, event_id: int, *, for_update: bool = False) -> E
 
 def _step_tasks(session: Session, event: Event) -> dict[str, Task]:
     rows = session.execute(
-        select(Task).where(Task.rule == event_rule(event.template), Task.subject_id == event.id).with_for_update()
+        select(Task).where(col(Task.rule) == event_rule(event.template), col(Task.subject_id) == event.id).with_for_update()
     ).scalars()
     return {task.period: task for task in rows}
 
@@ -383,7 +386,7 @@ def move_event(
     event = get_event(session, event_id, for_update=True)
     if new_day < today:
         raise CalendarError(f"cannot move event #{event_id} to {new_day.isoformat()}, which has passed")
-    specs = event_steps(session, event.id)  # type: ignore[arg-type]
+    specs = event_steps(session, id_of(event))
     tasks = _step_tasks(session, event)
     held = [s.key for s in specs if s.at == 0 and tasks.get(s.key) is not None and tasks[s.key].status == DONE]
     if held:
@@ -408,12 +411,12 @@ def move_event(
         session.flush()
         session.add(
             TaskEvent(
-                task_id=task.id, actor=actor, action="moved", from_status=before, to_status=task.status,
+                task_id=id_of(task), actor=actor, action="moved", from_status=before, to_status=task.status,
                 detail=json.dumps({"event_from": old_day.isoformat(), "event_to": new_day.isoformat(),
                                    "due_from": old_due.isoformat(), "due_to": task.due.isoformat()}),
             )
         )
-        moved.append(MovedStep(step.spec.key, task.id, old_due, task.due))  # type: ignore[arg-type]
+        moved.append(MovedStep(step.spec.key, id_of(task), old_due, task.due))
     session.flush()
     return moved
 
@@ -444,7 +447,7 @@ def record_attendance(
             f"event #{event_id} is on {event.held_on.isoformat()}; attendance can be recorded from that day"
         )
     wanted = list(dict.fromkeys(cadre_ids))
-    cadres = {c.id: c for c in session.execute(select(Cadre).where(Cadre.id.in_(wanted))).scalars()}
+    cadres = {c.id: c for c in session.execute(select(Cadre).where(col(Cadre.id).in_(wanted))).scalars()}
     missing = [cid for cid in wanted if cid not in cadres]
     if missing:
         raise CalendarError(f"no cadre #{missing[0]}")
@@ -453,7 +456,7 @@ def record_attendance(
         raise CalendarError(f"{gone[0].name} ({mask_id_number(gone[0].id_number)}) is {gone[0].status}, not active")
     seen = set(
         session.execute(
-            select(Attendance.cadre_id).where(Attendance.event_id == event_id, Attendance.cadre_id.in_(wanted))
+            select(col(Attendance.cadre_id)).where(col(Attendance.event_id) == event_id, col(Attendance.cadre_id).in_(wanted))
         ).scalars()
     )
     result = AttendanceResult()
@@ -480,8 +483,8 @@ def resolve_cadres(session: Session, refs: Sequence[str]) -> list[int]:
             continue
         # Never echo an ID number back: it may end up in a terminal log.
         by_number = len(text) == 18
-        column, value = (Cadre.id_number, text.upper()) if by_number else (Cadre.name, text)
-        found = session.execute(select(Cadre.id, Cadre.id_number).where(column == value)).all()
+        column, value = (col(Cadre.id_number), text.upper()) if by_number else (col(Cadre.name), text)
+        found = session.execute(select(col(Cadre.id), col(Cadre.id_number)).where(column == value)).all()
         if not found:
             raise CalendarError("no cadre with that ID number" if by_number else f"no cadre called {text!r}")
         if len(found) > 1:
@@ -498,7 +501,7 @@ def step_dates(session: Session, event_ids: Sequence[int]) -> list[dt.date]:
     """Due dates of the events' steps (to warn about years whose days off are guessed)."""
     if not event_ids:
         return []
-    return list(session.execute(select(Task.due).where(Task.event_id.in_(event_ids))).scalars())
+    return list(session.execute(select(col(Task.due)).where(col(Task.event_id).in_(event_ids))).scalars())
 
 
 def step_labels(session: Session, task_ids: Sequence[int], *, language: str = "zh") -> dict[int, str]:
@@ -506,10 +509,10 @@ def step_labels(session: Session, task_ids: Sequence[int], *, language: str = "z
     if not task_ids:
         return {}
     rows = session.execute(
-        select(Task.id, Event.title, EventStep.title_zh, EventStep.title_en)
-        .join(Event, Event.id == Task.event_id)
-        .join(EventStep, (EventStep.event_id == Task.event_id) & (EventStep.key == Task.period))
-        .where(Task.id.in_(task_ids), Task.kind == EVENT_STEP)
+        select(col(Task.id), col(Event.title), col(EventStep.title_zh), col(EventStep.title_en))
+        .join(Event, col(Event.id) == col(Task.event_id))
+        .join(EventStep, (col(EventStep.event_id) == col(Task.event_id)) & (col(EventStep.key) == col(Task.period)))
+        .where(col(Task.id).in_(task_ids), col(Task.kind) == EVENT_STEP)
     ).all()
     return {tid: f"{title} · {en if language == 'en' else zh}" for tid, title, zh, en in rows}
 
@@ -521,11 +524,11 @@ def _is_late(status: str, due: dt.date, today: dt.date) -> bool:
 def event_plan(session: Session, event_id: int, *, today: dt.date, language: str = "zh") -> dict[str, Any]:
     """The plan of one event: steps with owner, dates and status, what is late, teams, attendance."""
     event = get_event(session, event_id)
-    specs = {s.key: s for s in event_steps(session, event.id)}  # type: ignore[arg-type]
+    specs = {s.key: s for s in event_steps(session, id_of(event))}
     rows = session.execute(
-        select(Task, Coordinator.name)
-        .join(Coordinator, Coordinator.id == Task.assignee_id)
-        .where(Task.rule == event_rule(event.template), Task.subject_id == event.id)
+        select(Task, col(Coordinator.name))
+        .join(Coordinator, col(Coordinator.id) == col(Task.assignee_id))
+        .where(col(Task.rule) == event_rule(event.template), col(Task.subject_id) == event.id)
     ).all()
     steps = []
     for task, owner in sorted(rows, key=lambda r: (specs[r[0].period].at if r[0].period in specs else 0, r[0].due)):
@@ -544,17 +547,17 @@ def event_plan(session: Session, event_id: int, *, today: dt.date, language: str
             "closed_at": task.closed_at.isoformat() if task.closed_at else None,
         })
     teams = session.execute(
-        select(VolunteerTeam.name).join(EventTeam, EventTeam.team_id == VolunteerTeam.id)
-        .where(EventTeam.event_id == event.id).order_by(VolunteerTeam.name)
+        select(col(VolunteerTeam.name)).join(EventTeam, col(EventTeam.team_id) == col(VolunteerTeam.id))
+        .where(col(EventTeam.event_id) == event.id).order_by(col(VolunteerTeam.name))
     ).scalars().all()
     owners = dict(
         session.execute(
-            select(EventOwner.role, Coordinator.name).join(Coordinator, Coordinator.id == EventOwner.coordinator_id)
-            .where(EventOwner.event_id == event.id)
+            select(col(EventOwner.role), col(Coordinator.name)).join(Coordinator, col(Coordinator.id) == col(EventOwner.coordinator_id))
+            .where(col(EventOwner.event_id) == event.id)
         ).all()
     )
     attended = session.execute(
-        select(func.count()).select_from(Attendance).where(Attendance.event_id == event.id)
+        select(func.count()).select_from(Attendance).where(col(Attendance.event_id) == event.id)
     ).scalar_one()
     return {
         "id": event.id,
@@ -574,16 +577,16 @@ def event_plan(session: Session, event_id: int, *, today: dt.date, language: str
 
 
 def list_events(session: Session, *, year: int | None = None, today: dt.date) -> list[dict[str, Any]]:
-    query = select(Event).order_by(Event.held_on, Event.id)
+    query = select(Event).order_by(col(Event.held_on), col(Event.id))
     if year is not None:
-        query = query.where(Event.year == year)
+        query = query.where(col(Event.year) == year)
     events = list(session.execute(query).scalars())
     if not events:
         return []
     ids = [e.id for e in events]
-    progress: dict[int, list[int]] = {eid: [0, 0, 0] for eid in ids}  # type: ignore[misc]
+    progress: dict[int, list[int]] = {eid: [0, 0, 0] for eid in ids}
     for event_id, status, due in session.execute(
-        select(Task.event_id, Task.status, Task.due).where(Task.event_id.in_(ids), Task.kind == EVENT_STEP)
+        select(col(Task.event_id), col(Task.status), col(Task.due)).where(col(Task.event_id).in_(ids), col(Task.kind) == EVENT_STEP)
     ):
         counts = progress[event_id]
         counts[0] += 1
@@ -591,13 +594,13 @@ def list_events(session: Session, *, year: int | None = None, today: dt.date) ->
         counts[2] += _is_late(status, due, today)
     attended = dict(
         session.execute(
-            select(Attendance.event_id, func.count()).where(Attendance.event_id.in_(ids)).group_by(Attendance.event_id)
+            select(col(Attendance.event_id), func.count()).where(col(Attendance.event_id).in_(ids)).group_by(col(Attendance.event_id))
         ).all()
     )
     return [
         {
             "id": e.id, "title": e.title, "node": e.node_key, "year": e.year, "held_on": e.held_on.isoformat(),
-            "steps": progress[e.id][0], "done": progress[e.id][1], "late": progress[e.id][2],  # type: ignore[index]
+            "steps": progress[e.id][0], "done": progress[e.id][1], "late": progress[e.id][2],
             "attendance": attended.get(e.id, 0),
         }
         for e in events

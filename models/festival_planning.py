@@ -11,7 +11,6 @@ from sqlalchemy import (
     Date,
     Integer,
     String,
-    Table,
     case,
     exists,
     func,
@@ -27,7 +26,7 @@ from models.calendar import bureau_nodes
 from models.people import ACTIVE, DECEASED, MOVED, Cadre
 from models.planning import insert_cadre_tasks, priority_expression
 from models.tasks import CANCELLED, DONE, LIVE_STATUSES, MISSED, OPEN, OVERDUE, Task, TaskEvent
-from models.types import UTCDateTime, utcnow
+from models.types import UTCDateTime, table_of, utcnow
 from yinhui.rules.calendar_nodes import nodes_for_year
 from yinhui.rules.festivals import FESTIVAL_VISIT, FestivalWindow, festival_of_rule, windows_open_on
 from yinhui.rules.playbook import Playbook, Priority
@@ -38,10 +37,6 @@ DROP_REASONS = {
     MOVED: "已迁出，节日走访取消 (cadre moved away before the festival)",
 }
 OTHER_DROP_REASON = "不再在册，节日走访取消 (cadre no longer active)"
-
-
-def _table(model: type) -> Table:
-    return model.__table__  # type: ignore[attr-defined,no-any-return]
 
 
 def _due_by_priority(window: FestivalWindow, priority: ColumnElement[int]) -> ColumnElement[dt.date]:
@@ -57,7 +52,7 @@ def create_festival_visits(
     The assignee is found as for the contact cadence: the cadre's named coordinator (一联五包),
     else the owner of the cadre's grid, else the leader. Returns how many were created.
     """
-    cadre = _table(Cadre)
+    cadre = table_of(Cadre)
     # Age is counted on the festival day: a cadre turning 80 that day is visited as one.
     priority = priority_expression(prio, window.node.date)
     return insert_cadre_tasks(
@@ -80,7 +75,7 @@ def drop_departed_visits(session: Session, *, actor: str) -> int:
     `set_cadre_status` already cancels a cadre's tasks when the status is recorded through it;
     this catches a status written any other way before the festival comes.
     """
-    cadre, task = _table(Cadre), _table(Task)
+    cadre, task = table_of(Cadre), table_of(Task)
     status = select(cadre.c.status).where(cadre.c.id == task.c.cadre_id).scalar_subquery()
 
     def by_status(text_of: dict[str, str], other: str) -> ColumnElement[str]:
@@ -96,7 +91,7 @@ def drop_departed_visits(session: Session, *, actor: str) -> int:
     where = (task.c.kind == FESTIVAL_VISIT, task.c.status.in_(LIVE_STATUSES), departed)
     now = utcnow()
     session.execute(
-        insert(_table(TaskEvent)).from_select(
+        insert(table_of(TaskEvent)).from_select(
             ["task_id", "at", "actor", "action", "from_status", "to_status", "detail"],
             select(
                 task.c.id,
@@ -110,7 +105,7 @@ def drop_departed_visits(session: Session, *, actor: str) -> int:
         )
     )
     note = case((task.c.note.is_(None), reason), else_=task.c.note + literal("\n", String) + reason)
-    result = session.execute(
+    result = session.exec(
         update(task).where(*where).values(status=CANCELLED, note=note, closed_by=actor, closed_at=now)
     )
     return max(result.rowcount or 0, 0)
@@ -154,7 +149,7 @@ def plan_festival_visits(
 def festival_visit_summary(session: Session, *, year: int) -> list[dict[str, Any]]:
     """Per festival of ``year``: visits planned, done (and done without ever being overdue),
     open, overdue, missed and cancelled, with the range of due dates. For reports and the demo."""
-    task = _table(Task)
+    task = table_of(Task)
     never_late = task.c.overdue_since.is_(None)
     rows = session.execute(
         select(task.c.rule, task.c.status, never_late, func.count(), func.min(task.c.due), func.max(task.c.due))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 COUNTY_LEVEL, TOWNSHIP_LEVEL, BASE_LEVEL = 1, 2, 3
 COUNTY_GRID_NAME = "老干部局"
@@ -30,7 +30,7 @@ def grid_kind(level: int, name: str) -> str:
 
 def county_grid(session: Session) -> Grid:
     """The level-1 grid, created on first use: the bureau itself (一级网格)."""
-    grid = session.exec(select(Grid).where(Grid.level == COUNTY_LEVEL)).first()
+    grid = session.exec(select(Grid).where(col(Grid.level) == COUNTY_LEVEL)).first()
     if grid is None:
         grid = Grid(name=COUNTY_GRID_NAME, level=COUNTY_LEVEL, kind="county")
         session.add(grid)

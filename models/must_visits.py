@@ -33,14 +33,14 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 
 from models.calendar import work_calendar
 from models.care import CareError, grid_paths, insert_cadre_tasks, plan_leader
 from models.people import ACTIVE, DECEASED, Cadre, Coordinator
 from models.task_actions import set_cadre_status
 from models.tasks import CANCELLED, DONE, LIVE_STATUSES, Task, TaskEvent
-from models.types import UTCDateTime, utcnow
+from models.types import UTCDateTime, id_of, table_of, utcnow
 from yinhui import clock
 from yinhui.rules.cadence import ShiftDue, period_of
 from yinhui.rules.must_visits import (
@@ -136,8 +136,8 @@ def plan_occurrence_tasks(
     Three statements per kind at most, whatever the number of occurrences. A deceased cadre
     gets only the condolence visit and its follow-up. Returns tasks created per rule.
     """
-    occ = Occurrence.__table__
-    cadre = Cadre.__table__
+    occ = table_of(Occurrence)
+    cadre = table_of(Cadre)
     source = occ.join(cadre, cadre.c.id == occ.c.cadre_id)
     only = [occ.c.id.in_(occurrence_ids)] if occurrence_ids is not None else []
     month = period_of("month", day)
@@ -185,8 +185,8 @@ def add_milestone_birthdays(
     if not ranges:
         return 0
     rows = session.execute(
-        select(Cadre.id, Cadre.birth_date).where(
-            Cadre.status == ACTIVE, or_(*(Cadre.birth_date.between(lo, hi) for _, lo, hi in ranges))
+        select(col(Cadre.id), col(Cadre.birth_date)).where(
+            col(Cadre.status) == ACTIVE, or_(*(col(Cadre.birth_date).between(lo, hi) for _, lo, hi in ranges))
         )
     ).all()
     wanted = {(cid, bday): age for cid, birth in rows for age, bday in milestones_between(playbook, birth, day)}
@@ -195,8 +195,8 @@ def add_milestone_birthdays(
     ids = sorted({cid for cid, _ in wanted})
     have = set(
         session.execute(
-            select(Occurrence.cadre_id, Occurrence.on_date).where(
-                Occurrence.kind == FAMILY_EVENT, Occurrence.cadre_id.in_(ids)
+            select(col(Occurrence.cadre_id), col(Occurrence.on_date)).where(
+                col(Occurrence.kind) == FAMILY_EVENT, col(Occurrence.cadre_id).in_(ids)
             )
         ).all()
     )
@@ -231,12 +231,12 @@ def plan_must_visits(
 
 def _occurrence_task(session: Session, occurrence: Occurrence, *, follow_up: bool = False) -> Task | None:
     rule = follow_up_rule(occurrence.kind) if follow_up else must_visit_rule(occurrence.kind)
-    query = select(Task).where(Task.rule == rule, Task.subject_id == occurrence.cadre_id)
+    query = select(Task).where(col(Task.rule) == rule, col(Task.subject_id) == occurrence.cadre_id)
     if follow_up:
-        query = query.where(or_(Task.period == occurrence.period, Task.period.like(occurrence.period + "/%")))
+        query = query.where(or_(col(Task.period) == occurrence.period, col(Task.period).like(occurrence.period + "/%")))
     else:
-        query = query.where(Task.period == occurrence.period)
-    return session.execute(query.order_by(Task.id.desc()).limit(1)).scalar_one_or_none()
+        query = query.where(col(Task.period) == occurrence.period)
+    return session.execute(query.order_by(col(Task.id).desc()).limit(1)).scalar_one_or_none()
 
 
 def _check_report(cadre: Cadre, kind: str, on: dt.date, today: dt.date, *, allow: str = ACTIVE) -> None:
@@ -258,7 +258,7 @@ def _clean_note(note: str | None) -> str | None:
 def _plan_one(session: Session, occurrence: Occurrence, *, playbook: Playbook, calendar: WorkCalendar,
               today: dt.date, actor: str) -> None:
     plan_occurrence_tasks(session, playbook=playbook, calendar=calendar, day=today, leader_id=plan_leader(session),
-                          actor=actor, occurrence_ids=[occurrence.id])  # type: ignore[list-item]
+                          actor=actor, occurrence_ids=[id_of(occurrence)])
 
 
 def _close(session: Session, cadre: Cadre, closing: str, *, on: dt.date, actor: str, playbook: Playbook,
@@ -268,9 +268,9 @@ def _close(session: Session, cadre: Cadre, closing: str, *, on: dt.date, actor: 
         raise CareError(f"{closing} on {on.isoformat()} is in the future")
     occurrence = session.execute(
         select(Occurrence)
-        .where(Occurrence.cadre_id == cadre.id, Occurrence.kind == kind, Occurrence.closed_on.is_(None),
-               Occurrence.on_date <= on)
-        .order_by(Occurrence.on_date.desc())
+        .where(col(Occurrence.cadre_id) == cadre.id, col(Occurrence.kind) == kind, col(Occurrence.closed_on).is_(None),
+               col(Occurrence.on_date) <= on)
+        .order_by(col(Occurrence.on_date).desc())
         .limit(1)
         .with_for_update()
     ).scalar_one_or_none()
@@ -290,14 +290,14 @@ def _close(session: Session, cadre: Cadre, closing: str, *, on: dt.date, actor: 
     _plan_one(session, occurrence, playbook=playbook, calendar=calendar, today=today, actor=actor)
     follow_task = _occurrence_task(session, occurrence, follow_up=True)
     return ReportResult(occurrence, task=None, follow_up=follow_task if follow_task is not already else None,
-                        cancelled=cancelled, closed=[occurrence.id])  # type: ignore[list-item]
+                        cancelled=cancelled, closed=[occurrence.id])
 
 
 def _cancel_reviews(session: Session, occurrence: Occurrence, *, actor: str) -> int:
     tasks = session.execute(
         select(Task).where(
-            Task.rule == follow_up_rule(occurrence.kind), Task.subject_id == occurrence.cadre_id,
-            Task.period.like(occurrence.period + "/%"), Task.status.in_(LIVE_STATUSES),
+            col(Task.rule) == follow_up_rule(occurrence.kind), col(Task.subject_id) == occurrence.cadre_id,
+            col(Task.period).like(occurrence.period + "/%"), col(Task.status).in_(LIVE_STATUSES),
         ).with_for_update()
     ).scalars().all()
     for task in tasks:
@@ -313,11 +313,11 @@ def _cancel_reviews(session: Session, occurrence: Occurrence, *, actor: str) -> 
 
 def _close_all_open(session: Session, cadre_id: int, *, on: dt.date, actor: str) -> list[int]:
     ids = list(session.execute(
-        select(Occurrence.id).where(Occurrence.cadre_id == cadre_id, Occurrence.closed_on.is_(None))
+        select(col(Occurrence.id)).where(col(Occurrence.cadre_id) == cadre_id, col(Occurrence.closed_on).is_(None))
     ).scalars())
     if ids:
-        session.execute(update(Occurrence).where(Occurrence.id.in_(ids)).values(closed_on=on, closed_by=actor))
-    return ids  # type: ignore[return-value]
+        session.execute(update(Occurrence).where(col(Occurrence.id).in_(ids)).values(closed_on=on, closed_by=actor))
+    return ids
 
 
 def record_occurrence(
@@ -344,7 +344,7 @@ def record_occurrence(
     except UnknownKind as exc:
         raise CareError(str(exc)) from None
     note = _clean_note(note)
-    cadre = session.execute(select(Cadre).where(Cadre.id == cadre_id).with_for_update()).scalar_one_or_none()
+    cadre = session.execute(select(Cadre).where(col(Cadre.id) == cadre_id).with_for_update()).scalar_one_or_none()
     if cadre is None:
         raise CareError(f"no cadre #{cadre_id}")
     calendar = calendar or work_calendar(session, playbook)
@@ -354,8 +354,8 @@ def record_occurrence(
         return _close(session, cadre, kind, on=on, actor=actor, playbook=playbook, calendar=calendar, today=today)
     existing = session.execute(
         select(Occurrence).where(
-            Occurrence.cadre_id == cadre_id, Occurrence.kind == kind,
-            true() if kind == DEATH else Occurrence.on_date == on,  # a cadre dies once
+            col(Occurrence.cadre_id) == cadre_id, col(Occurrence.kind) == kind,
+            true() if kind == DEATH else col(Occurrence.on_date) == on,  # a cadre dies once
         )
     ).scalars().first()
     if existing is not None:
@@ -435,10 +435,10 @@ def occurrence_report(
 ) -> list[dict[str, Any]]:
     """Occurrences that happened or were reported from ``first`` to ``last``, with how each was handled:
     the visit (status, due, done on, on time, who) and its follow-ups. No ID numbers or notes."""
-    in_range = or_(Occurrence.on_date.between(first, last), Occurrence.reported_on.between(first, last))
+    in_range = or_(col(Occurrence.on_date).between(first, last), col(Occurrence.reported_on).between(first, last))
     rows = session.execute(
-        select(Occurrence, Cadre.name, Cadre.grid_id).join(Cadre, Cadre.id == Occurrence.cadre_id)
-        .where(in_range).order_by(Occurrence.on_date, Occurrence.id)
+        select(Occurrence, col(Cadre.name), col(Cadre.grid_id)).join(Cadre, col(Cadre.id) == col(Occurrence.cadre_id))
+        .where(in_range).order_by(col(Occurrence.on_date), col(Occurrence.id))
     ).all()
     if not rows:
         return []
@@ -446,10 +446,10 @@ def occurrence_report(
     rules = [must_visit_rule(k) for k in KINDS] + [follow_up_rule(k) for k in KINDS]
     tasks: dict[tuple[int, str], list[tuple[Task, str]]] = {}
     for task, assignee in session.execute(
-        select(Task, Coordinator.name).join(Coordinator, Coordinator.id == Task.assignee_id)
-        .where(Task.rule.in_(rules), Task.cadre_id.in_(cadre_ids)).order_by(Task.id)
+        select(Task, col(Coordinator.name)).join(Coordinator, col(Coordinator.id) == col(Task.assignee_id))
+        .where(col(Task.rule).in_(rules), col(Task.cadre_id).in_(cadre_ids)).order_by(col(Task.id))
     ).all():
-        tasks.setdefault((task.cadre_id, task.rule), []).append((task, assignee))  # type: ignore[arg-type]
+        tasks.setdefault((task.cadre_id, task.rule), []).append((task, assignee))
     paths = grid_paths(session, [grid for _, _, grid in rows])
 
     def view(task: Task, assignee: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import UniqueConstraint, func, insert, or_, select, true
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 
 from models.care import CareError, insert_cadre_tasks
 from models.grids import GridOwner
@@ -26,7 +26,7 @@ from models.organisations import BRANCH, PartyOrg
 from models.people import ACTIVE, Cadre, Coordinator, mask_id_number
 from models.task_actions import complete_task, record_contact
 from models.tasks import LIVE_STATUSES, OPEN, Task, TaskEvent
-from models.types import UTCDateTime, utcnow
+from models.types import UTCDateTime, id_of, table_of, utcnow
 from yinhui.rules.cadence import Period, ShiftDue, period_from_key, period_of
 from yinhui.rules.org_life import (
     ABSENCE_RULE,
@@ -86,7 +86,7 @@ class MeetingAttendance(SQLModel, table=True):
 def find_branch(session: Session, ref: str) -> PartyOrg:
     """A party branch by #id, full name, or a part of its name that only one branch has."""
     text = ref.strip()
-    branches = list(session.execute(select(PartyOrg).where(PartyOrg.kind == BRANCH).order_by(PartyOrg.id)).scalars())
+    branches = list(session.execute(select(PartyOrg).where(col(PartyOrg.kind) == BRANCH).order_by(col(PartyOrg.id))).scalars())
     if text.lstrip("#").isdigit():
         found = [b for b in branches if b.id == int(text.lstrip("#"))]
     else:
@@ -109,8 +109,8 @@ def set_secretary(session: Session, branch: PartyOrg, coordinator: Coordinator |
     if not coordinator.active:
         raise CareError(f"coordinator {coordinator.name!r} is no longer active")
     if current is None:
-        current = BranchSecretary(branch_id=branch.id, coordinator_id=coordinator.id, set_by=actor)  # type: ignore[arg-type]
-    current.coordinator_id, current.set_by, current.set_at = coordinator.id, actor, utcnow()  # type: ignore[assignment]
+        current = BranchSecretary(branch_id=id_of(branch), coordinator_id=id_of(coordinator), set_by=actor)
+    current.coordinator_id, current.set_by, current.set_at = id_of(coordinator), actor, utcnow()
     session.add(current)
     session.flush()
 
@@ -118,10 +118,10 @@ def set_secretary(session: Session, branch: PartyOrg, coordinator: Coordinator |
 def meeting_hosts(session: Session, *, leader_id: int) -> dict[int, tuple[int, str]]:
     """Branch id -> (coordinator who holds its meetings, how chosen), for branches with active members."""
     members = session.execute(
-        select(Cadre.branch_id, Cadre.grid_id, func.count())
-        .join(PartyOrg, PartyOrg.id == Cadre.branch_id)
-        .where(Cadre.status == ACTIVE, PartyOrg.kind == BRANCH)
-        .group_by(Cadre.branch_id, Cadre.grid_id)
+        select(col(Cadre.branch_id), col(Cadre.grid_id), func.count())
+        .join(PartyOrg, col(PartyOrg.id) == col(Cadre.branch_id))
+        .where(col(Cadre.status) == ACTIVE, col(PartyOrg.kind) == BRANCH)
+        .group_by(col(Cadre.branch_id), col(Cadre.grid_id))
     ).all()
     place: dict[int, tuple[int, int]] = {}  # branch -> (members, grid) of its biggest grid, smallest id on ties
     for branch_id, grid_id, n in members:
@@ -129,11 +129,11 @@ def meeting_hosts(session: Session, *, leader_id: int) -> dict[int, tuple[int, s
         if best is None or (n, -grid_id) > (best[0], -best[1]):
             place[branch_id] = (n, grid_id)
     named = dict(session.execute(
-        select(BranchSecretary.branch_id, BranchSecretary.coordinator_id)
-        .join(Coordinator, Coordinator.id == BranchSecretary.coordinator_id)
-        .where(Coordinator.active == true())
+        select(col(BranchSecretary.branch_id), col(BranchSecretary.coordinator_id))
+        .join(Coordinator, col(Coordinator.id) == col(BranchSecretary.coordinator_id))
+        .where(col(Coordinator.active) == true())
     ).all())
-    owners = dict(session.execute(select(GridOwner.grid_id, GridOwner.owner_id)).all())
+    owners = dict(session.execute(select(col(GridOwner.grid_id), col(GridOwner.owner_id))).all())
     hosts = {}
     for branch_id, (_, grid_id) in place.items():
         if branch_id in named:
@@ -158,7 +158,7 @@ def plan_theme_days(
     month, opens, due = window
     hosts = meeting_hosts(session, leader_id=leader_id)
     have = set(session.execute(
-        select(Task.subject_id).where(Task.rule == THEME_DAY_RULE, Task.period == month.key)
+        select(col(Task.subject_id)).where(col(Task.rule) == THEME_DAY_RULE, col(Task.period) == month.key)
     ).scalars())
     now = utcnow()
     rows = [
@@ -176,7 +176,7 @@ def reassign_meetings(session: Session, *, leader_id: int, actor: str) -> int:
     """Live meeting tasks follow their branch's host now (a new secretary, a coordinator who left)."""
     hosts = meeting_hosts(session, leader_id=leader_id)
     tasks = session.execute(
-        select(Task).where(Task.rule == THEME_DAY_RULE, Task.status.in_(LIVE_STATUSES)).with_for_update()
+        select(Task).where(col(Task.rule) == THEME_DAY_RULE, col(Task.status).in_(LIVE_STATUSES)).with_for_update()
     ).scalars().all()
     moved = 0
     for task in tasks:
@@ -198,11 +198,11 @@ def absence_streaks(
 ) -> dict[int, tuple[int, str]]:
     """Active member -> (held meetings missed in a row, month of their branch's latest meeting)."""
     first = dt.date(upto.start.year - LOOKBACK_MONTHS // 12, upto.start.month, 1)
-    query = select(BranchMeeting.id, BranchMeeting.branch_id, BranchMeeting.period).where(
-        BranchMeeting.period <= upto.key, BranchMeeting.period >= period_of("month", first).key
+    query = select(col(BranchMeeting.id), col(BranchMeeting.branch_id), col(BranchMeeting.period)).where(
+        col(BranchMeeting.period) <= upto.key, col(BranchMeeting.period) >= period_of("month", first).key
     )
     if branch_ids is not None:
-        query = query.where(BranchMeeting.branch_id.in_(branch_ids))
+        query = query.where(col(BranchMeeting.branch_id).in_(branch_ids))
     held: dict[int, list[tuple[str, int]]] = {}
     for meeting_id, branch_id, month in session.execute(query):
         held.setdefault(branch_id, []).append((month, meeting_id))
@@ -212,14 +212,14 @@ def absence_streaks(
     attended: dict[int, set[int]] = {}
     for start in range(0, len(ids), 900):
         for meeting_id, cadre_id in session.execute(
-            select(MeetingAttendance.meeting_id, MeetingAttendance.cadre_id)
-            .where(MeetingAttendance.meeting_id.in_(ids[start:start + 900]))
+            select(col(MeetingAttendance.meeting_id), col(MeetingAttendance.cadre_id))
+            .where(col(MeetingAttendance.meeting_id).in_(ids[start:start + 900]))
         ):
             attended.setdefault(cadre_id, set()).add(meeting_id)
     latest_first = {b: [m for _, m in sorted(meetings, reverse=True)] for b, meetings in held.items()}
     latest_month = {b: max(meetings)[0] for b, meetings in held.items()}
     members = session.execute(
-        select(Cadre.id, Cadre.branch_id).where(Cadre.status == ACTIVE, Cadre.branch_id.in_(list(held)))
+        select(col(Cadre.id), col(Cadre.branch_id)).where(col(Cadre.status) == ACTIVE, col(Cadre.branch_id).in_(list(held)))
     ).all()
     return {
         cadre_id: (absence_streak(latest_first[branch_id], attended.get(cadre_id, set())), latest_month[branch_id])
@@ -245,7 +245,7 @@ def plan_absence_visits(
         if visit_due_after(streak, every):
             by_month.setdefault(month, []).append(cadre_id)
     opens, due = absence_visit_window(playbook.org_life, day, shift_due)
-    cadre = Cadre.__table__
+    cadre = table_of(Cadre)
     created = 0
     for month, ids in sorted(by_month.items()):
         for start in range(0, len(ids), 900):
@@ -298,7 +298,7 @@ def record_meeting(
     if period.key != month or len(month) != 7:
         raise CareError(f"not a month (YYYY-MM): {month!r}")
     meeting = session.execute(
-        select(BranchMeeting).where(BranchMeeting.branch_id == branch_id, BranchMeeting.period == month)
+        select(BranchMeeting).where(col(BranchMeeting.branch_id) == branch_id, col(BranchMeeting.period) == month)
     ).scalar_one_or_none()
     when = held_on or (meeting.held_on if meeting else min(today, period.end))
     if when not in period or when > today:
@@ -306,7 +306,7 @@ def record_meeting(
     if meeting is not None and held_on is not None and held_on != meeting.held_on:
         raise CareError(f"{branch.name}'s {month} meeting was recorded as held on {meeting.held_on.isoformat()}")
     wanted = list(dict.fromkeys(cadre_ids))
-    cadres = {c.id: c for c in session.execute(select(Cadre).where(Cadre.id.in_(wanted))).scalars()}
+    cadres = {c.id: c for c in session.execute(select(Cadre).where(col(Cadre.id).in_(wanted))).scalars()}
     for cadre_id in wanted:
         cadre = cadres.get(cadre_id)
         if cadre is None:
@@ -319,26 +319,26 @@ def record_meeting(
         session.add(meeting)
         session.flush()
     seen = set(session.execute(
-        select(MeetingAttendance.cadre_id).where(MeetingAttendance.meeting_id == meeting.id)
+        select(col(MeetingAttendance.cadre_id)).where(col(MeetingAttendance.meeting_id) == meeting.id)
     ).scalars())
     result = MeetingResult(meeting)
     for cadre_id in wanted:
         if cadre_id in seen:
             result.already.append(cadre_id)
             continue
-        session.add(MeetingAttendance(meeting_id=meeting.id, cadre_id=cadre_id, recorded_by=actor))  # type: ignore[arg-type]
+        session.add(MeetingAttendance(meeting_id=id_of(meeting), cadre_id=cadre_id, recorded_by=actor))
         result.covered_tasks += record_contact(session, cadre_id=cadre_id, on=meeting.held_on, mode="event",
                                                actor=actor, playbook=playbook)
         result.added.append(cadre_id)
     session.flush()
     task = session.execute(
-        select(Task).where(Task.rule == THEME_DAY_RULE, Task.subject_id == branch_id, Task.period == month,
-                           Task.status.in_(LIVE_STATUSES))
+        select(Task).where(col(Task.rule) == THEME_DAY_RULE, col(Task.subject_id) == branch_id, col(Task.period) == month,
+                           col(Task.status).in_(LIVE_STATUSES))
     ).scalar_one_or_none()
     if task is not None:
         members = _members(session, branch_id)
         present = len(seen) + len(result.added)
-        complete_task(session, task.id, outcome="reached", actor=actor, on=max(meeting.held_on, task.window_opens),  # type: ignore[arg-type]
+        complete_task(session, task.id, outcome="reached", actor=actor, on=max(meeting.held_on, task.window_opens),
                       playbook=playbook, note=f"主题党日 {meeting.held_on.isoformat()} 出席 {present}/{members}")
         result.task_closed = task.id
     if leader_id is not None:
@@ -349,7 +349,7 @@ def record_meeting(
 
 def _members(session: Session, branch_id: int) -> int:
     return session.execute(
-        select(func.count()).select_from(Cadre).where(Cadre.branch_id == branch_id, Cadre.status == ACTIVE)
+        select(func.count()).select_from(Cadre).where(col(Cadre.branch_id) == branch_id, col(Cadre.status) == ACTIVE)
     ).scalar_one()
 
 
@@ -358,32 +358,35 @@ def _members(session: Session, branch_id: int) -> int:
 
 def branch_report(session: Session, *, month: Period, playbook: Playbook, leader_id: int | None) -> dict[str, Any]:
     """Attendance by branch for a month: members, held on, attended, rate, members to visit."""
-    in_scope = or_(Cadre.status == ACTIVE, Cadre.status_since > month.end)
+    in_scope = or_(col(Cadre.status) == ACTIVE, col(Cadre.status_since) > month.end)
     members = Counter(dict(session.execute(
-        select(Cadre.branch_id, func.count()).where(Cadre.branch_id.is_not(None), in_scope).group_by(Cadre.branch_id)
+        select(col(Cadre.branch_id), func.count()).where(col(Cadre.branch_id).is_not(None), in_scope).group_by(col(Cadre.branch_id))
     ).all()))
     meetings = {b: (mid, held) for mid, b, held in session.execute(
-        select(BranchMeeting.id, BranchMeeting.branch_id, BranchMeeting.held_on).where(BranchMeeting.period == month.key)
+        select(col(BranchMeeting.id), col(BranchMeeting.branch_id), col(BranchMeeting.held_on))
+        .where(col(BranchMeeting.period) == month.key)
     )}
     attended = Counter(dict(session.execute(
-        select(BranchMeeting.branch_id, func.count())
-        .join(MeetingAttendance, MeetingAttendance.meeting_id == BranchMeeting.id)
-        .where(BranchMeeting.period == month.key).group_by(BranchMeeting.branch_id)
+        select(col(BranchMeeting.branch_id), func.count())
+        .join(MeetingAttendance, col(MeetingAttendance.meeting_id) == col(BranchMeeting.id))
+        .where(col(BranchMeeting.period) == month.key).group_by(col(BranchMeeting.branch_id))
     ).all()))
     tasks = dict(session.execute(
-        select(Task.subject_id, Task.status).where(Task.rule == THEME_DAY_RULE, Task.period == month.key)
+        select(col(Task.subject_id), col(Task.status)).where(col(Task.rule) == THEME_DAY_RULE, col(Task.period) == month.key)
     ).all())
     hosts = meeting_hosts(session, leader_id=leader_id) if leader_id is not None else {}
-    names = dict(session.execute(select(Coordinator.id, Coordinator.name)).all())
+    names = dict(session.execute(select(col(Coordinator.id), col(Coordinator.name))).all())
     every = playbook.org_life.absence_visit_after
     streaks = absence_streaks(session, upto=month)
     to_visit: Counter[int | None] = Counter()
-    branch_of = dict(session.execute(select(Cadre.id, Cadre.branch_id).where(Cadre.id.in_(list(streaks)))).all()) if streaks else {}
+    branch_of = dict(
+        session.execute(select(col(Cadre.id), col(Cadre.branch_id)).where(col(Cadre.id).in_(list(streaks)))).all()
+    ) if streaks else {}
     for cadre_id, (streak, _) in streaks.items():
         if streak >= every:
             to_visit[branch_of.get(cadre_id)] += 1
     rows = []
-    for branch in session.execute(select(PartyOrg).where(PartyOrg.kind == BRANCH).order_by(PartyOrg.name)).scalars():
+    for branch in session.execute(select(PartyOrg).where(col(PartyOrg.kind) == BRANCH).order_by(col(PartyOrg.name))).scalars():
         total = members.get(branch.id, 0)
         held = meetings.get(branch.id)
         came = attended.get(branch.id, 0)

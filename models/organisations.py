@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 WORKING_COMMITTEE, GENERAL_BRANCH, BRANCH = "working_committee", "general_branch", "branch"
 WORKING_COMMITTEE_NAME = "离退休干部党工委"
@@ -36,7 +36,7 @@ class VolunteerMember(SQLModel, table=True):
 
 
 def working_committee(session: Session) -> PartyOrg:
-    org = session.exec(select(PartyOrg).where(PartyOrg.kind == WORKING_COMMITTEE)).first()
+    org = session.exec(select(PartyOrg).where(col(PartyOrg.kind) == WORKING_COMMITTEE)).first()
     if org is None:
         org = PartyOrg(name=WORKING_COMMITTEE_NAME, kind=WORKING_COMMITTEE)
         session.add(org)

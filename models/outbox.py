@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import Index, Text, and_, or_, select, update
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 
 from models.types import UTCDateTime, utcnow
 
@@ -55,7 +55,7 @@ def enqueue(
 ) -> bool:
     """Put a message in the outbox unless one with the same key is there; True if added."""
     exists_already = session.execute(
-        select(Notification.id).where(Notification.dedupe_key == dedupe_key)
+        select(col(Notification.id)).where(col(Notification.dedupe_key) == dedupe_key)
     ).first()
     if exists_already:
         return False
@@ -79,7 +79,7 @@ def existing_keys(session: Session, keys: list[str]) -> set[str]:
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
         found.update(
-            session.execute(select(Notification.dedupe_key).where(Notification.dedupe_key.in_(chunk))).scalars()
+            session.execute(select(col(Notification.dedupe_key)).where(col(Notification.dedupe_key).in_(chunk))).scalars()
         )
     return found
 
@@ -95,34 +95,34 @@ def claim(session: Session, *, limit: int, channels: list[str] | None = None) ->
     now = utcnow()
     token = uuid.uuid4().hex
     deliverable = or_(
-        Notification.status == PENDING,
-        and_(Notification.status == FAILED, or_(Notification.not_before.is_(None), Notification.not_before <= now)),
-        and_(Notification.status == SENDING, Notification.claimed_at < now - STALE_CLAIM),
+        col(Notification.status) == PENDING,
+        and_(col(Notification.status) == FAILED, or_(col(Notification.not_before).is_(None), col(Notification.not_before) <= now)),
+        and_(col(Notification.status) == SENDING, col(Notification.claimed_at) < now - STALE_CLAIM),
     )
-    candidates = select(Notification.id).where(deliverable)
+    candidates = select(col(Notification.id)).where(deliverable)
     if channels:
-        candidates = candidates.where(Notification.channel.in_(channels))
-    candidates = candidates.order_by(Notification.id).limit(limit)
+        candidates = candidates.where(col(Notification.channel).in_(channels))
+    candidates = candidates.order_by(col(Notification.id)).limit(limit)
     ids = list(session.execute(candidates).scalars())
     if not ids:
         return token, []
     session.execute(
         update(Notification)
-        .where(Notification.id.in_(ids), deliverable)
-        .values(status=SENDING, claim_token=token, claimed_at=now, attempts=Notification.attempts + 1)
+        .where(col(Notification.id).in_(ids), deliverable)
+        .values(status=SENDING, claim_token=token, claimed_at=now, attempts=col(Notification.attempts) + 1)
         .execution_options(synchronize_session=False)
     )
     # The caller commits before sending anything, so the claim is visible to everyone else.
     claimed = list(
-        session.execute(select(Notification).where(Notification.claim_token == token).order_by(Notification.id)).scalars()
+        session.execute(select(Notification).where(col(Notification.claim_token) == token).order_by(col(Notification.id))).scalars()
     )
     return token, claimed
 
 
 def mark_sent(session: Session, notification_id: int, token: str, *, external_id: str | None) -> bool:
-    result = session.execute(
+    result = session.exec(
         update(Notification)
-        .where(Notification.id == notification_id, Notification.claim_token == token, Notification.status == SENDING)
+        .where(col(Notification.id) == notification_id, col(Notification.claim_token) == token, col(Notification.status) == SENDING)
         .values(status=SENT, sent_at=utcnow(), external_id=external_id, last_error=None)
         .execution_options(synchronize_session=False)
     )
@@ -140,7 +140,7 @@ def mark_failed(
 ) -> str:
     """Record a failed attempt; the message stays in the outbox (dead after too many or a permanent error)."""
     row = session.execute(
-        select(Notification.attempts).where(Notification.id == notification_id, Notification.claim_token == token)
+        select(col(Notification.attempts)).where(col(Notification.id) == notification_id, col(Notification.claim_token) == token)
     ).first()
     if row is None:
         return "lost-claim"
@@ -149,7 +149,7 @@ def mark_failed(
     delay = retry_in or dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
     session.execute(
         update(Notification)
-        .where(Notification.id == notification_id, Notification.claim_token == token)
+        .where(col(Notification.id) == notification_id, col(Notification.claim_token) == token)
         .values(status=status, last_error=error[:2000], not_before=utcnow() + delay)
         .execution_options(synchronize_session=False)
     )
@@ -160,6 +160,6 @@ def undelivered(session: Session) -> list[Notification]:
     """Messages that did not reach their recipient (failed or dead), for the operator's report."""
     return list(
         session.execute(
-            select(Notification).where(Notification.status.in_((FAILED, DEAD))).order_by(Notification.id)
+            select(Notification).where(col(Notification.status).in_((FAILED, DEAD))).order_by(col(Notification.id))
         ).scalars()
     )

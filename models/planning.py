@@ -22,36 +22,36 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.grids import COUNTY_LEVEL, Grid, GridOwner
 from models.people import ACTIVE, LEADER, ROLES, Cadre, Coordinator, CoordinatorGrid
 from models.tasks import MISSED, OPEN, OVERDUE, Contact, Task, TaskEvent
-from models.types import UTCDateTime, utcnow
+from models.types import UTCDateTime, table_of, utcnow
 from yinhui.rules.assignment import Assignment, GridNode, assign_grids
 from yinhui.rules.cadence import DueCadence, aged_cutoff
 from yinhui.rules.playbook import Priority
 
 
 def _cadre() -> Table:
-    return Cadre.__table__  # type: ignore[return-value]
+    return table_of(Cadre)
 
 
 def compute_assignment(session: Session) -> Assignment:
     """Who answers for every base grid right now (reads only)."""
-    grids = [GridNode(g.id, g.level, g.parent_id, g.name) for g in session.exec(select(Grid)).scalars()]
+    grids = [GridNode(g.id, g.level, g.parent_id, g.name) for g in session.execute(select(Grid)).scalars()]
     role_rank = {role: i for i, role in enumerate(("grid", "staff", "leader"))}
     rows = session.execute(
-        select(CoordinatorGrid.grid_id, Coordinator.id, Coordinator.role)
-        .join(Coordinator, Coordinator.id == CoordinatorGrid.coordinator_id)
-        .where(Coordinator.active == true())
+        select(col(CoordinatorGrid.grid_id), col(Coordinator.id), col(Coordinator.role))
+        .join(Coordinator, col(Coordinator.id) == col(CoordinatorGrid.coordinator_id))
+        .where(col(Coordinator.active) == true())
     ).all()
     holders: dict[int, list[tuple[int, int]]] = {}
     for grid_id, coord_id, role in rows:
         holders.setdefault(grid_id, []).append((role_rank.get(role, len(ROLES)), coord_id))
     ordered = {gid: [cid for _, cid in sorted(pairs)] for gid, pairs in holders.items()}
     leaders = session.execute(
-        select(Coordinator.id).where(Coordinator.role == LEADER, Coordinator.active == true())
+        select(col(Coordinator.id)).where(col(Coordinator.role) == LEADER, col(Coordinator.active) == true())
     ).scalars().all()
     county_ids = {g.id for g in grids if g.level == COUNTY_LEVEL}
     county_leaders = [cid for gid in county_ids for cid in ordered.get(gid, []) if cid in set(leaders)]
@@ -114,9 +114,9 @@ def insert_cadre_tasks(
     who already have the task get none (the unique key would refuse it anyway).
     """
     cadre = _cadre()
-    task = Task.__table__
-    owner = GridOwner.__table__
-    named = Coordinator.__table__.alias("named")
+    task = table_of(Task)
+    owner = table_of(GridOwner)
+    named = table_of(Coordinator).alias("named")
     already = exists().where(task.c.rule == rule, task.c.subject_id == cadre.c.id, task.c.period == period)
     source = (
         select(
@@ -145,7 +145,7 @@ def insert_cadre_tasks(
         "kind", "rule", "subject_id", "period", "cadre_id", "window_opens", "due", "priority",
         "assignee_id", "status", "escalation_level", "created_by", "created_at",
     ]
-    result = session.execute(
+    result = session.exec(
         insert(task).from_select(columns, source).execution_options(preserve_rowcount=True)
     )
     return max(result.rowcount or 0, 0)
@@ -160,7 +160,7 @@ def create_cadence_tasks(
     the month's call) gets no task. Returns the number created.
     """
     cadre = _cadre()
-    contact = Contact.__table__
+    contact = table_of(Contact)
     contacted = exists().where(
         contact.c.cadre_id == cadre.c.id,
         contact.c.on_date >= literal(due.period.start, Date),
@@ -197,10 +197,10 @@ def audited_update(
     The events are inserted first with the same condition, so each changed task has exactly one
     event for this change whatever the size of the batch.
     """
-    task = Task.__table__
+    task = table_of(Task)
     after = to_status if to_status is not None else task.c.status
     session.execute(
-        insert(TaskEvent.__table__).from_select(
+        insert(table_of(TaskEvent)).from_select(
             ["task_id", "at", "actor", "action", "from_status", "to_status", "coordinator_id", "detail"],
             select(
                 task.c.id,
@@ -214,13 +214,13 @@ def audited_update(
             ).where(*where),
         )
     )
-    result = session.execute(update(task).where(*where).values(**values))
+    result = session.exec(update(task).where(*where).values(**values))
     return max(result.rowcount or 0, 0)
 
 
 def mark_overdue(session: Session, *, day: dt.date, actor: str) -> int:
     """Open tasks whose due date has passed become overdue (recorded in the audit trail)."""
-    task = Task.__table__
+    task = table_of(Task)
     return audited_update(
         session,
         where=(task.c.status == OPEN, task.c.due < literal(day, Date)),
@@ -233,10 +233,10 @@ def mark_overdue(session: Session, *, day: dt.date, actor: str) -> int:
 
 def _escalation_target(level: int, leader_id: int) -> ColumnElement[int]:
     """Level 1 goes to the township (level-2 grid) coordinator unless that is the assignee."""
-    task = Task.__table__
+    task = table_of(Task)
     if level >= 2:
         return literal(leader_id, Integer)
-    owner = GridOwner.__table__
+    owner = table_of(GridOwner)
     cadre = _cadre()
     target = (
         select(
@@ -269,7 +269,7 @@ def escalate_overdue(
     thresholds. A task that is already far overdue goes straight to the highest level it has
     reached, with one event, rather than replaying the levels it skipped.
     """
-    task = Task.__table__
+    task = table_of(Task)
     schedules = list(schedules)
     named_rules = [r for rules, _ in schedules if rules is not None for r in rules]
     escalated = 0
@@ -304,7 +304,7 @@ def lapse_overdue(session: Session, *, day: dt.date, after_days: int, actor: str
     A November call cannot be made in January; keeping it open would only bury the tasks that
     still can be done. The miss stays visible in the trail and the coverage report.
     """
-    task = Task.__table__
+    task = table_of(Task)
     cutoff = day - dt.timedelta(days=after_days)
     return audited_update(
         session,
@@ -324,10 +324,10 @@ def reassign_live_tasks(session: Session, *, leader_id: int, actor: str) -> int:
     follow the cadre to the right person instead of waiting with someone who no longer serves it.
     Each move is written to the audit trail with the new coordinator.
     """
-    task = Task.__table__
+    task = table_of(Task)
     cadre = _cadre()
-    owner = GridOwner.__table__
-    named = Coordinator.__table__.alias("named")
+    owner = table_of(GridOwner)
+    named = table_of(Coordinator).alias("named")
     expected = (
         select(func.coalesce(named.c.id, owner.c.owner_id, literal(leader_id, Integer)))
         .select_from(

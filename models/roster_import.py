@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.coordinators import save_coordinator
 from models.grids import GridBook
@@ -43,7 +44,7 @@ class ImportRejected(ValueError):
 def _coordinator_ids(session: Session, records: Sequence[CadreRecord], header: str) -> dict[str, int]:
     wanted = {r.coordinator for r in records if r.coordinator}
     known = dict(
-        session.execute(select(Coordinator.name, Coordinator.id).where(Coordinator.name.in_(wanted))).all()
+        session.execute(select(col(Coordinator.name), col(Coordinator.id)).where(col(Coordinator.name).in_(wanted))).all()
     ) if wanted else {}
     errors = [
         RowError(r.row, header, "coordinator_unknown", {"name": r.coordinator})
@@ -70,20 +71,21 @@ def apply_roster(
     numbers = [r.id_number for r in records]
     for start in range(0, len(numbers), 900):
         chunk = numbers[start : start + 900]
-        for cadre in session.execute(select(Cadre).where(Cadre.id_number.in_(chunk))).scalars():
+        for cadre in session.execute(select(Cadre).where(col(Cadre.id_number).in_(chunk))).scalars():
             existing[cadre.id_number] = cadre
     result = ImportResult()
     now = utcnow()
     for record in records:
         grid = grids.base(record.township, record.village)
-        values = {
+        assert grid is not None  # base() creates a missing grid, so it always returns one
+        values: dict[str, Any] = {
             "name": record.name,
             "gender": record.gender,
             "birth_date": record.birth_date,
             "category": record.category,
             "phones": ";".join(record.phones),
             "address": record.address,
-            "grid_id": grid.id,  # type: ignore[union-attr]
+            "grid_id": grid.id,
             "branch_id": branches.branch(record.party_branch).id if record.party_branch else None,
             "coordinator_id": coordinators.get(record.coordinator) if record.coordinator else None,
             "lives_alone": record.lives_alone,
@@ -113,7 +115,9 @@ def apply_roster(
             result.status_changes.append((cadre.name, old, record.status, cancelled))
     in_file = set(numbers)
     for name, id_number, grid_id in session.execute(
-        select(Cadre.name, Cadre.id_number, Cadre.grid_id).where(Cadre.status == ACTIVE).order_by(Cadre.grid_id, Cadre.name)
+        select(col(Cadre.name), col(Cadre.id_number), col(Cadre.grid_id))
+        .where(col(Cadre.status) == ACTIVE)
+        .order_by(col(Cadre.grid_id), col(Cadre.name))
     ):
         if id_number not in in_file:
             grid = grids.by_id.get(grid_id)
@@ -135,7 +139,7 @@ def apply_staff(session: Session, records: Sequence[StaffRecord]) -> StaffImport
     """Upsert coordinators by name; grids named on the sheet are created if the roster has not yet."""
     book = GridBook(session)
     names = {r.name for r in records}
-    known = set(session.execute(select(Coordinator.name).where(Coordinator.name.in_(names))).scalars()) if names else set()
+    known = set(session.execute(select(col(Coordinator.name)).where(col(Coordinator.name).in_(names))).scalars()) if names else set()
     result = StaffImportResult()
     for record in records:
         refs = []

@@ -10,13 +10,13 @@ from typing import Any
 
 from sqlalchemy import UniqueConstraint, distinct, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 
 from models.coverage import coverage
 from models.grids import Grid
 from models.people import Cadre, Coordinator
 from models.tasks import CANCELLED, DONE, LIVE_STATUSES, MISSED, OVERDUE, Contact, Task, TaskEvent
-from models.types import UTCDateTime, utcnow
+from models.types import UTCDateTime, table_of, utcnow
 from yinhui.rules.cadence import Period, period_from_key
 
 _MONTH_KEY = re.compile(r"^\d{4}-\d{2}$")
@@ -68,8 +68,8 @@ def month_period(key: str) -> Period:
 def snapshot_rows(session: Session, month: str) -> list[CoverageSnapshot]:
     return list(
         session.execute(
-            select(CoverageSnapshot).where(CoverageSnapshot.month == month).order_by(
-                CoverageSnapshot.level, CoverageSnapshot.id
+            select(CoverageSnapshot).where(col(CoverageSnapshot.month) == month).order_by(
+                col(CoverageSnapshot.level), col(CoverageSnapshot.id)
             )
         ).scalars()
     )
@@ -113,10 +113,10 @@ def snapshot_history(session: Session, *, until: str, months: int = 12) -> dict[
     """The snapshotted months up to `until` (at most `months` of them), oldest first."""
     keys = list(
         session.execute(
-            select(CoverageSnapshot.month)
+            select(col(CoverageSnapshot.month))
             .distinct()
-            .where(CoverageSnapshot.month <= until)
-            .order_by(CoverageSnapshot.month.desc())
+            .where(col(CoverageSnapshot.month) <= until)
+            .order_by(col(CoverageSnapshot.month).desc())
             .limit(months)
         ).scalars()
     )
@@ -154,19 +154,19 @@ def activity_between(
 
     def closed(status: str) -> int:
         return _count(session, select(func.count()).select_from(Task).where(
-            Task.status == status, Task.closed_at >= start, Task.closed_at < end))
+            col(Task.status) == status, col(Task.closed_at) >= start, col(Task.closed_at) < end))
 
-    contacts = Contact.on_date.between(first_day, last_day)
+    contacts = col(Contact.on_date).between(first_day, last_day)
     return Activity(
-        created=_count(session, select(func.count()).select_from(Task).where(Task.created_at >= start, Task.created_at < end)),
+        created=_count(session, select(func.count()).select_from(Task).where(col(Task.created_at) >= start, col(Task.created_at) < end)),
         done=closed(DONE),
         missed=closed(MISSED),
         cancelled=closed(CANCELLED),
         escalated=_count(session, select(func.count()).select_from(TaskEvent).where(
-            TaskEvent.action == "escalated", TaskEvent.at >= start, TaskEvent.at < end)),
+            col(TaskEvent.action) == "escalated", col(TaskEvent.at) >= start, col(TaskEvent.at) < end)),
         contacts=_count(session, select(func.count()).select_from(Contact).where(contacts)),
-        cadres_reached=_count(session, select(func.count(distinct(Contact.cadre_id))).where(contacts)),
-        overdue_now=_count(session, select(func.count()).select_from(Task).where(Task.status == OVERDUE)),
+        cadres_reached=_count(session, select(func.count(distinct(col(Contact.cadre_id)))).where(contacts)),
+        overdue_now=_count(session, select(func.count()).select_from(Task).where(col(Task.status) == OVERDUE)),
     )
 
 
@@ -180,8 +180,8 @@ class Marks:
 
 def high_water_marks(session: Session) -> Marks:
     return Marks(
-        task_id=_count(session, select(func.max(Task.id))),
-        event_id=_count(session, select(func.max(TaskEvent.id))),
+        task_id=_count(session, select(func.max(col(Task.id)))),
+        event_id=_count(session, select(func.max(col(TaskEvent.id)))),
     )
 
 
@@ -200,10 +200,10 @@ class Changes:
 def changes_since(session: Session, marks: Marks) -> Changes:
     """Counted by id rather than by time, so a moved clock (tests, the demo) counts the same."""
     created = session.execute(
-        select(Task.kind, func.count()).where(Task.id > marks.task_id).group_by(Task.kind).order_by(Task.kind)
+        select(col(Task.kind), func.count()).where(col(Task.id) > marks.task_id).group_by(col(Task.kind)).order_by(col(Task.kind))
     ).all()
     events = session.execute(
-        select(TaskEvent.action, func.count()).where(TaskEvent.id > marks.event_id).group_by(TaskEvent.action)
+        select(col(TaskEvent.action), func.count()).where(col(TaskEvent.id) > marks.event_id).group_by(col(TaskEvent.action))
     ).all()
     return Changes(created={k: int(n) for k, n in created}, events={a: int(n) for a, n in events})
 
@@ -246,15 +246,18 @@ def deadline_record(
     visit a day later), else the day it was closed in the bureau's time zone. Cancelled tasks
     (a cadre who died, moved) count neither way.
     """
-    township = Grid.__table__.alias("township")
+    township = table_of(Grid).alias("township")
     rows = session.execute(
-        select(Task.id, Task.status, Task.due, Task.closed_at, Cadre.name, Grid.name, township.c.name, Coordinator.name)
-        .join(Coordinator, Coordinator.id == Task.assignee_id)
-        .outerjoin(Cadre, Cadre.id == Task.cadre_id)
-        .outerjoin(Grid, Grid.id == Cadre.grid_id)
-        .outerjoin(township, township.c.id == Grid.parent_id)
-        .where(Task.kind.in_(kinds), Task.due >= first_day, Task.due <= last_day, Task.status != CANCELLED)
-        .order_by(Task.due, Task.id)
+        select(
+            col(Task.id), col(Task.status), col(Task.due), col(Task.closed_at), col(Cadre.name), col(Grid.name),
+            township.c.name, col(Coordinator.name),
+        )
+        .join(Coordinator, col(Coordinator.id) == col(Task.assignee_id))
+        .outerjoin(Cadre, col(Cadre.id) == col(Task.cadre_id))
+        .outerjoin(Grid, col(Grid.id) == col(Cadre.grid_id))
+        .outerjoin(township, township.c.id == col(Grid.parent_id))
+        .where(col(Task.kind).in_(kinds), col(Task.due) >= first_day, col(Task.due) <= last_day, col(Task.status) != CANCELLED)
+        .order_by(col(Task.due), col(Task.id))
     ).all()
     record = DeadlineRecord(kinds=tuple(kinds), first_day=first_day, last_day=last_day)
     done_ids = [r[0] for r in rows if r[1] == DONE]
@@ -287,7 +290,9 @@ def _contact_days(session: Session, task_ids: Sequence[int]) -> dict[int, dt.dat
         chunk = task_ids[start : start + 900]
         days.update(
             session.execute(
-                select(Contact.task_id, func.min(Contact.on_date)).where(Contact.task_id.in_(chunk)).group_by(Contact.task_id)
+                select(col(Contact.task_id), func.min(col(Contact.on_date)))
+                .where(col(Contact.task_id).in_(chunk))
+                .group_by(col(Contact.task_id))
             ).all()
         )
     return days

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select, true
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 
 from models.care import CareError, bureau_subject
 from models.people import STAFF, Coordinator
 from models.tasks import CANCELLED, LIVE_STATUSES, OPEN, Task, TaskEvent
-from models.types import UTCDateTime, utcnow
+from models.types import UTCDateTime, id_of, utcnow
 from yinhui.rules.playbook import Playbook
 from yinhui.rules.staff_rhythm import (
     LECTURE,
@@ -65,13 +65,13 @@ def add_leave(
     if text is not None and len(text) > 200:
         raise CareError("a leave note may have up to 200 characters")
     clash = session.execute(
-        select(StaffLeave).where(StaffLeave.coordinator_id == coordinator.id, StaffLeave.starts_on <= ends_on,
-                                 StaffLeave.ends_on >= starts_on)
+        select(StaffLeave).where(col(StaffLeave.coordinator_id) == coordinator.id, col(StaffLeave.starts_on) <= ends_on,
+                                 col(StaffLeave.ends_on) >= starts_on)
     ).scalars().first()
     if clash is not None:
         raise CareError(f"{coordinator.name} is already on leave {clash.starts_on.isoformat()}..{clash.ends_on.isoformat()} "
                         f"(#{clash.id}); remove it first to change it")
-    leave = StaffLeave(coordinator_id=coordinator.id, starts_on=starts_on, ends_on=ends_on, note=text, created_by=actor)  # type: ignore[arg-type]
+    leave = StaffLeave(coordinator_id=id_of(coordinator), starts_on=starts_on, ends_on=ends_on, note=text, created_by=actor)
     session.add(leave)
     session.flush()
     return leave
@@ -87,20 +87,20 @@ def remove_leave(session: Session, leave_id: int) -> StaffLeave:
 
 
 def list_leave(session: Session, *, since: dt.date | None = None) -> list[dict[str, Any]]:
-    query = select(StaffLeave, Coordinator.name).join(Coordinator, Coordinator.id == StaffLeave.coordinator_id)
+    query = select(StaffLeave, col(Coordinator.name)).join(Coordinator, col(Coordinator.id) == col(StaffLeave.coordinator_id))
     if since is not None:
-        query = query.where(StaffLeave.ends_on >= since)
+        query = query.where(col(StaffLeave.ends_on) >= since)
     return [
         {"id": leave.id, "coordinator": name, "from": leave.starts_on.isoformat(), "to": leave.ends_on.isoformat(),
          "note": leave.note}
-        for leave, name in session.execute(query.order_by(StaffLeave.starts_on, StaffLeave.id))
+        for leave, name in session.execute(query.order_by(col(StaffLeave.starts_on), col(StaffLeave.id)))
     ]
 
 
 def away_on(session: Session, day: dt.date) -> set[int]:
     """Coordinators on leave on ``day``."""
     return set(session.execute(
-        select(StaffLeave.coordinator_id).where(StaffLeave.starts_on <= day, StaffLeave.ends_on >= day)
+        select(col(StaffLeave.coordinator_id)).where(col(StaffLeave.starts_on) <= day, col(StaffLeave.ends_on) >= day)
     ).scalars())
 
 
@@ -109,16 +109,16 @@ def away_on(session: Session, day: dt.date) -> set[int]:
 
 def _candidates(session: Session, roles: list[str]) -> list[int]:
     return list(session.execute(
-        select(Coordinator.id).where(Coordinator.role.in_(roles), Coordinator.active == true()).order_by(Coordinator.id)
+        select(col(Coordinator.id)).where(col(Coordinator.role).in_(roles), col(Coordinator.active) == true()).order_by(col(Coordinator.id))
     ).scalars())
 
 
 def last_lectures(session: Session) -> dict[int, dt.date]:
     """Each coordinator's latest lecture day given (or planned), cancelled ones aside."""
     rows = session.execute(
-        select(Task.assignee_id, func.max(Task.period))
-        .where(Task.rule == LECTURE_RULE, Task.status != CANCELLED)
-        .group_by(Task.assignee_id)
+        select(col(Task.assignee_id), func.max(col(Task.period)))
+        .where(col(Task.rule) == LECTURE_RULE, col(Task.status) != CANCELLED)
+        .group_by(col(Task.assignee_id))
     ).all()
     return {cid: dt.date.fromisoformat(day) for cid, day in rows}
 
@@ -137,7 +137,7 @@ def plan_lectures(
     """The lecture of each coming lecture day (reminder a week ahead), in turn; none on a day off."""
     lecture = playbook.staff_rhythm.lecture
     subject = bureau_subject(session)
-    have = set(session.execute(select(Task.period).where(Task.rule == LECTURE_RULE, Task.subject_id == subject)).scalars())
+    have = set(session.execute(select(col(Task.period)).where(col(Task.rule) == LECTURE_RULE, col(Task.subject_id) == subject)).scalars())
     candidates = _candidates(session, list(lecture.roles))
     last = last_lectures(session)
     for lecture_day in lecture_days(lecture, day):
@@ -165,9 +165,9 @@ def reassign_lectures(session: Session, *, playbook: Playbook, day: dt.date, act
     """
     lecture = playbook.staff_rhythm.lecture
     tasks = session.execute(
-        select(Task).join(Coordinator, Coordinator.id == Task.assignee_id)
-        .where(Task.rule == LECTURE_RULE, Task.status.in_(LIVE_STATUSES), Task.due >= day)
-        .order_by(Task.due).with_for_update(of=Task)
+        select(Task).join(Coordinator, col(Coordinator.id) == col(Task.assignee_id))
+        .where(col(Task.rule) == LECTURE_RULE, col(Task.status).in_(LIVE_STATUSES), col(Task.due) >= day)
+        .order_by(col(Task.due)).with_for_update(of=Task)
     ).scalars().all()
     if not tasks:
         return
@@ -197,7 +197,7 @@ def lecture_rota(session: Session, *, playbook: Playbook, on: dt.date) -> list[d
     candidates = _candidates(session, list(playbook.staff_rhythm.lecture.roles))
     last = last_lectures(session)
     away = away_on(session, on)
-    names = dict(session.execute(select(Coordinator.id, Coordinator.name).where(Coordinator.id.in_(candidates))).all())
+    names = dict(session.execute(select(col(Coordinator.id), col(Coordinator.name)).where(col(Coordinator.id).in_(candidates))).all())
     order = sorted(candidates, key=lambda c: (last.get(c, dt.date.min), c))
     return [{"coordinator": names[c], "last_lecture": last[c].isoformat() if c in last else None, "away": c in away}
             for c in order]
@@ -211,7 +211,7 @@ def _convenor(session: Session, playbook: Playbook, meeting_day: dt.date) -> int
     name = playbook.staff_rhythm.writing_group.convenor
     if name:
         named = session.execute(
-            select(Coordinator.id).where(Coordinator.name == name, Coordinator.active == true())
+            select(col(Coordinator.id)).where(col(Coordinator.name) == name, col(Coordinator.active) == true())
         ).scalar_one_or_none()
         if named is not None and named not in away:
             return named
@@ -226,7 +226,7 @@ def plan_writing_group(
     group = playbook.staff_rhythm.writing_group
     subject = bureau_subject(session)
     have = set(session.execute(
-        select(Task.period).where(Task.rule == WRITING_GROUP_RULE, Task.subject_id == subject)
+        select(col(Task.period)).where(col(Task.rule) == WRITING_GROUP_RULE, col(Task.subject_id) == subject)
     ).scalars())
     for nominal in writing_meetings(group, day):
         if nominal.isoformat() in have:

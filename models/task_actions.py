@@ -10,11 +10,11 @@ import datetime as dt
 import json
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.people import ACTIVE, STATUSES, Cadre
 from models.tasks import CANCELLED, DONE, LIVE_STATUSES, OPEN, OVERDUE, Contact, Task, TaskEvent
-from models.types import utcnow
+from models.types import id_of, utcnow
 from yinhui.rules.cadence import contact_mode, period_from_key, rules_satisfied_by
 from yinhui.rules.playbook import Playbook
 
@@ -29,7 +29,7 @@ def _event(session: Session, task: Task, *, actor: str, action: str, from_status
            detail: dict[str, object] | None = None, coordinator_id: int | None = None) -> None:
     session.add(
         TaskEvent(
-            task_id=task.id,
+            task_id=id_of(task),
             actor=actor,
             action=action,
             from_status=from_status,
@@ -48,7 +48,7 @@ def allowed_outcomes(playbook: Playbook, task: Task) -> tuple[str, ...]:
 
 
 def get_task(session: Session, task_id: int, *, for_update: bool = False) -> Task:
-    query = select(Task).where(Task.id == task_id)
+    query = select(Task).where(col(Task.id) == task_id)
     if for_update:
         query = query.with_for_update()
     task = session.execute(query).scalar_one_or_none()
@@ -107,11 +107,11 @@ def record_contact(
     for rule, period in rules_satisfied_by(playbook, mode, on):
         other = session.execute(
             select(Task).where(
-                Task.rule == rule,
-                Task.subject_id == cadre_id,
-                Task.period == period,
-                Task.status.in_(LIVE_STATUSES),
-                Task.id != (task_id or -1),
+                col(Task.rule) == rule,
+                col(Task.subject_id) == cadre_id,
+                col(Task.period) == period,
+                col(Task.status).in_(LIVE_STATUSES),
+                col(Task.id) != (task_id or -1),
             )
         ).scalar_one_or_none()
         if other is None:
@@ -123,7 +123,7 @@ def record_contact(
         session.flush()
         _event(session, other, actor=actor, action="covered", from_status=before,
                detail={"mode": mode, "on": on.isoformat(), "by_task": task_id})
-        closed.append(other.id)  # type: ignore[arg-type]
+        closed.append(other.id)
     session.flush()
     return closed
 
@@ -139,7 +139,7 @@ def add_note(session: Session, task_id: int, *, note: str, actor: str) -> Task:
 def cancel_open_tasks(session: Session, *, cadre_id: int, reason: str, actor: str) -> int:
     """Cancel every live task of a cadre, each with the reason in its trail."""
     tasks = session.execute(
-        select(Task).where(Task.cadre_id == cadre_id, Task.status.in_(LIVE_STATUSES)).with_for_update()
+        select(Task).where(col(Task.cadre_id) == cadre_id, col(Task.status).in_(LIVE_STATUSES)).with_for_update()
     ).scalars().all()
     for task in tasks:
         before = task.status
@@ -170,7 +170,7 @@ def set_cadre_status(
     if status == ACTIVE:
         return 0
     why = reason or {"deceased": "cadre deceased", "moved": "cadre moved away"}.get(status, status)
-    return cancel_open_tasks(session, cadre_id=cadre.id, reason=why, actor=actor)  # type: ignore[arg-type]
+    return cancel_open_tasks(session, cadre_id=id_of(cadre), reason=why, actor=actor)
 
 
 def latest_reschedule_day(task: Task) -> dt.date:

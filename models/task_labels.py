@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.events import step_labels
 from models.organisations import PartyOrg
@@ -55,21 +55,24 @@ def task_labels(session: Session, task_ids: Sequence[int], *, playbook: Playbook
     from yinhui.rules.must_visits import detail_text
 
     rows = session.execute(
-        select(Task.id, Task.kind, Task.rule, Task.subject_id, Task.period, Task.cadre_id).where(Task.id.in_(task_ids))
+        select(col(Task.id), col(Task.kind), col(Task.rule), col(Task.subject_id), col(Task.period), col(Task.cadre_id))
+        .where(col(Task.id).in_(task_ids))
     ).all()
     labels: dict[int, Label] = {}
     steps = [tid for tid, kind, *_ in rows if kind == EVENT_STEP]
     if steps:
-        zh, en = step_labels(session, steps), step_labels(session, steps, language="en")
-        labels.update({tid: Label(zh[tid], en.get(tid, zh[tid])) for tid in zh})
+        zh_steps, en_steps = step_labels(session, steps), step_labels(session, steps, language="en")
+        labels.update({tid: Label(zh_steps[tid], en_steps.get(tid, zh_steps[tid])) for tid in zh_steps})
     branches = {sid for _, _, rule, sid, _, _ in rows if rule == THEME_DAY_RULE}
-    branch_names = dict(session.execute(select(PartyOrg.id, PartyOrg.name).where(PartyOrg.id.in_(branches))).all()) if branches else {}
+    branch_names = dict(
+        session.execute(select(col(PartyOrg.id), col(PartyOrg.name)).where(col(PartyOrg.id).in_(branches))).all()
+    ) if branches else {}
     details: dict[tuple[int, str, str], str | None] = {}
     occurrence_cadres = {cid for _, _, rule, _, _, cid in rows if kind_of_rule(rule) and cid is not None}
     if occurrence_cadres:
         for cadre_id, kind, period, detail in session.execute(
-            select(Occurrence.cadre_id, Occurrence.kind, Occurrence.period, Occurrence.detail)
-            .where(Occurrence.cadre_id.in_(occurrence_cadres), Occurrence.detail.is_not(None))
+            select(col(Occurrence.cadre_id), col(Occurrence.kind), col(Occurrence.period), col(Occurrence.detail))
+            .where(col(Occurrence.cadre_id).in_(occurrence_cadres), col(Occurrence.detail).is_not(None))
         ):
             details[(cadre_id, kind, period)] = detail
     for tid, _, rule, subject, period, cadre_id in rows:
@@ -82,7 +85,7 @@ def task_labels(session: Session, task_ids: Sequence[int], *, playbook: Playbook
         family = kind_of_rule(rule)
         if family is not None:
             occurrence_day, _, month = period.partition("/")
-            detail = details.get((cadre_id, family[1], occurrence_day))  # type: ignore[arg-type]
+            detail = details.get((cadre_id, family[1], occurrence_day))
             zh += f"（{detail_text(detail, 'zh')}）" if detail else ""
             en += f" ({detail_text(detail, 'en')})" if detail else ""
             zh += f" · {month}" if month else ""

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.grids import Grid
 from models.people import Cadre, Coordinator
@@ -31,17 +31,17 @@ def list_tasks(
     escalated_to = aliased(Coordinator)
     township = aliased(Grid)
     query = (
-        select(Task, Cadre.name, Cadre.id_number, assignee.name, escalated_to.name, Grid.name, township.name)
-        .join(assignee, assignee.id == Task.assignee_id)
-        .outerjoin(escalated_to, escalated_to.id == Task.escalated_to_id)
-        .outerjoin(Cadre, Cadre.id == Task.cadre_id)
-        .outerjoin(Grid, Grid.id == Cadre.grid_id)
-        .outerjoin(township, township.id == Grid.parent_id)
-        .where(Task.status.in_(STATUS_FILTERS[status]))
-        .order_by(Task.due, Task.priority, Task.id)
+        select(Task, col(Cadre.name), col(Cadre.id_number), col(assignee.name), col(escalated_to.name), col(Grid.name), col(township.name))
+        .join(assignee, col(assignee.id) == col(Task.assignee_id))
+        .outerjoin(escalated_to, col(escalated_to.id) == col(Task.escalated_to_id))
+        .outerjoin(Cadre, col(Cadre.id) == col(Task.cadre_id))
+        .outerjoin(Grid, col(Grid.id) == col(Cadre.grid_id))
+        .outerjoin(township, col(township.id) == col(Grid.parent_id))
+        .where(col(Task.status).in_(STATUS_FILTERS[status]))
+        .order_by(col(Task.due), col(Task.priority), col(Task.id))
     )
     if coordinator_id is not None:
-        query = query.where((Task.assignee_id == coordinator_id) | (Task.escalated_to_id == coordinator_id))
+        query = query.where((col(Task.assignee_id) == coordinator_id) | (col(Task.escalated_to_id) == coordinator_id))
     if limit:
         query = query.limit(limit)
     return [

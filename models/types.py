@@ -1,12 +1,14 @@
-"""Column types shared by all tables: timezone-aware UTC timestamps that behave alike on SQLite and PostgreSQL."""
+"""Column types shared by all tables (UTC timestamps alike on SQLite and PostgreSQL) and typed table access."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Table
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import SQLModel
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -42,3 +44,21 @@ def utcnow() -> dt.datetime:
     from yinhui import clock
 
     return clock.now().in_timezone("UTC")
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table behind a table model, for set-based SQL: SQLModel's types do not declare `__table__`."""
+    table = sa_inspect(model).local_table
+    assert isinstance(table, Table), f"{model.__name__} is not a table model"
+    return table
+
+
+class _Stored(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def id_of(row: _Stored) -> int:
+    """The primary key of a row already in the database: SQLModel types `id` as `int | None` until a flush."""
+    assert row.id is not None, f"{type(row).__name__} has no id yet: add and flush it first"
+    return row.id

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Float, UniqueConstraint, func, select
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 
 from models.care import CareError
 from models.organisations import VolunteerTeam
 from models.people import ACTIVE, Cadre, mask_id_number
-from models.types import UTCDateTime, utcnow
+from models.types import UTCDateTime, id_of, utcnow
 from yinhui.rules.cadence import Period
 
 MAX_TOPIC = 50
@@ -53,7 +53,7 @@ class VolunteerParticipant(SQLModel, table=True):
 def find_team(session: Session, ref: str) -> VolunteerTeam:
     """A volunteer team by #id, full name, or a part of its name that only one team has."""
     text = ref.strip()
-    teams = list(session.execute(select(VolunteerTeam).order_by(VolunteerTeam.id)).scalars())
+    teams = list(session.execute(select(VolunteerTeam).order_by(col(VolunteerTeam.id))).scalars())
     if text.lstrip("#").isdigit():
         found = [t for t in teams if t.id == int(text.lstrip("#"))]
     else:
@@ -96,13 +96,13 @@ def log_activity(
     if text is not None and len(text) > 200:
         raise CareError("a note may have up to 200 characters")
     twice = session.execute(
-        select(VolunteerActivity.id).where(VolunteerActivity.team_id == team_id, VolunteerActivity.held_on == held_on,
-                                           VolunteerActivity.topic == topic)
+        select(col(VolunteerActivity.id)).where(col(VolunteerActivity.team_id) == team_id, col(VolunteerActivity.held_on) == held_on,
+                                           col(VolunteerActivity.topic) == topic)
     ).scalar_one_or_none()
     if twice is not None:
         raise CareError(f"{team.name} already logged {topic!r} on {held_on.isoformat()} (activity #{twice})")
     wanted = list(dict.fromkeys(cadre_ids))
-    cadres = {c.id: c for c in session.execute(select(Cadre).where(Cadre.id.in_(wanted))).scalars()}
+    cadres = {c.id: c for c in session.execute(select(Cadre).where(col(Cadre.id).in_(wanted))).scalars()}
     for cadre_id in wanted:
         cadre = cadres.get(cadre_id)
         if cadre is None:
@@ -113,31 +113,33 @@ def log_activity(
                                  hours=float(hours), note=text, recorded_by=actor)
     session.add(activity)
     session.flush()
-    session.add_all([VolunteerParticipant(activity_id=activity.id, cadre_id=cid) for cid in wanted])  # type: ignore[arg-type]
+    activity_id = id_of(activity)
+    session.add_all([VolunteerParticipant(activity_id=activity_id, cadre_id=cid) for cid in wanted])
     session.flush()
     return activity
 
 
 def volunteer_report(session: Session, *, period: Period) -> dict[str, Any]:
     """Per team over ``period``: activities, people served, volunteers, volunteer-hours, topics."""
-    in_period = VolunteerActivity.held_on.between(period.start, period.end)
+    in_period = col(VolunteerActivity.held_on).between(period.start, period.end)
     per_activity = session.execute(
-        select(VolunteerActivity.id, VolunteerActivity.team_id, VolunteerActivity.topic, VolunteerActivity.people_served,
-               VolunteerActivity.hours, func.count(VolunteerParticipant.cadre_id))
-        .outerjoin(VolunteerParticipant, VolunteerParticipant.activity_id == VolunteerActivity.id)
+        select(col(VolunteerActivity.id), col(VolunteerActivity.team_id), col(VolunteerActivity.topic),
+               col(VolunteerActivity.people_served), col(VolunteerActivity.hours),
+               func.count(col(VolunteerParticipant.cadre_id)))
+        .outerjoin(VolunteerParticipant, col(VolunteerParticipant.activity_id) == col(VolunteerActivity.id))
         .where(in_period)
-        .group_by(VolunteerActivity.id, VolunteerActivity.team_id, VolunteerActivity.topic,
-                  VolunteerActivity.people_served, VolunteerActivity.hours)
+        .group_by(col(VolunteerActivity.id), col(VolunteerActivity.team_id), col(VolunteerActivity.topic),
+                  col(VolunteerActivity.people_served), col(VolunteerActivity.hours))
     ).all()
     volunteers = dict(session.execute(
-        select(VolunteerActivity.team_id, func.count(func.distinct(VolunteerParticipant.cadre_id)))
-        .join(VolunteerParticipant, VolunteerParticipant.activity_id == VolunteerActivity.id)
-        .where(in_period).group_by(VolunteerActivity.team_id)
+        select(col(VolunteerActivity.team_id), func.count(func.distinct(col(VolunteerParticipant.cadre_id))))
+        .join(VolunteerParticipant, col(VolunteerParticipant.activity_id) == col(VolunteerActivity.id))
+        .where(in_period).group_by(col(VolunteerActivity.team_id))
     ).all())
     teams: dict[int, dict[str, Any]] = {
         t.id: {"team": t.name, "activities": 0, "people_served": 0, "volunteers": 0, "volunteer_hours": 0.0,
                "topics": {}}
-        for t in session.execute(select(VolunteerTeam).order_by(VolunteerTeam.id)).scalars()  # type: ignore[misc]
+        for t in session.execute(select(VolunteerTeam).order_by(col(VolunteerTeam.id))).scalars()
     }
     for _, team_id, topic, served, hours, taking_part in per_activity:
         entry = teams[team_id]

@@ -31,7 +31,7 @@ def file_url_for(base_url: str) -> str:
     return f"{head}/file/bot{tail}" if sep else base_url.rstrip("/") + "/file/bot"
 
 
-async def _publish_commands(app: Application) -> None:  # type: ignore[type-arg]
+async def _publish_commands(app: Application) -> None:
     """The command menu in Chinese, and in English for English-language clients."""
     for language, code in (("zh", None), ("en", "en")):
         commands = [BotCommand(name, say(language, f"cmd_{name}")) for name in ("today", "overdue", "week", "help")]
@@ -47,7 +47,7 @@ def build_application(
     base_url: str,
     limits: ChatLimits | None = None,
     read_timeout: float = 10.0,
-) -> Application:  # type: ignore[type-arg]
+) -> Application:
     """The Application with every handler, paced by our rate limiter; not started."""
     install_log_redaction(token)
     app = (

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from telegram.ext import (
     filters,
 )
 
+from models.types import id_of
 from notifiers.bot.plugins import COMMANDS, ChatContext, CommandRefused
 from notifiers.bot.texts import say
 from notifiers.telegram_render import (
@@ -237,17 +238,21 @@ async def view_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if who.kind == "group":
         from models.chat import grid_counts
 
-        notice = await in_db(lambda s: render_grid_notice(grid_counts(s, who.grid_id, today), today, who.language))
+        grid_id = who.grid_id
+        assert grid_id is not None  # who_is() names the grid of every group it recognises
+        notice = await in_db(lambda s: render_grid_notice(grid_counts(s, grid_id, today), today, who.language))
         await context.bot.send_message(chat.id, notice)
         return
-    messages = await in_db(lambda s: task_view(s, who.coordinator_id, view, today=today, language=who.language))  # type: ignore[arg-type]
+    coordinator_id = who.coordinator_id
+    assert coordinator_id is not None  # neither stranger nor group: a bound coordinator
+    messages = await in_db(lambda s: task_view(s, coordinator_id, view, today=today, language=who.language))
     await send_texts(context, chat.id, messages)
 
 
 # -- plug-in commands (/report, /attend, ...) ---------------------------------------------------
 
 
-def plugin_handler(name: str) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+def plugin_handler(name: str) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
     async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
         if chat is None:
@@ -260,7 +265,8 @@ def plugin_handler(name: str) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], A
             else:
                 await polite_refusal(update, context, who.language)
             return
-        ctx = ChatContext(who.coordinator_id, who.name, who.language, _today())  # type: ignore[arg-type]
+        assert who.coordinator_id is not None  # kind "coordinator" always carries the id
+        ctx = ChatContext(who.coordinator_id, who.name, who.language, _today())
         command = COMMANDS[name]
         args = list(context.args or [])
 
@@ -332,7 +338,7 @@ def handle_press(
         shown = state_label(language, task.outcome) if task.status == "done" and task.outcome else state_label(language, "closed")
         return PressResult(
             say(language, "closed", status=status), alert=True,
-            text=mark_task(text, task.id, shown) if text else None,  # type: ignore[arg-type]
+            text=mark_task(text, id_of(task), shown) if text else None,
             keyboard=replace_task_rows(keyboard, parsed.token, []),
         )
     actor = f"coordinator:{coordinator.id}"
@@ -344,11 +350,11 @@ def handle_press(
     try:
         if parsed.action == "o":
             outcome = CODE_OUTCOMES[parsed.arg]  # type: ignore[index]
-            complete_task(session, task.id, outcome=outcome, actor=actor, on=today, playbook=playbook)  # type: ignore[arg-type]
+            complete_task(session, id_of(task), outcome=outcome, actor=actor, on=today, playbook=playbook)
             state = state_label(language, outcome)
             return PressResult(
                 say(language, "recorded", state=state),
-                text=mark_task(text, task.id, state) if text else None,  # type: ignore[arg-type]
+                text=mark_task(text, id_of(task), state) if text else None,
                 keyboard=replace_task_rows(keyboard, parsed.token, []),
             )
         if parsed.action == "s":
@@ -363,11 +369,11 @@ def handle_press(
             return PressResult(say(language, "pick_date"), keyboard=replace_task_rows(keyboard, parsed.token, rows))
         if parsed.action == "d":
             to = dt.datetime.strptime(parsed.arg or "", "%Y%m%d").date()
-            reschedule_task(session, task.id, to=to, actor=actor, today=today)  # type: ignore[arg-type]
+            reschedule_task(session, id_of(task), to=to, actor=actor, today=today)
             shown = to.strftime("%m-%d")
             return PressResult(
                 say(language, "rescheduled", date=shown),
-                text=mark_task(text, task.id, state_label(language, "rescheduled", date=shown)) if text else None,  # type: ignore[arg-type]
+                text=mark_task(text, id_of(task), state_label(language, "rescheduled", date=shown)) if text else None,
                 keyboard=replace_task_rows(keyboard, parsed.token, task_rows(parsed.token, item, language, playbook)),
             )
         if parsed.action == "b":
@@ -434,7 +440,7 @@ def save_note(session: Session, *, presser: int, pending: dict[str, Any], note: 
         return say(language, "closed", status=say(language, f"status_{task.status}") if task.status in ("done", "cancelled", "missed") else task.status)
     if len(note) > NOTE_LIMIT:
         return say(language, "note_too_long", limit=NOTE_LIMIT)
-    add_note(session, task.id, note=note, actor=f"coordinator:{coordinator.id}")  # type: ignore[arg-type]
+    add_note(session, id_of(task), note=note, actor=f"coordinator:{coordinator.id}")
     return say(language, "note_saved", task_id=task.id)
 
 
@@ -473,7 +479,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("bot handler failed: %s", type(context.error).__name__)
 
 
-def add_handlers(app: Application) -> None:  # type: ignore[type-arg]
+def add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("start", start))
     app.add_handler(CommandHandler("help", help_command))
     app.add_handler(CommandHandler(list(VIEWS), view_command))

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import or_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models.grids import Grid
 from models.people import ACTIVE, Cadre, CoordinatorGrid
@@ -72,29 +72,29 @@ def _t(language: str, zh: str, en: str) -> str:
 
 def cadre_scope(coordinator_id: int) -> Any:
     """SQL condition: cadres this coordinator answers for (named, in their grids, or on their list)."""
-    held = select(CoordinatorGrid.grid_id).where(CoordinatorGrid.coordinator_id == coordinator_id)
-    under_held = select(Grid.id).where(Grid.parent_id.in_(held))
-    on_list = select(Task.cadre_id).where(
-        Task.status.in_(LIVE_STATUSES),
-        or_(Task.assignee_id == coordinator_id, Task.escalated_to_id == coordinator_id),
+    held = select(col(CoordinatorGrid.grid_id)).where(col(CoordinatorGrid.coordinator_id) == coordinator_id)
+    under_held = select(col(Grid.id)).where(col(Grid.parent_id).in_(held))
+    on_list = select(col(Task.cadre_id)).where(
+        col(Task.status).in_(LIVE_STATUSES),
+        or_(col(Task.assignee_id) == coordinator_id, col(Task.escalated_to_id) == coordinator_id),
     )
     return or_(
-        Cadre.coordinator_id == coordinator_id,
-        Cadre.grid_id.in_(held),
-        Cadre.grid_id.in_(under_held),
-        Cadre.id.in_(on_list),
+        col(Cadre.coordinator_id) == coordinator_id,
+        col(Cadre.grid_id).in_(held),
+        col(Cadre.grid_id).in_(under_held),
+        col(Cadre.id).in_(on_list),
     )
 
 
 def find_my_cadre(session: Session, ctx: ChatContext, ref: str) -> Cadre:
     """A cadre by name or #id, among those the coordinator answers for; ambiguity is refused."""
     text = ref.strip()
-    query = select(Cadre).where(cadre_scope(ctx.coordinator_id), Cadre.status == ACTIVE)
+    query = select(Cadre).where(cadre_scope(ctx.coordinator_id), col(Cadre.status) == ACTIVE)
     if text.lstrip("#").isdigit() and len(text.lstrip("#")) < 10:
-        query = query.where(Cadre.id == int(text.lstrip("#")))
+        query = query.where(col(Cadre.id) == int(text.lstrip("#")))
     else:
-        query = query.where(Cadre.name == text)
-    found = list(session.execute(query.order_by(Cadre.id).limit(6)).scalars())
+        query = query.where(col(Cadre.name) == text)
+    found = list(session.execute(query.order_by(col(Cadre.id)).limit(6)).scalars())
     if not found:
         raise CommandRefused(_t(ctx.language, f"在您负责的老干部中没有找到“{text}”。",
                                 f"No cadre called {text!r} among those you look after."))

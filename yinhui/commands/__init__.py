@@ -10,7 +10,7 @@ import importlib
 import pkgutil
 
 
-def register_all(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register_all(sub: argparse._SubParsersAction) -> None:
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{__name__}.{info.name}")
         module.register(sub)

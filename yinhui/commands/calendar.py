@@ -304,6 +304,7 @@ def _print_steps(plan: dict[str, Any]) -> None:
 def cmd_event_create(args: argparse.Namespace) -> int:
     from models.db import session_scope
     from models.events import create_event, event_plan
+    from models.types import id_of
     from yinhui import clock
 
     _require_schema()
@@ -315,7 +316,7 @@ def cmd_event_create(args: argparse.Namespace) -> int:
             calendar=calendar, today=today, actor=ACTOR, title=args.title, venue=args.venue,
             teams=args.team or [], owners=_owners(args.owner), language=_lang(),
         )
-        plan = event_plan(session, event.id, today=today, language=_lang())  # type: ignore[arg-type]
+        plan = event_plan(session, id_of(event), today=today, language=_lang())
     _warn(_guess_warnings(calendar, [dt.date.fromisoformat(s["due"]) for s in plan["steps"]]))
     print(f"event #{plan['id']} {plan['title']} on {plan['held_on']}: {len(plan['steps'])} step(s) planned")
     _print_steps(plan)
@@ -405,7 +406,7 @@ def cmd_event_attend(args: argparse.Namespace) -> int:
 # -- parser -----------------------------------------------------------------------------------
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("calendar", help="calendar nodes of a year (两个节点)",
                        description="festivals, holidays and the bureau's task nodes of a year, with dates")
     p.add_argument("--year", type=_year, help="default: this year")

@@ -48,6 +48,7 @@ def cmd_report_event(args: argparse.Namespace) -> int:
     from models.care import grid_of, resolve_cadre
     from models.db import session_scope
     from models.must_visits import record_occurrence
+    from models.types import id_of
     from yinhui import clock
     from yinhui.rules.must_visits import detail_text
     from yinhui.rules.playbook import current_playbook
@@ -58,7 +59,7 @@ def cmd_report_event(args: argparse.Namespace) -> int:
     on = args.date or clock.today()
     with session_scope() as session:
         cadre = resolve_cadre(session, args.cadre, grid=args.grid)
-        result = record_occurrence(session, cadre_id=cadre.id, kind=args.kind, on=on, note=args.note,  # type: ignore[arg-type]
+        result = record_occurrence(session, cadre_id=id_of(cadre), kind=args.kind, on=on, note=args.note,
                                    actor=_actor(session, args.as_), playbook=playbook)
         occurrence = result.occurrence
         what = playbook.must_visits.kinds()[occurrence.kind].title.text(language)
@@ -136,16 +137,18 @@ def cmd_branch_secretary(args: argparse.Namespace) -> int:
 def _branch_cadres(session: Any, branch_id: int, refs: list[str]) -> list[int]:
     """Names are looked up among the branch's members first, so a namesake elsewhere is no trouble."""
     from sqlalchemy import select
+    from sqlmodel import col
 
     from models.care import resolve_cadre
     from models.people import Cadre
+    from models.types import id_of
 
-    ids = []
+    ids: list[int] = []
     for ref in refs:
         members = session.execute(
-            select(Cadre.id).where(Cadre.branch_id == branch_id, Cadre.name == ref.strip(), Cadre.status == "active")
+            select(col(Cadre.id)).where(col(Cadre.branch_id) == branch_id, col(Cadre.name) == ref.strip(), col(Cadre.status) == "active")
         ).scalars().all()
-        ids.append(members[0] if len(members) == 1 else resolve_cadre(session, ref).id)
+        ids.append(members[0] if len(members) == 1 else id_of(resolve_cadre(session, ref)))
     return ids
 
 
@@ -154,6 +157,7 @@ def cmd_branch_attend(args: argparse.Namespace) -> int:
     from models.care import plan_leader
     from models.db import session_scope
     from models.org_life import find_branch, record_meeting
+    from models.types import id_of
     from yinhui import clock
     from yinhui.rules.playbook import current_playbook
 
@@ -161,8 +165,8 @@ def cmd_branch_attend(args: argparse.Namespace) -> int:
     playbook = current_playbook()
     with session_scope() as session:
         branch = find_branch(session, args.branch)
-        ids = _branch_cadres(session, branch.id, args.cadres or [])  # type: ignore[arg-type]
-        result = record_meeting(session, branch_id=branch.id, month=args.month, cadre_ids=ids, actor=ACTOR,  # type: ignore[arg-type]
+        ids = _branch_cadres(session, id_of(branch), args.cadres or [])
+        result = record_meeting(session, branch_id=id_of(branch), month=args.month, cadre_ids=ids, actor=ACTOR,
                                 playbook=playbook, today=clock.today(), held_on=args.held_on,
                                 leader_id=plan_leader(session))
         name, held = branch.name, result.meeting.held_on
@@ -250,15 +254,16 @@ def cmd_lecture_rota(args: argparse.Namespace) -> int:
 def cmd_volunteer_log(args: argparse.Namespace) -> int:
     from models.care import resolve_cadre
     from models.db import session_scope
+    from models.types import id_of
     from models.volunteering import find_team, log_activity
     from yinhui import clock
 
     _require_schema()
     with session_scope() as session:
         team = find_team(session, args.team)
-        ids = [resolve_cadre(session, ref).id for ref in args.cadres or []]
-        activity = log_activity(session, team_id=team.id, held_on=args.date or clock.today(), topic=args.topic,  # type: ignore[arg-type]
-                                people_served=args.served, hours=args.hours, cadre_ids=ids, actor=ACTOR,  # type: ignore[arg-type]
+        ids = [id_of(resolve_cadre(session, ref)) for ref in args.cadres or []]
+        activity = log_activity(session, team_id=id_of(team), held_on=args.date or clock.today(), topic=args.topic,
+                                people_served=args.served, hours=args.hours, cadre_ids=ids, actor=ACTOR,
                                 today=clock.today(), note=args.note)
         print(f"activity #{activity.id}: {team.name} {activity.held_on.isoformat()} {activity.topic}, "
               f"{activity.people_served} served, {len(ids)} volunteer(s) × {activity.hours:g} h = "
@@ -405,7 +410,7 @@ def render_occurrences(rows: list[dict[str, Any]]) -> str:
 # -- parser -------------------------------------------------------------------------------------
 
 
-def add_report_actions(rsub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_report_actions(rsub: argparse._SubParsersAction) -> None:
     """`yinhui report services | branches | volunteers | must-visits` (called from yinhui.cli)."""
     p = rsub.add_parser("services", help="六上门: per 离休 cadre, which services were delivered and which are missing")
     p.add_argument("--period", required=True, type=_period, help="YYYY-MM, YYYY-Qn or YYYY")
@@ -426,7 +431,7 @@ def add_report_actions(rsub: argparse._SubParsersAction) -> None:  # type: ignor
     p.set_defaults(handler=cmd_report_must_visits)
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("report-event", help="report a hospitalisation, family event, hardship or death (四必访)",
                        description="report an occurrence for a cadre; it creates a must-visit for the responsible "
                                    "coordinator")

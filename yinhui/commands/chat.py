@@ -6,11 +6,17 @@ import argparse
 import datetime as dt
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from yinhui.cli import CommandError, _day, _print_json, _require_schema
 
+if TYPE_CHECKING:  # the CLI imports the database layer only when a command runs
+    from sqlmodel import Session
 
-def add_invite_action(csub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from models.grids import Grid
+
+
+def add_invite_action(csub: argparse._SubParsersAction) -> None:
     """`yinhui coordinator invite NAME`: attached to the `coordinator` group by yinhui.cli."""
     invite = csub.add_parser("invite", help="a one-time code that binds a coordinator's Telegram chat")
     invite.add_argument("name")
@@ -43,7 +49,7 @@ def cmd_coordinator_invite(args: argparse.Namespace) -> int:
     return 0
 
 
-def _grid(session, ref: str):  # noqa: ANN001, ANN202
+def _grid(session: Session, ref: str) -> Grid:
     from models.grids import GridBook
 
     grid = GridBook(session).resolve(ref)
@@ -168,7 +174,7 @@ def cmd_bot(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     bot = sub.add_parser("bot", help="run the Telegram bot (long polling, or a webhook with --webhook URL)",
                          description="Run the Telegram bot beside the flows, until Ctrl-C or SIGTERM.")
     bot.add_argument("--webhook", metavar="URL", help="public HTTPS URL Telegram posts updates to (default: long polling)")

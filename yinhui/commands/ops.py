@@ -141,7 +141,7 @@ def cmd_report_weekly(args: argparse.Namespace) -> int:
     return 0
 
 
-def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:  # type: ignore[type-arg]
+def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
     """The sub-command table of an existing command (to add `report weekly` beside `report coverage`)."""
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
@@ -149,7 +149,7 @@ def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
     raise LookupError(f"{parser.prog} has no sub-commands")
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run every scheduled flow from this process (opens the Prefect UI)",
                        description=cmd_serve.__doc__)
     p.add_argument("--port", type=int, default=4200, help="port of the local Prefect server (when none is configured)")

@@ -15,12 +15,16 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy import func, select
+from sqlmodel import Session, col
 
-OUTCOMES_CALL = (("reached", 90), ("unreachable", 7), ("visited", 3))
-OUTCOMES_VISIT = (("visited", 94), ("declined", 3), ("unreachable", 3))
+if TYPE_CHECKING:
+    from notifiers.base import Delivery, Outbound
+
+OUTCOMES_CALL: tuple[tuple[str, int], ...] = (("reached", 90), ("unreachable", 7), ("visited", 3))
+OUTCOMES_VISIT: tuple[tuple[str, int], ...] = (("visited", 94), ("declined", 3), ("unreachable", 3))
 
 
 def _fraction(*parts: object) -> float:
@@ -55,6 +59,7 @@ def _setup(data_dir: Path, seed: int, start: dt.date, out: TextIO) -> dict[str, 
     from models.organisations import BranchBook, VolunteerMember, VolunteerTeam
     from models.people import Cadre
     from models.roster_import import apply_roster, apply_staff
+    from models.types import id_of
     from yinhui.demo.county import build_county, write_roster, write_staff
     from yinhui.roster import load_roster, load_staff
     from yinhui.settings import reset_settings
@@ -88,14 +93,14 @@ def _setup(data_dir: Path, seed: int, start: dt.date, out: TextIO) -> dict[str, 
         for branch, parent in county.branch_parent.items():
             if parent:
                 branches.branch(branch).parent_id = branches.general_branch(parent).id
-        ids = dict(session.execute(select(Cadre.id_number, Cadre.id)).all())
+        ids = dict(session.execute(select(col(Cadre.id_number), col(Cadre.id))).all())
         for team in county.volunteer_teams:
             row = VolunteerTeam(name=team.name)
             session.add(row)
             session.flush()
             for member in team.members:
                 if member in ids:
-                    session.add(VolunteerMember(team_id=row.id, cadre_id=ids[member]))  # type: ignore[arg-type]
+                    session.add(VolunteerMember(team_id=id_of(row), cadre_id=ids[member]))
     lixiu = sum(1 for c in county.cadres if c.category == "lixiu")
     print(f"县 demo county (seed {seed}): {len(county.townships)} townships + {len(county.communities)} communities "
           f"(level-2 grids), {len(county.base_grids)} base grids, {len(county.branches)} party branches, "
@@ -117,8 +122,8 @@ def _simulate_answers(day: dt.date, seed: int) -> Counter[str]:
     done: Counter[str] = Counter()
     with session_scope() as session:
         live = session.execute(
-            select(Task.id, Task.kind, Task.window_opens, Task.due, Task.assignee_id, Task.created_at)
-            .where(Task.status.in_(LIVE_STATUSES), Task.window_opens <= day)
+            select(col(Task.id), col(Task.kind), col(Task.window_opens), col(Task.due), col(Task.assignee_id), col(Task.created_at))
+            .where(col(Task.status).in_(LIVE_STATUSES), col(Task.window_opens) <= day)
         ).all()
         for task_id, kind, window_opens, due, assignee, created in live:
             # Nobody acts on a task before it exists (a yearly service's window opened in January).
@@ -142,7 +147,7 @@ def _simulate_answers(day: dt.date, seed: int) -> Counter[str]:
     return done
 
 
-def _hold_meeting(session, task_id: int, day: dt.date, seed: int) -> int:  # type: ignore[no-untyped-def]
+def _hold_meeting(session: Session, task_id: int, day: dt.date, seed: int) -> int:
     """A branch holds its theme party day; most members come (a few miss month after month)."""
     from models.org_life import record_meeting
     from models.people import ACTIVE, Cadre
@@ -150,10 +155,11 @@ def _hold_meeting(session, task_id: int, day: dt.date, seed: int) -> int:  # typ
     from yinhui.rules.playbook import current_playbook
 
     task = session.get(Task, task_id)
+    assert task is not None  # the caller has just read it from the live tasks
     if day.strftime("%Y-%m") != task.period:
         return 0  # not held in its month: the task stays overdue and lapses, as a missed meeting should
     members = session.execute(
-        select(Cadre.id).where(Cadre.branch_id == task.subject_id, Cadre.status == ACTIVE)
+        select(col(Cadre.id)).where(col(Cadre.branch_id) == task.subject_id, col(Cadre.status) == ACTIVE)
     ).scalars().all()
     # A member's habit: most almost always come, one in twenty hardly ever does.
     coming = [cid for cid in members
@@ -187,11 +193,11 @@ def _report_occurrences(day: dt.date, offset: int, seed: int) -> list[str]:
             kind, _ = parse_kind(word)
             if kind in CLOSES:
                 ids = session.execute(
-                    select(Occurrence.cadre_id).where(Occurrence.kind == CLOSES[kind], Occurrence.closed_on.is_(None))
-                    .order_by(Occurrence.id).limit(count)
+                    select(col(Occurrence.cadre_id)).where(col(Occurrence.kind) == CLOSES[kind], col(Occurrence.closed_on).is_(None))
+                    .order_by(col(Occurrence.id)).limit(count)
                 ).scalars().all()
             else:
-                ids = sorted(session.execute(select(Cadre.id).where(Cadre.status == ACTIVE)).scalars(),
+                ids = sorted(session.execute(select(col(Cadre.id)).where(col(Cadre.status) == ACTIVE)).scalars(),
                              key=lambda cid: _fraction(seed, cid, word, offset))[:count]
             for cadre_id in ids:
                 on = day + dt.timedelta(days=10) if word == "wedding" else day
@@ -219,11 +225,11 @@ def _log_volunteering(day: dt.date, offset: int, seed: int) -> int:
         return 0
     topics = ("反诈宣传", "健康讲座", "植树护绿", "政策宣讲")
     with session_scope() as session:
-        teams = session.execute(select(VolunteerTeam.id).order_by(VolunteerTeam.id)).scalars().all()
+        teams = session.execute(select(col(VolunteerTeam.id)).order_by(col(VolunteerTeam.id))).scalars().all()
         for n, team_id in enumerate(teams):
             members = session.execute(
-                select(VolunteerMember.cadre_id).join(Cadre, Cadre.id == VolunteerMember.cadre_id)
-                .where(VolunteerMember.team_id == team_id, Cadre.status == ACTIVE)
+                select(col(VolunteerMember.cadre_id)).join(Cadre, col(Cadre.id) == col(VolunteerMember.cadre_id))
+                .where(col(VolunteerMember.team_id) == team_id, col(Cadre.status) == ACTIVE)
             ).scalars().all()
             going = sorted(members, key=lambda cid: _fraction(seed, cid, day, "volunteer"))[:6]
             log_activity(session, team_id=team_id, held_on=day, topic=topics[(offset // 21 + n) % len(topics)],
@@ -254,7 +260,7 @@ def _print_care(out: TextIO, first: dt.date, last: dt.date) -> None:
         branches = branch_report(session, month=period_of("month", last), playbook=playbook,
                                  leader_id=plan_leader(session))
         absence_visits = session.execute(
-            select(func.count()).select_from(Task).where(Task.kind == "absence_visit")
+            select(func.count()).select_from(Task).where(col(Task.kind) == "absence_visit")
         ).scalar_one()
         volunteers = volunteer_report(session, period=quarter)
     if rows:
@@ -289,14 +295,14 @@ def _record_event_attendance(day: dt.date, seed: int) -> int:
     from yinhui.rules.playbook import current_playbook
 
     with session_scope() as session:
-        events = session.execute(select(Event).where(Event.held_on == day)).scalars().all()
+        events = session.execute(select(Event).where(col(Event.held_on) == day)).scalars().all()
         total = 0
         for event in events:
-            if session.execute(select(Attendance.cadre_id).where(Attendance.event_id == event.id)).first():
+            if session.execute(select(col(Attendance.cadre_id)).where(col(Attendance.event_id) == event.id)).first():
                 continue
-            ids = session.execute(select(Cadre.id).where(Cadre.status == ACTIVE)).scalars().all()
+            ids = session.execute(select(col(Cadre.id)).where(col(Cadre.status) == ACTIVE)).scalars().all()
             coming = [cid for cid in ids if _fraction(seed, event.id, cid, "attend") < 0.25]
-            result = record_attendance(session, event.id, coming, playbook=current_playbook(), today=day,  # type: ignore[arg-type]
+            result = record_attendance(session, event.id, coming, playbook=current_playbook(), today=day,
                                        actor="demo:attendance")
             total += len(result.added)
     return total
@@ -363,7 +369,7 @@ def run_demo(*, data_dir: Path, start: dt.date, days: int, seed: int, quiet: boo
         def __init__(self) -> None:
             super().__init__(stream=log)
 
-        def notify(self, message):  # type: ignore[no-untyped-def]
+        def notify(self, message: Outbound) -> Delivery:
             if not first_digest.getvalue() and message.kind == "digest":
                 ConsoleNotifier(stream=first_digest).notify(message)
             return super().notify(message)
