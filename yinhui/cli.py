@@ -190,10 +190,30 @@ def cmd_coordinator_list(args: argparse.Namespace) -> int:
         _print_json(rows)
         return 0
     print(textable.render(
-        ["id", "name", "role", "grids", "named cadres", "channel"],
-        [[r["id"], r["name"], r["role"], ", ".join(r["grids"]), r["named_cadres"], r["channel"]] for r in rows],
+        ["id", "name", "role", "grids", "named cadres", "channel", "active"],
+        [[r["id"], r["name"], r["role"], ", ".join(r["grids"]), r["named_cadres"], r["channel"],
+          "yes" if r["active"] else "no (left)"] for r in rows],
         numeric=(0, 4),
     ))
+    return 0
+
+
+def cmd_coordinator_active(args: argparse.Namespace) -> int:
+    from models.coordinators import set_coordinator_active
+    from models.db import session_scope
+
+    _require_schema()
+    active = args.action == "activate"
+    with session_scope() as session:
+        handover = set_coordinator_active(session, args.name, active=active, actor="cli:operator")
+    verb = "is active again" if active else "is inactive: no new tasks, digests or chat replies"
+    print(f"{handover.coordinator} {verb}; {handover.moved} live task(s) handed to whoever answers for them now")
+    if handover.still_held:
+        print(f"  {handover.still_held} task(s) without a cadre (lectures, writing group) move at the next "
+              "`yinhui plan`")
+    if handover.uncovered:
+        shown = ", ".join(handover.uncovered[:10]) + (" ..." if len(handover.uncovered) > 10 else "")
+        print(f"  {len(handover.uncovered)} base grid(s) now have no coordinator (their tasks go to a leader): {shown}")
     return 0
 
 
@@ -373,7 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.add_argument("--dry-run", action="store_true")
 
-    p = command("coordinator", lambda a: 0, "add or list coordinators")
+    p = command("coordinator", lambda a: 0, "add, list, invite, deactivate or activate coordinators")
     csub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = csub.add_parser("add", help="add a coordinator")
     add.add_argument("name")
@@ -384,6 +404,11 @@ def build_parser() -> argparse.ArgumentParser:
     lst = csub.add_parser("list", help="list coordinators")
     lst.add_argument("--format", choices=["table", "json"], default="table")
     lst.set_defaults(handler=cmd_coordinator_list)
+    for action, text in (("deactivate", "a coordinator left: hand their live tasks over, send them nothing more"),
+                         ("activate", "bring a deactivated coordinator back")):
+        toggle = csub.add_parser(action, help=text)
+        toggle.add_argument("name")
+        toggle.set_defaults(handler=cmd_coordinator_active)
     from yinhui.commands.chat import add_invite_action
 
     add_invite_action(csub)

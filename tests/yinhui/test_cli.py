@@ -157,6 +157,45 @@ def test_plan_tasks_json_complete_and_coverage(database, tmp_path, capsys, prefe
         assert s.execute(select(func.count()).select_from(Task).where(Task.status == "done")).scalar_one() == 2
 
 
+@pytest.mark.prefect
+def test_a_coordinator_who_leaves_hands_every_live_task_over_at_once(database, tmp_path, capsys, prefect_harness):
+    from models.tasks import TaskEvent
+
+    run(capsys, "import-staff", str(write_csv(tmp_path / "staff.csv", STAFF)))
+    run(capsys, "import-roster", _roster(tmp_path, _three("钱干事")))
+    assert run(capsys, "plan", "--date", "2026-11-02", "--no-dispatch")[0] == 0
+
+    def assignees() -> dict[tuple[str, str], str]:
+        out = run(capsys, "tasks", "--format", "json")[1]
+        return {(t["cadre"]["name"], t["kind"]): t["assignee"] for t in json.loads(out) if t["kind"] in ("call", "visit")}
+
+    assert assignees()[("李秀英", "call")] == "钱干事"
+    code, out, _ = run(capsys, "coordinator", "deactivate", "钱干事")
+    assert code == 0 and "2 live task(s)" in out
+    after = assignees()
+    assert after[("李秀英", "call")] == after[("李秀英", "visit")] == "王网格"  # the township's coordinator now
+    with session_scope() as s:
+        moves = s.execute(select(TaskEvent.actor).where(TaskEvent.action == "reassigned")).scalars().all()
+    assert moves == ["cli:operator", "cli:operator"]
+    code, out, _ = run(capsys, "coordinator", "list", "--format", "json")
+    assert {c["name"]: c["active"] for c in json.loads(out)} == {"李局长": True, "王网格": True, "钱干事": False}
+
+    # The township's coordinator leaves too: 城关镇's grids are nobody's, their tasks go to the leader.
+    code, out, _ = run(capsys, "coordinator", "deactivate", "王网格")
+    assert code == 0 and "have no coordinator" in out and "城关镇/东街村" in out
+    assert set(assignees().values()) == {"李局长"}
+    code, _, err = run(capsys, "coordinator", "deactivate", "李局长")
+    assert code == 1 and "only active leader" in err
+    code, _, err = run(capsys, "coordinator", "deactivate", "王网格")
+    assert code == 1 and "already inactive" in err
+
+    # Nobody plans for someone who left; back again, 钱干事 gets the named cadre's tasks once more.
+    assert run(capsys, "plan", "--date", "2026-11-03", "--no-dispatch")[0] == 0
+    assert set(assignees().values()) == {"李局长"}
+    assert run(capsys, "coordinator", "activate", "钱干事")[0] == 0
+    assert assignees()[("李秀英", "call")] == "钱干事"
+
+
 def test_bad_arguments_are_one_line(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["plan", "--date", "2026-13-01"])
