@@ -30,6 +30,7 @@ from telegram.ext import (
 )
 
 from models.types import id_of
+from notifiers.bot.guard import CodeAttempts
 from notifiers.bot.plugins import COMMANDS, ChatContext, CommandRefused
 from notifiers.bot.texts import say
 from notifiers.telegram_render import (
@@ -133,6 +134,14 @@ async def polite_refusal(update: Update, context: ContextTypes.DEFAULT_TYPE, lan
 # -- /start CODE --------------------------------------------------------------------------------
 
 
+def code_attempts(context: ContextTypes.DEFAULT_TYPE) -> CodeAttempts:
+    """The application's one book of wrong codes (kept in bot_data, created on first use)."""
+    book = context.application.bot_data.get("code_attempts")
+    if not isinstance(book, CodeAttempts):
+        book = context.application.bot_data["code_attempts"] = CodeAttempts()
+    return book
+
+
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     if chat is None:
@@ -153,6 +162,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await polite_refusal(update, context, who.language)
         return
 
+    attempts = code_attempts(context)
+    if attempts.locked(chat.id):
+        await context.bot.send_message(chat.id, say(who.language, "too_many_codes"))
+        log.warning("a /start code from a chat with too many wrong codes was not checked")
+        return
+
     def bind(session: Session) -> str:
         from models.chat import ChatError, redeem_invite
 
@@ -160,7 +175,10 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             binding = redeem_invite(session, code, chat_id=chat.id, private=private, title=chat.title or "")
         except ChatError as exc:
             reason = str(exc)
-            return say(who.language, "bad_code") if "invalid" in reason else say(who.language, "refused", reason=reason)
+            if "invalid" in reason:
+                attempts.wrong(chat.id)
+                return say(who.language, "bad_code")
+            return say(who.language, "refused", reason=reason)
         if binding.coordinator is not None:
             language = binding.coordinator.language or who.language
             return say(language, "bound_coordinator", name=binding.coordinator.name)

@@ -271,6 +271,37 @@ async def test_binding_with_a_one_time_code(database, telegram_env):
         assert s.get(Coordinator, county.town).chat_id is None
 
 
+async def test_a_chat_guessing_codes_is_not_heard_for_a_while_and_spends_nothing(database, telegram_env):
+    api = telegram_env
+    county = build_county(bound=False)
+    with session_scope() as s:
+        code = create_invite(s, coordinator_id=county.village)
+    wrong = "0" * len(code) if code != "0" * len(code) else "1" * len(code)
+    async with running_bot(api):
+        for _ in range(5):
+            assert await say(api, 2009, f"/start {wrong}") == ["邀请码无效、已使用或已过期，请向管理员重新索取。"]
+        # Even the right code is not looked at now, and so is not spent.
+        assert await say(api, 2009, f"/start {code}") == ["错误的邀请码太多，本聊天暂停绑定一小时。请向管理员核对邀请码。"]
+        with session_scope() as s:
+            assert s.get(Coordinator, county.village).chat_id is None
+        assert (await say(api, 2010, f"/start {code}"))[0].startswith("绑定成功：赵村网格。")
+
+
+def test_wrong_codes_are_forgiven_when_the_window_has_passed():
+    from notifiers.bot.guard import CodeAttempts
+
+    now = [0.0]
+    book = CodeAttempts(allowed=2, window=60.0, clock=lambda: now[0])
+    book.wrong(1)
+    now[0] = 30.0
+    book.wrong(1)
+    assert book.locked(1) and not book.locked(2)
+    now[0] = 61.0  # the first wrong code has left the window
+    assert not book.locked(1)
+    book.wrong(1)
+    assert book.locked(1)
+
+
 async def test_a_grid_group_gets_counts_and_never_personal_data(database, telegram_env):
     api = telegram_env
     county = build_county()
