@@ -5,10 +5,14 @@ python-telegram-bot over HTTP — against `BotApiStandIn` on 127.0.0.1, which re
 Telegram's limits (429). Twice: clean, then with 20% of sendMessage requests failing (429 with
 retry_after, 500, timeouts, connections dropped before or after the message was accepted).
 
+Batches are dispatched as the `dispatch-outbox` flow does: two in flight, the next claimed as
+soon as the oldest is done (`--lanes 1`: one after another).
+
 Prints, per run: messages per second, the largest rate seen per chat, per group and overall,
 requests refused by the limits, lost and duplicated messages. Targets: within 10% of the
-configured overall rate, never above a limit, nothing lost, and duplicates only where the
-stand-in dropped a response after accepting the message.
+configured overall rate (sendMessage requests a second, over the whole send phase), never above
+a limit, nothing lost, and duplicates only where the stand-in dropped a response after accepting
+the message; the last lines give the verdict for each run.
 
 Usage (from the repository root; about six minutes a run at the defaults):
 
@@ -19,12 +23,14 @@ Usage (from the repository root; about six minutes a run at the defaults):
 from __future__ import annotations
 
 import argparse
+import contextvars
 import datetime as dt
 import os
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,18 +146,33 @@ def _populate(coordinators: int, days: int, groups: int, group_messages: int) ->
     return written
 
 
-def _dispatch_until_empty(limit: int) -> int:
-    """deliver_batch until nothing is left; failed messages get their retry by moving the clock."""
+def _drain(limit: int, lanes: int) -> None:
+    """deliver_batch as the dispatch-outbox flow runs it: `lanes` batches overlapping, a new one
+    claimed as soon as the oldest is done, until a batch comes back short."""
+    from flows.dispatch_outbox import deliver_batch
+
+    with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="dispatch-lane") as pool:
+        def submit() -> Future[dict[str, int]]:
+            # Each lane sees the caller's clock (moved forward for the later runs).
+            return pool.submit(contextvars.copy_context().run, deliver_batch, limit)
+
+        running = deque(submit() for _ in range(lanes))
+        while running:
+            result = running.popleft().result()
+            if result.get("claimed", 0) >= limit or result.get("channels_broken"):
+                running.append(submit())
+
+
+def _dispatch_until_empty(limit: int, lanes: int) -> int:
+    """Dispatch until nothing is left; failed messages get their retry by moving the clock."""
     import pendulum
     from sqlalchemy import func, select
 
-    from flows.dispatch_outbox import deliver_batch
     from models.db import session_scope
     from models.outbox import FAILED, Notification
     from yinhui import clock
 
-    while deliver_batch(limit=limit).get("claimed"):
-        pass
+    _drain(limit, lanes)
     retried = 0
     for hours in range(1, 12):  # the outbox's later runs, without waiting for them
         with session_scope() as s:
@@ -160,8 +181,7 @@ def _dispatch_until_empty(limit: int) -> int:
             break
         retried += left
         with clock.frozen_at(pendulum.now("Asia/Shanghai").add(hours=hours)):
-            while deliver_batch(limit=limit).get("claimed"):
-                pass
+            _drain(limit, lanes)
     return retried
 
 
@@ -195,7 +215,7 @@ def run_once(name: str, args: argparse.Namespace, fault_plan: FaultPlan | None) 
         NOTIFIERS["telegram"] = BenchTelegram
         print(f"[{name}] {queued} messages queued; dispatching ...", file=sys.stderr, flush=True)
         started = time.monotonic()
-        retried = _dispatch_until_empty(args.batch)
+        retried = _dispatch_until_empty(args.batch, args.lanes)
         wall = time.monotonic() - started
 
         with session_scope() as s:
@@ -244,10 +264,10 @@ def print_table(results: list[RunResult], args: argparse.Namespace) -> None:
         r.max_overall <= args.rate and r.max_chat <= 1 and r.max_group_minute <= 20 and r.lost == 0
         and r.unexplained_duplicates == 0 and r.refused_by_limit == 0 for r in results
     )
-    clean = [r for r in results if not r.faults]
-    fast = all(r.send_rate >= 0.9 * args.rate for r in clean)
-    print(f"limits kept, nothing lost, duplicates explained: {'yes' if ok else 'NO'}; "
-          f"clean run within 10% of {args.rate}/s: {'yes' if fast else 'NO'}")
+    print(f"limits kept, nothing lost, duplicates explained: {'yes' if ok else 'NO'}")
+    for r in results:
+        fast = r.send_rate >= 0.9 * args.rate
+        print(f"{r.name}: requests within 10% of {args.rate}/s: {'yes' if fast else 'NO'} ({r.send_rate / args.rate:.1%})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -260,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fault-rate", type=float, default=0.2)
     parser.add_argument("--read-timeout", type=float, default=1.5, help="client read timeout, seconds")
     parser.add_argument("--batch", type=int, default=500, help="messages claimed per outbox batch")
+    parser.add_argument("--lanes", type=int, default=2,
+                        help="outbox batches in flight at once (the dispatch-outbox flow overlaps 2; 1: one after another)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--only", choices=["clean", "faults"])
     parser.add_argument("--database", help="SQLAlchemy URL of an EMPTY database (default: a temporary SQLite file)")

@@ -14,7 +14,10 @@ price is the request's own latency added to each slot (a few milliseconds locall
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
+import itertools
+import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
@@ -27,9 +30,11 @@ from telegram.ext import BaseRateLimiter
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
-# Several chats told to wait within this many seconds means a bot-wide flood, not one busy chat.
+# A bot-wide flood: within this many seconds several chats were told to wait, and refusals were
+# a good share of all answers. A few scattered refusals among many sends are single busy chats.
 FLOOD_WINDOW = 1.0
 FLOOD_CHATS = 5
+FLOOD_SHARE = 0.5
 POLL = 0.005  # how often to look again when only requests still in flight hold the slots
 
 
@@ -59,16 +64,18 @@ class SlidingWindow:
         self.in_flight = 0
         self.finished: deque[float] = deque()
 
-    def wait(self, now: float) -> float:
-        """0 if a slot is free now; else how long until one may be (a short poll if unknown)."""
+    def wait(self, now: float, ahead: int = 0) -> float:
+        """0 if a slot is free now with `ahead` others served first; else how long until one may be."""
         while self.finished and self.finished[0] + self.window <= now:
             self.finished.popleft()
-        excess = self.in_flight + len(self.finished) - self.limit + 1
+        excess = self.in_flight + len(self.finished) - self.limit + 1 + ahead
         if excess <= 0:
             return 0.0
         if excess <= len(self.finished):
             return max(self.finished[excess - 1] + self.window - now, 1e-4)
-        return POLL  # requests still in flight hold the slots; look again shortly
+        # Requests still in flight hold the rest: each frees its slot a window after it ends (later
+        # than any finished one), or at once if refused; look again when the last finished frees.
+        return max(self.finished[-1] + self.window - now, POLL) if self.finished else POLL
 
     def take(self) -> None:
         self.in_flight += 1
@@ -94,9 +101,13 @@ def is_group(chat_id: int) -> bool:
 class ChatRateLimiter:
     """Paces sends for one bot: `async with limiter.slot(chat_id): await send(...)`.
 
-    Runs on one event loop at a time; the check and the booking happen without an await in
-    between, so no lock is needed and two coroutines never take the same slot. It keeps no
-    loop-bound state, so one limiter can pace batch after batch (each in its own asyncio.run).
+    The check and the booking happen under one lock without an await in between, so two
+    coroutines never take the same slot, even on two event loops in two threads. It keeps no
+    loop-bound state, so one limiter paces every sender of its bot in the process.
+
+    Free overall slots go first come, first served: a request whose own chat (and group) may
+    send waits in line by the time it asked, so no chat is starved by newcomers that happen to
+    look at the right moment, and a chat with several messages keeps its pace.
     """
 
     def __init__(self, limits: ChatLimits | None = None, *, clock: Clock = time.monotonic,
@@ -113,41 +124,61 @@ class ChatRateLimiter:
         self._paused_until = 0.0
         self._chat_paused_until: dict[int, float] = {}
         self._recent_floods: deque[tuple[float, int]] = deque()
+        self._recent_answers: deque[float] = deque()
+        self._tickets = itertools.count()
+        self._line: list[int] = []  # tickets of requests held only by the overall limit, oldest first
+        self._lock = threading.Lock()
 
     def delay(self, chat_id: int) -> float:
-        """How long a send to this chat must still wait (0: it may go now)."""
-        now = self._clock()
-        waits = [
-            self._paused_until - now,
-            self._chat_paused_until.get(chat_id, 0.0) - now,
-            self._overall.wait(now),
-            self._chat_window(chat_id).wait(now),
-        ]
-        if is_group(chat_id):
-            waits.append(self._group_window(chat_id).wait(now))
-        return max(0.0, *waits)
+        """How long a send to this chat, asked now, must still wait (0: it may go now)."""
+        with self._lock:
+            now = self._clock()
+            return max(self._own_wait(chat_id, now), self._overall.wait(now, len(self._line)))
 
     async def acquire(self, chat_id: int) -> None:
         """Wait for a slot and take it; `release` must follow when the request is over."""
-        while True:
-            wait = self.delay(chat_id)
-            if wait <= 0:
-                for window in self._windows(chat_id):
-                    window.take()
-                return
-            await self._sleep(wait)
+        ticket = next(self._tickets)
+        in_line = False
+        try:
+            while True:
+                with self._lock:
+                    now = self._clock()
+                    wait = self._own_wait(chat_id, now)
+                    if wait <= 0:
+                        if not in_line:
+                            bisect.insort(self._line, ticket)
+                            in_line = True
+                        ahead = bisect.bisect_left(self._line, ticket)
+                        wait = self._overall.wait(now, ahead)
+                        if wait <= 0:
+                            del self._line[ahead]
+                            in_line = False
+                            for window in self._windows(chat_id):
+                                window.take()
+                            return
+                await self._sleep(wait)
+        finally:
+            if in_line:  # cancelled while waiting: give up the place in line
+                with self._lock:
+                    index = bisect.bisect_left(self._line, ticket)
+                    if index < len(self._line) and self._line[index] == ticket:
+                        del self._line[index]
 
     def release(self, chat_id: int) -> None:
         """The request is over (whatever its outcome): its slot counts for one window more."""
-        now = self._clock()
-        for window in self._windows(chat_id):
-            window.release(now)
-        self._forget_idle(now)
+        with self._lock:
+            now = self._clock()
+            for window in self._windows(chat_id):
+                window.release(now)
+            self._recent_answers.append(now)
+            self._forget_idle(now)
 
     def cancel(self, chat_id: int) -> None:
         """The request was refused outright (429): it took no message, so it leaves no trace."""
-        for window in self._windows(chat_id):
-            window.in_flight = max(window.in_flight - 1, 0)
+        with self._lock:
+            for window in self._windows(chat_id):
+                window.in_flight = max(window.in_flight - 1, 0)
+            self._recent_answers.append(self._clock())
 
     @contextlib.asynccontextmanager
     async def slot(self, chat_id: int) -> AsyncIterator[Slot]:
@@ -163,15 +194,32 @@ class ChatRateLimiter:
                 self.release(chat_id)
 
     def retry_after(self, chat_id: int, seconds: float) -> None:
-        """Telegram said wait: hold this chat that long; several chats at once hold every chat."""
-        now = self._clock()
-        until = now + seconds  # the server's seconds are real ones, whatever `second` is
-        self._chat_paused_until[chat_id] = max(self._chat_paused_until.get(chat_id, 0.0), until)
-        self._recent_floods.append((now, chat_id))
-        while self._recent_floods and self._recent_floods[0][0] < now - FLOOD_WINDOW:
-            self._recent_floods.popleft()
-        if len({chat for _, chat in self._recent_floods}) >= FLOOD_CHATS:
-            self._paused_until = max(self._paused_until, until)
+        """Telegram said wait: hold this chat that long; a bot-wide flood holds every chat."""
+        with self._lock:
+            now = self._clock()
+            until = now + seconds  # the server's seconds are real ones, whatever `second` is
+            self._chat_paused_until[chat_id] = max(self._chat_paused_until.get(chat_id, 0.0), until)
+            self._recent_floods.append((now, chat_id))
+            since = now - FLOOD_WINDOW
+            while self._recent_floods and self._recent_floods[0][0] < since:
+                self._recent_floods.popleft()
+            while self._recent_answers and self._recent_answers[0] < since:
+                self._recent_answers.popleft()
+            refused = len(self._recent_floods)
+            share = refused / max(len(self._recent_answers), refused)
+            if len({chat for _, chat in self._recent_floods}) >= FLOOD_CHATS and share >= FLOOD_SHARE:
+                self._paused_until = max(self._paused_until, until)
+
+    def _own_wait(self, chat_id: int, now: float) -> float:
+        """How long this chat must wait whatever the other chats do: its pauses, its own windows."""
+        waits = [
+            self._paused_until - now,
+            self._chat_paused_until.get(chat_id, 0.0) - now,
+            self._chat_window(chat_id).wait(now),
+        ]
+        if is_group(chat_id):
+            waits.append(self._group_window(chat_id).wait(now))
+        return max(0.0, *waits)
 
     def _windows(self, chat_id: int) -> list[SlidingWindow]:
         windows = [self._overall, self._chat_window(chat_id)]

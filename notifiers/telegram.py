@@ -1,7 +1,11 @@
 """The Telegram channel: sends outbox messages through python-telegram-bot, within Telegram's limits.
 
 A batch is sent concurrently, one worker per chat at a time, paced by `ChatRateLimiter`
-(overall, per chat, per group). Each error is treated as Telegram means it:
+(overall, per chat, per group). Batches in flight at the same time in one process (the outbox
+dispatcher overlaps two) share one sending loop per bot: its workers take chats first come, first
+served, so while one batch is down to its last retries the next one already fills the free slots,
+and a chat with messages in both still gets them one after another. Each error is treated as
+Telegram means it:
 
 - `RetryAfter`: hold the chat as long as told, then send again;
 - `ChatMigrated`: store the new chat id and send there;
@@ -16,13 +20,16 @@ sends only the parts still missing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import functools
 import hashlib
 import logging
 import os
 import random
 import threading
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
@@ -101,28 +108,6 @@ def api_base_url() -> str:
     return get_settings().telegram_api_url
 
 
-def run_blocking(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine to completion from sync code, even where an event loop is already running."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    outcome: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            outcome["value"] = asyncio.run(coro)
-        except BaseException as exc:  # re-raised in the caller's thread
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=target, name="telegram-send")
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
-
-
 # One limiter per bot and process, kept across batches: the next batch must not start a fresh
 # second while the last one's messages still count in Telegram's.
 _LIMITERS: dict[tuple[str, ChatLimits], ChatRateLimiter] = {}
@@ -174,11 +159,207 @@ class _Plan:
     parts: list[ChatText]
     done: dict[int, tuple[int, int]] = field(default_factory=dict)
 
+    @property
+    def to_send(self) -> int:
+        return sum(1 for number in range(len(self.parts)) if number not in self.done)
+
 
 @dataclass
 class _ChatState:
     chat_id: int
     gone: NotifyError | None = None
+
+
+@dataclass
+class _Batch:
+    """One `notify_many` call in flight: its channel settings, where its results go, what is left."""
+
+    notifier: TelegramNotifier
+    finish: Callable[[Outbound, Delivery | NotifyError], Awaitable[None]]
+    in_db: Callable[..., Awaitable[Any]]
+    reported: set[int]
+    deadline: float
+    left: int
+    done: asyncio.Future[None]
+
+
+@dataclass
+class _ChatJob:
+    chat_id: int
+    plans: list[_Plan]
+    batch: _Batch
+
+
+class _Sender:
+    """One bot's sending loop (its own thread), shared by every batch in flight in this process.
+
+    `concurrency` workers take chats first come, first served. A chat still being worked for an
+    earlier batch is handed to that same worker, so one chat's messages go one after another and
+    in order, whichever batch they came in.
+    """
+
+    def __init__(self, token: str, notifier: TelegramNotifier, limiter: ChatRateLimiter) -> None:
+        self.limiter = limiter
+        self.users = 0  # batches using it; the last one out stops it
+        self._token = token
+        self._base_url = notifier.base_url
+        self._concurrency = notifier.concurrency
+        self._timeouts = (notifier.read_timeout, notifier.connect_timeout)
+        self._request: HTTPXRequest | None = None
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="telegram-sender", daemon=True)
+        self._bot: Bot | None = None
+        self._bot_up = False
+        self._queue: asyncio.Queue[_ChatJob] | None = None
+        self._working: dict[int, deque[_ChatJob]] = {}
+        self._workers: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        """Start the loop and greet the Bot API (getMe); NotifyError if it refuses or cannot be reached."""
+        self._thread.start()
+        try:
+            asyncio.run_coroutine_threadsafe(self._start(), self._loop).result()
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Called when no batch uses it any more: nothing is queued or in flight."""
+        if self._loop.is_running():
+            asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result()
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+        self._loop.close()
+
+    def deliver(self, notifier: TelegramNotifier, chats: list[tuple[int, list[_Plan]]], report: Report,
+                reported: set[int]) -> None:
+        """Queue one batch's chats behind those already queued; return when each has its result."""
+        # Results are written in the caller's context (its clock, its Prefect run), one after another.
+        context = contextvars.copy_context()
+        db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="telegram-db")
+        try:
+            asyncio.run_coroutine_threadsafe(
+                self._deliver(notifier, chats, report, reported, db, context), self._loop
+            ).result()
+        finally:
+            db.shutdown(wait=True)
+
+    async def _start(self) -> None:
+        read_timeout, connect_timeout = self._timeouts
+        self._request = HTTPXRequest(
+            connection_pool_size=self._concurrency + 8,
+            read_timeout=read_timeout,
+            write_timeout=read_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=read_timeout,
+        )
+        self._bot = Bot(self._token, base_url=self._base_url, request=self._request)
+        try:
+            await self._bot.initialize()
+        except InvalidToken:
+            raise NotifyError("Telegram refused the bot token (InvalidToken)", permanent=False) from None
+        except TelegramError as exc:
+            raise NotifyError(f"cannot reach the Bot API: {type(exc).__name__}", permanent=False) from None
+        self._bot_up = True
+        self._queue = asyncio.Queue()
+        self._workers = [asyncio.create_task(self._work()) for _ in range(self._concurrency)]
+
+    async def _stop(self) -> None:
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        if self._bot is not None and self._bot_up:
+            await self._bot.shutdown()
+        elif self._request is not None:
+            await self._request.shutdown()  # getMe failed: the bot never came up, its connections did
+
+    async def _deliver(self, notifier: TelegramNotifier, chats: list[tuple[int, list[_Plan]]], report: Report,
+                       reported: set[int], db: ThreadPoolExecutor, context: contextvars.Context) -> None:
+        loop = asyncio.get_running_loop()
+        assert self._queue is not None
+
+        async def in_db(fn: Callable[..., T], *args: Any) -> T:
+            return await loop.run_in_executor(db, functools.partial(context.run, fn, *args))
+
+        async def finish(message: Outbound, result: Delivery | NotifyError) -> None:
+            reported.add(message.notification_id)
+            await in_db(report, message, result)
+
+        batch = _Batch(notifier, finish, in_db, reported, loop.time() + notifier.time_budget, len(chats),
+                       loop.create_future())
+        for chat_id, plans in chats:
+            self._queue.put_nowait(_ChatJob(chat_id, plans, batch))
+        await batch.done
+
+    async def _work(self) -> None:
+        assert self._queue is not None
+        while True:
+            job = await self._queue.get()
+            chat_id = job.chat_id
+            later = self._working.get(chat_id)
+            if later is not None:  # an earlier batch's worker has this chat: it sends these next
+                later.append(job)
+                continue
+            self._working[chat_id] = later = deque()
+            try:
+                while True:
+                    await self._run(job)
+                    if not later:
+                        break
+                    job = later.popleft()
+            finally:
+                del self._working[chat_id]
+
+    async def _run(self, job: _ChatJob) -> None:
+        batch = job.batch
+        assert self._bot is not None
+        try:
+            await batch.notifier._send_chat(
+                self._bot, self.limiter, _ChatState(job.chat_id), job.plans, batch.finish, batch.in_db, batch.deadline
+            )
+        except Exception as exc:  # one chat's surprise must not stop the other chats
+            log.error("telegram chat worker stopped by %s", type(exc).__name__)
+            failure = NotifyError(f"sending stopped: {type(exc).__name__}", permanent=False)
+            try:
+                for plan in job.plans:
+                    if plan.message.notification_id not in batch.reported:
+                        await batch.finish(plan.message, failure)
+            except Exception as again:  # the outbox itself failed: notify_many reports what is left
+                log.error("telegram results not recorded: %s", type(again).__name__)
+        finally:
+            batch.left -= 1
+            if batch.left == 0 and not batch.done.done():
+                batch.done.set_result(None)
+
+
+# One sending loop per bot and channel settings in this process, while some batch uses it.
+_SENDERS: dict[tuple[Any, ...], _Sender] = {}
+_SENDERS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _sender_for(notifier: TelegramNotifier, token: str) -> Iterator[_Sender]:
+    key = (
+        hashlib.sha256(f"{notifier.base_url}|{token}".encode()).hexdigest(), notifier.limits,
+        notifier.read_timeout, notifier.connect_timeout, notifier.concurrency,
+    )
+    with _SENDERS_LOCK:
+        sender = _SENDERS.get(key)
+        if sender is None:
+            sender = _Sender(token, notifier, shared_limiter(token, notifier.base_url, notifier.limits))
+            sender.start()
+            _SENDERS[key] = sender
+        sender.users += 1
+    try:
+        yield sender
+    finally:
+        with _SENDERS_LOCK:
+            sender.users -= 1
+            last = sender.users == 0
+            if last:
+                del _SENDERS[key]
+        if last:
+            sender.stop()
 
 
 class TelegramNotifier(Notifier):
@@ -235,10 +416,35 @@ class TelegramNotifier(Notifier):
                 report(message, exc)
             return
         install_log_redaction(token)
-        limiter = shared_limiter(token, self.base_url, self.limits)
-        run_blocking(self._send_all(token, limiter, list(messages), report))
+        reported: set[int] = set()
+        try:
+            ready: dict[int, list[_Plan]] = {}
+            for message, plan in zip(messages, self._plan(messages), strict=True):
+                if isinstance(plan, NotifyError):
+                    reported.add(message.notification_id)
+                    report(message, plan)
+                else:
+                    ready.setdefault(plan.chat_id, []).append(plan)
+            if not ready:
+                return
+            # One chat gets one message a second, so a group with five notices needs five seconds
+            # whatever the rest does: the chats with the most to send start first, and finish
+            # within the batch instead of trailing after it (the sort keeps notification order
+            # among equals).
+            chats = sorted(ready.items(), key=lambda chat: -sum(plan.to_send for plan in chat[1]))
+            with _sender_for(self, token) as sender:
+                sender.deliver(self, chats, report, reported)
+        except Exception as exc:
+            failure = exc if isinstance(exc, NotifyError) else NotifyError(
+                f"sending stopped: {type(exc).__name__}", permanent=False
+            )
+            if not isinstance(exc, NotifyError):
+                log.error("telegram batch stopped by %s", type(exc).__name__)
+            for message in messages:
+                if message.notification_id not in reported:
+                    report(message, failure)
 
-    # -- planning (in the database thread) -------------------------------------------------------
+    # -- planning (in the caller's thread) ----------------------------------------------------------
 
     @property
     def playbook(self) -> Playbook:
@@ -286,80 +492,6 @@ class TelegramNotifier(Notifier):
         )
 
     # -- sending ----------------------------------------------------------------------------------
-
-    async def _send_all(
-        self, token: str, limiter: ChatRateLimiter, messages: list[Outbound], report: Report
-    ) -> None:
-        loop = asyncio.get_running_loop()
-        # Every database write of this batch goes through one thread, in order.
-        db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="telegram-db")
-        reported: set[int] = set()
-
-        async def in_db(fn: Callable[..., T], *args: Any) -> T:
-            return await loop.run_in_executor(db, functools.partial(fn, *args))
-
-        async def finish(message: Outbound, result: Delivery | NotifyError) -> None:
-            reported.add(message.notification_id)
-            await in_db(report, message, result)
-
-        bot = Bot(
-            token,
-            base_url=self.base_url,
-            request=HTTPXRequest(
-                connection_pool_size=self.concurrency + 8,
-                read_timeout=self.read_timeout,
-                write_timeout=self.read_timeout,
-                connect_timeout=self.connect_timeout,
-                pool_timeout=self.read_timeout,
-            ),
-        )
-        try:
-            plans = await in_db(self._plan, messages)
-            ready: dict[int, list[_Plan]] = {}
-            for message, plan in zip(messages, plans, strict=True):
-                if isinstance(plan, NotifyError):
-                    await finish(message, plan)
-                else:
-                    ready.setdefault(plan.chat_id, []).append(plan)
-            if not ready:
-                return
-            try:
-                await bot.initialize()
-            except InvalidToken:
-                raise NotifyError("Telegram refused the bot token (InvalidToken)", permanent=False) from None
-            except TelegramError as exc:
-                raise NotifyError(f"cannot reach the Bot API: {type(exc).__name__}", permanent=False) from None
-            queue = list(ready.items())
-            queue.reverse()  # pop() from the end keeps notification order
-            deadline = loop.time() + self.time_budget
-
-            async def worker() -> None:
-                while queue:
-                    chat_id, chat_plans = queue.pop()
-                    try:
-                        await self._send_chat(bot, limiter, _ChatState(chat_id), chat_plans, finish, in_db, deadline)
-                    except Exception as exc:  # one chat's surprise must not stop the other chats
-                        log.error("telegram chat worker stopped by %s", type(exc).__name__)
-                        failure = NotifyError(f"sending stopped: {type(exc).__name__}", permanent=False)
-                        for plan in chat_plans:
-                            if plan.message.notification_id not in reported:
-                                await finish(plan.message, failure)
-
-            await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(queue)))))
-        except Exception as exc:
-            failure = exc if isinstance(exc, NotifyError) else NotifyError(
-                f"sending stopped: {type(exc).__name__}", permanent=False
-            )
-            if not isinstance(exc, NotifyError):
-                log.error("telegram batch stopped by %s", type(exc).__name__)
-            for message in messages:
-                if message.notification_id not in reported:
-                    await finish(message, failure)
-        finally:
-            try:
-                await bot.shutdown()
-            finally:
-                db.shutdown(wait=True)
 
     async def _send_chat(
         self,

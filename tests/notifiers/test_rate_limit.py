@@ -119,3 +119,59 @@ def test_sliding_window_and_limits_validate():
         ChatLimits(chat_per_second=0)
     with pytest.raises(ValueError):
         ChatLimits(margin=1.5)
+
+
+class ManualTime:
+    """A clock the test sets by hand; sleepers wake only when the test wakes them."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleepers: list[asyncio.Future[None]] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        woken = asyncio.get_running_loop().create_future()
+        self.sleepers.append(woken)
+        await woken
+
+    async def wake_all(self) -> None:
+        sleepers, self.sleepers = self.sleepers, []
+        for woken in sleepers:
+            woken.set_result(None)
+        for _ in range(3):  # let the woken ones run up to their next sleep
+            await asyncio.sleep(0)
+
+
+async def test_a_request_waiting_its_turn_is_not_overtaken_by_a_later_one():
+    """Free seconds go in the order requests asked for them: no chat is starved by newcomers."""
+    manual = ManualTime()
+    limiter = ChatRateLimiter(ChatLimits(overall_per_second=1), clock=manual.clock, sleep=manual.sleep)
+    async with limiter.slot(1):
+        pass  # this second's one message
+    waiting = asyncio.create_task(limiter.acquire(2))  # asks now: its turn comes in a second
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    manual.now = 1.0  # the second has passed; the waiting request has not woken up yet
+    late = asyncio.create_task(limiter.acquire(3))  # asks later, but looks first
+    await asyncio.sleep(0)
+    assert not late.done() and limiter.delay(4) > 0  # the free slot is not for the newcomer
+    await manual.wake_all()
+    assert waiting.done() and not late.done()
+    limiter.release(2)
+    manual.now = 2.0
+    await manual.wake_all()
+    assert late.done()
+
+
+async def test_scattered_refusals_among_many_sends_hold_only_their_own_chats():
+    fake = FakeTime()
+    limiter = ChatRateLimiter(ChatLimits(), clock=fake.clock, sleep=fake.sleep)
+    await _grants(limiter, fake, list(range(100, 125)))  # 25 messages went out this second
+    for chat in (1, 2, 3, 4, 5):  # and five chats were told to wait
+        async with limiter.slot(chat) as slot:
+            slot.refused = True
+        limiter.retry_after(chat, 5)
+    assert limiter.delay(1) == pytest.approx(5.0)
+    assert limiter.delay(99) == 0  # one answer in six refused: busy chats, not a bot-wide flood

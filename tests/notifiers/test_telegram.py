@@ -317,6 +317,61 @@ def test_limits_hold_under_a_burst(database, monkeypatch, api):
     reset_settings()
 
 
+def test_two_batches_in_flight_share_the_limits_and_keep_each_chats_order(database, monkeypatch, api):
+    """The dispatcher overlaps batches: a chat in both still gets its messages in order, one a second."""
+    from yinhui.settings import reset_settings
+
+    with BotApiStandIn(enforce_limits=True, limits=TelegramLimits(tolerance=0.0)) as strict:
+        monkeypatch.setenv("YINHUI_TELEGRAM_TOKEN", strict.token)
+        monkeypatch.setenv("YINHUI_TELEGRAM_API_URL", strict.base_url)
+        reset_settings()
+        monkeypatch.setitem(NOTIFIERS, "telegram", FastTelegram)
+        chats = (201, 202, 203)
+        with session_scope() as s:
+            factories.small_county(s)
+            people = []
+            for chat in chats:
+                person = factories.coordinator(s, f"协调员{chat}", "staff")
+                person.chat_id, person.channel = chat, "telegram"
+                people.append(person)
+            s.flush()
+            for turn in range(4):  # turns 0-1 make the first batch of six, 2-3 the second
+                for person in people:
+                    enqueue(s, dedupe_key=f"t{turn}:{person.chat_id}", recipient_id=person.id, channel="telegram",
+                            kind="alert", subject="s", body=f"第{turn}条")
+        first: list[dict[str, int]] = []
+        sending = threading.Thread(target=lambda: first.append(deliver(limit=6)))
+        sending.start()
+        strict.wait_until(lambda: len(strict.sent) >= 1)
+        second = deliver(limit=6)  # claimed while the first batch still waits out its chats' seconds
+        sending.join()
+        assert first[0]["sent"] == 6 and second["sent"] == 6
+        assert all(r.status == 200 for r in strict.requests), [r for r in strict.requests if r.status != 200][:3]
+        assert strict.max_rate_per_chat() == 1 and strict.duplicates() == {}
+        for chat in chats:
+            assert [m.text for m in strict.sent if m.chat_id == chat] == ["第0条", "第1条", "第2条", "第3条"]
+    reset_settings()
+
+
+def test_the_chat_with_the_most_to_send_starts_first(database, channel, monkeypatch):
+    """A group's notices go one a second; started last they would keep the whole batch waiting."""
+    api = channel
+    build_county()
+    with session_scope() as s:
+        for i in range(3):  # one alert to each of the three coordinators
+            enqueue(s, dedupe_key=f"alert:{i}", recipient_id=_coordinator_id(s, i), channel="telegram",
+                    kind="alert", subject="提醒", body=f"提醒 {i}")
+        group = GroupChat(chat_id=-4002, grid_id=factories.grid(s, "城关镇", "东街村"), title="东街村网格群")
+        s.add(group)
+        s.flush()
+        for i in range(3):  # queued after the alerts
+            enqueue(s, dedupe_key=f"grid-notice:{i}", recipient_id=None, channel="telegram", kind="notice",
+                    subject="网格通报", body=f"📣 网格通报 {i}", payload={"group_chat_id": group.id})
+    monkeypatch.setitem(NOTIFIERS, "telegram", lambda: FastTelegram(concurrency=1))  # one chat after another
+    assert deliver()["sent"] == 6
+    assert [m.chat_id for m in api.sent][:3] == [-4002] * 3
+
+
 def test_a_missing_token_keeps_messages_in_the_outbox(database, monkeypatch, prefect_harness):
     from yinhui.settings import reset_settings
 
@@ -385,3 +440,22 @@ def test_the_daily_plan_flow_delivers_over_telegram_and_tells_the_leader_in_the_
     assert daily_plan(D("2026-10-01"))["dispatch"].get("sent", 0) == 0
     with session_scope() as s:
         assert s.get(Coordinator, county.town).channel_broken
+
+
+@pytest.mark.prefect
+def test_the_dispatch_flow_overlaps_batches_and_sends_each_message_once(database, channel, prefect_harness):
+    from flows.dispatch_outbox import dispatch_outbox
+
+    api = channel
+    build_county()
+    with session_scope() as s:
+        for i in range(9):
+            enqueue(s, dedupe_key=f"alert:{i}", recipient_id=_coordinator_id(s, i), channel="telegram",
+                    kind="alert", subject="提醒", body=f"第 {i} 条提醒")
+    result = dispatch_outbox(limit=2)  # five batches, two in flight at a time
+    assert result["sent"] == 9 and result["claimed"] == 9
+    assert {n.status for n in notifications()} == {"sent"}
+    assert len(api.sent) == 9 and api.duplicates() == {}
+    for k, chat in enumerate((VILLAGE_CHAT, TOWN_CHAT, LEADER_CHAT)):
+        assert sorted(m.text for m in api.sent if m.chat_id == chat) == [f"第 {i} 条提醒" for i in range(k, 9, 3)]
+    assert api.max_rate_per_chat() == 1
