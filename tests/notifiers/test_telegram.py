@@ -7,9 +7,11 @@ the outbox says about what did not.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
+from collections.abc import Iterator
 
 import pendulum
 import pytest
@@ -280,8 +282,9 @@ def test_a_long_digest_resumes_where_it_failed(database, channel, monkeypatch):
     assert village.external_id == f"tg:{VILLAGE_CHAT}:1,2,3" and village.attempts == 2
 
 
-def test_limits_hold_under_a_burst(database, monkeypatch, api):
-    """Forty chats at once, five messages to one chat, five to one group: never a 429."""
+@contextlib.contextmanager
+def strict_standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[BotApiStandIn]:
+    """A stand-in that refuses (429) anything above Telegram's limits, with the channel pointed at it."""
     from yinhui.settings import reset_settings
 
     with BotApiStandIn(enforce_limits=True, limits=TelegramLimits(tolerance=0.0)) as strict:
@@ -289,6 +292,13 @@ def test_limits_hold_under_a_burst(database, monkeypatch, api):
         monkeypatch.setenv("YINHUI_TELEGRAM_API_URL", strict.base_url)
         reset_settings()
         monkeypatch.setitem(NOTIFIERS, "telegram", FastTelegram)
+        yield strict
+    reset_settings()
+
+
+def test_limits_hold_under_a_burst(database, monkeypatch, api):
+    """Forty chats at once, five messages to one chat, five to one group: never a 429."""
+    with strict_standin(monkeypatch) as strict:
         with session_scope() as s:
             factories.small_county(s)
             busy = factories.coordinator(s, "忙人", "staff")
@@ -314,18 +324,11 @@ def test_limits_hold_under_a_burst(database, monkeypatch, api):
         assert strict.max_per_group_minute() <= 20
         # Five messages to one chat need four seconds and a little; the rest fits in between.
         assert 4.0 <= elapsed < 10.0
-    reset_settings()
 
 
 def test_two_batches_in_flight_share_the_limits_and_keep_each_chats_order(database, monkeypatch, api):
     """The dispatcher overlaps batches: a chat in both still gets its messages in order, one a second."""
-    from yinhui.settings import reset_settings
-
-    with BotApiStandIn(enforce_limits=True, limits=TelegramLimits(tolerance=0.0)) as strict:
-        monkeypatch.setenv("YINHUI_TELEGRAM_TOKEN", strict.token)
-        monkeypatch.setenv("YINHUI_TELEGRAM_API_URL", strict.base_url)
-        reset_settings()
-        monkeypatch.setitem(NOTIFIERS, "telegram", FastTelegram)
+    with strict_standin(monkeypatch) as strict:
         chats = (201, 202, 203)
         with session_scope() as s:
             factories.small_county(s)
@@ -350,7 +353,6 @@ def test_two_batches_in_flight_share_the_limits_and_keep_each_chats_order(databa
         assert strict.max_rate_per_chat() == 1 and strict.duplicates() == {}
         for chat in chats:
             assert [m.text for m in strict.sent if m.chat_id == chat] == ["第0条", "第1条", "第2条", "第3条"]
-    reset_settings()
 
 
 def test_the_chat_with_the_most_to_send_starts_first(database, channel, monkeypatch):
