@@ -81,13 +81,13 @@ def _populate(coordinators: int, days: int, groups: int, group_messages: int) ->
     from models.chat import GroupChat
     from models.db import get_engine, session_scope
     from models.grids import Grid
-    from models.outbox import enqueue
     from models.people import Cadre, Coordinator, CoordinatorGrid
-    from models.planning import create_cadence_tasks, refresh_grid_owners
     from models.types import utcnow
     from yinhui.roster.idcard import make_id_number
     from yinhui.rules.cadence import due_cadence
     from yinhui.rules.playbook import current_playbook
+    from yinhui.services.outbox import enqueue
+    from yinhui.services.planning import create_cadence_tasks, refresh_grid_owners
 
     SQLModel.metadata.create_all(get_engine())
     playbook = current_playbook()

@@ -101,13 +101,13 @@ def set_based(url: str, size: int = 0) -> dict[str, float]:
     from flows.digests import write_digests
     from flows.planning_context import planning_context
     from models.db import session_scope
-    from models.planning import (
+    from yinhui.rules.cadence import due_cadence
+    from yinhui.services.planning import (
         create_cadence_tasks,
         escalate_overdue,
         mark_overdue,
         refresh_grid_owners,
     )
-    from yinhui.rules.cadence import due_cadence
 
     ctx = planning_context(DAY)
     started = time.perf_counter()

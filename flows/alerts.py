@@ -17,10 +17,10 @@ from sqlmodel import col
 
 from flows.artifacts import counting_changes, install_log_redaction, redact
 from models.db import session_scope
-from models.outbox import enqueue
 from models.people import LEADER, Coordinator
 from notifiers.templates import language_of
 from yinhui import clock
+from yinhui.services.outbox import enqueue
 from yinhui.settings import get_settings
 
 P = ParamSpec("P")

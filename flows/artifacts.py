@@ -14,13 +14,16 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.retrying import TASK_RETRIES
-from models.coverage import CoverageReport, coverage
 from models.db import session_scope
 from models.grids import COUNTY_LEVEL, TOWNSHIP_LEVEL
-from models.people import mask_id_number, mask_phone
-from models.snapshots import (
+from models.snapshots import CoverageSnapshot
+from notifiers.templates import kind_label
+from yinhui import clock, textable
+from yinhui.rules.cadence import period_of
+from yinhui.services.coverage import CoverageReport, coverage
+from yinhui.services.people import mask_id_number, mask_phone
+from yinhui.services.snapshots import (
     Activity,
-    CoverageSnapshot,
     DeadlineRecord,
     Marks,
     activity_between,
@@ -28,9 +31,6 @@ from models.snapshots import (
     deadline_record,
     high_water_marks,
 )
-from notifiers.templates import kind_label
-from yinhui import clock, textable
-from yinhui.rules.cadence import period_of
 from yinhui.settings import get_settings
 
 MUST_VISIT_KINDS = ("must_visit",)  # 四必访 tasks (issue 4); festival visits have their own kind

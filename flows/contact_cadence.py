@@ -18,7 +18,9 @@ from flows.planning_context import parse_day, planning_context
 from flows.retrying import TASK_RETRIES
 from flows.steps import run_step
 from models.db import session_scope
-from models.planning import (
+from yinhui.rules.cadence import due_cadence
+from yinhui.rules.care import own_escalation_days
+from yinhui.services.planning import (
     create_cadence_tasks,
     escalate_overdue,
     lapse_overdue,
@@ -26,8 +28,6 @@ from models.planning import (
     reassign_live_tasks,
     refresh_grid_owners,
 )
-from yinhui.rules.cadence import due_cadence
-from yinhui.rules.care import own_escalation_days
 
 ACTOR = "system:contact-cadence"
 

@@ -8,10 +8,10 @@ from prefect import task
 
 from flows.retrying import TASK_RETRIES
 from models.db import session_scope
-from models.digests import collect_digests
-from models.outbox import enqueue, existing_keys
 from notifiers.templates import digest_payload, language_of, render_digest
 from yinhui.rules.playbook import current_playbook
+from yinhui.services.digests import collect_digests
+from yinhui.services.outbox import enqueue, existing_keys
 from yinhui.settings import get_settings
 
 
@@ -46,8 +46,8 @@ def write_digests(day: dt.date) -> int:
                 payload=digest_payload(digest, language=language, horizon_days=playbook.digest.horizon_days),
             )
         # Grid group chats get their counts-only notice with the same morning run.
-        from models.chat import queue_grid_notices
         from notifiers.telegram_render import render_grid_notice
+        from yinhui.services.chat import queue_grid_notices
 
         queue_grid_notices(session, day, render=render_grid_notice, default_language=default_language)
     return written

@@ -34,7 +34,7 @@ class PlanningContext:
 
     def warnings_for_days(self, days: Iterable[dt.date]) -> list[str]:
         """A visible warning for each year among `days` whose days off had to be guessed."""
-        from models.calendar import guess_warning
+        from yinhui.services.calendar import guess_warning
 
         return [guess_warning(y) for y in sorted({d.year for d in days}) if self.calendar.is_guess(y)]
 
@@ -45,8 +45,8 @@ class PlanningContext:
 
 def planning_context(day: dt.date | None = None) -> PlanningContext:
     """The context for `day`; the calendar carries the bureau's own holiday entries (playbook, database)."""
-    from models.calendar import work_calendar
     from models.db import session_scope
+    from yinhui.services.calendar import work_calendar
 
     playbook = current_playbook()
     with session_scope() as session:

@@ -26,8 +26,13 @@ from flows.artifacts import (
 from flows.planning_context import parse_day
 from flows.retrying import TASK_RETRIES
 from models.db import session_scope
-from models.snapshots import activity_between, month_period, snapshot_history, take_snapshot
 from yinhui import clock
+from yinhui.services.snapshots import (
+    activity_between,
+    month_period,
+    snapshot_history,
+    take_snapshot,
+)
 
 TREND_MONTHS = 12
 ACTOR = "system:monthly-coverage-snapshot"

@@ -6,27 +6,23 @@ for the same year's schedule, the database wins (it is the later word); a node k
 only one of them. Event tables (活动) live here as well, their services in models.events.
 """
 
+
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Index, UniqueConstraint, delete, select
-from sqlmodel import Field, Session, SQLModel, col
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
 
 from models.types import UTCDateTime, utcnow
-from yinhui.rules.calendar_nodes import BureauNode, Node, builtin_keys, nodes_for_year
-from yinhui.rules.playbook import Playbook
-from yinhui.rules.workdays import WorkCalendar, YearSchedule
+from yinhui.rules.calendar_nodes import BureauNode
 
 DAY_OFF, WORKDAY = "off", "work"
+
+
+
 SOURCE_DATABASE, SOURCE_PLAYBOOK, SOURCE_LIBRARY, SOURCE_NONE = "database", "playbook", "chinese_calendar", "none"
 
-
-class CalendarError(ValueError):
-    """A calendar, node or event request that cannot be carried out; the message says why."""
-
-
-# -- tables -----------------------------------------------------------------------------------
 
 
 class BureauNodeRow(SQLModel, table=True):
@@ -50,6 +46,7 @@ class BureauNodeRow(SQLModel, table=True):
         return BureauNode(self.key, self.name_zh, self.name_en, self.month, self.day, self.year, self.lunar, self.note)
 
 
+
 class HolidayDay(SQLModel, table=True):
     """One day of an official schedule the bureau entered: a day off or a make-up working day."""
 
@@ -60,6 +57,7 @@ class HolidayDay(SQLModel, table=True):
     kind: str = Field(max_length=4, description="off (放假) or work (调休上班)")
     created_by: str = Field(max_length=60)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
 
 
 class Event(SQLModel, table=True):
@@ -81,6 +79,7 @@ class Event(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+
 class EventStep(SQLModel, table=True):
     """A step of an event's plan, copied from the template so later playbook edits leave it alone."""
 
@@ -96,6 +95,7 @@ class EventStep(SQLModel, table=True):
     owner_role: str = Field(max_length=10)
 
 
+
 class EventOwner(SQLModel, table=True):
     """Who answers for a role's steps of one event (else the first active coordinator of the role)."""
 
@@ -106,6 +106,7 @@ class EventOwner(SQLModel, table=True):
     coordinator_id: int = Field(foreign_key="coordinator.id")
 
 
+
 class EventTeam(SQLModel, table=True):
     """A volunteer team (志愿服务队) serving at an event."""
 
@@ -113,6 +114,7 @@ class EventTeam(SQLModel, table=True):
 
     event_id: int = Field(foreign_key="event.id", primary_key=True)
     team_id: int = Field(foreign_key="volunteer_team.id", primary_key=True)
+
 
 
 class Attendance(SQLModel, table=True):
@@ -126,126 +128,3 @@ class Attendance(SQLModel, table=True):
     recorded_by: str = Field(max_length=60)
     recorded_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
-
-# -- task nodes -------------------------------------------------------------------------------
-
-
-def stored_nodes(session: Session) -> list[BureauNode]:
-    rows = session.execute(select(BureauNodeRow).order_by(col(BureauNodeRow.key))).scalars()
-    return [row.to_node() for row in rows]
-
-
-def bureau_nodes(session: Session, playbook: Playbook) -> tuple[list[BureauNode], list[str]]:
-    """The playbook's nodes and the database's, with a warning for each key both declare.
-
-    The playbook's wins a clash: a node added from the command line never silently changes a
-    date the playbook fixes.
-    """
-    nodes = {node.key: node for node in playbook.bureau_nodes()}
-    warnings = []
-    for node in stored_nodes(session):
-        if node.key in nodes:
-            warnings.append(
-                f"node {node.key!r} is in the playbook and was also added with `yinhui node add`; "
-                "the playbook's date is used (remove one with `yinhui node remove`)"
-            )
-            continue
-        nodes[node.key] = node
-    return list(nodes.values()), warnings
-
-
-def nodes_in_year(session: Session, playbook: Playbook, year: int) -> list[Node]:
-    """Every calendar node falling in ``year``: computed festivals, fixed days and the bureau's."""
-    nodes, _ = bureau_nodes(session, playbook)
-    try:
-        return nodes_for_year(year, nodes)
-    except ValueError as exc:
-        raise CalendarError(str(exc)) from None
-
-
-def add_node(session: Session, node: BureauNode, *, playbook: Playbook, actor: str) -> BureauNodeRow:
-    if node.key in builtin_keys():
-        raise CalendarError(f"{node.key!r} is a built-in node; choose another key")
-    if any(n.key == node.key for n in playbook.bureau_nodes()):
-        raise CalendarError(f"node {node.key!r} is already declared in the playbook")
-    taken = session.execute(select(col(BureauNodeRow.id)).where(col(BureauNodeRow.key) == node.key)).first()
-    if taken:
-        raise CalendarError(f"node {node.key!r} already exists; remove it first to change it")
-    row = BureauNodeRow(
-        key=node.key, name_zh=node.name_zh, name_en=node.name_en, month=node.month, day=node.day,
-        year=node.year, lunar=node.lunar, note=node.note, created_by=actor,
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
-def remove_node(session: Session, key: str) -> None:
-    result = session.exec(delete(BureauNodeRow).where(col(BureauNodeRow.key) == key))
-    if not result.rowcount:
-        raise CalendarError(f"no node {key!r} was added with `yinhui node add` (playbook nodes are edited there)")
-
-
-# -- official schedules -----------------------------------------------------------------------
-
-
-def stored_schedules(session: Session) -> list[YearSchedule]:
-    days: dict[int, tuple[set[dt.date], set[dt.date]]] = {}
-    for day, year, kind in session.execute(select(col(HolidayDay.day), col(HolidayDay.year), col(HolidayDay.kind))):
-        off, work = days.setdefault(year, (set(), set()))
-        (off if kind == DAY_OFF else work).add(day)
-    return [YearSchedule(year, frozenset(off), frozenset(work)) for year, (off, work) in sorted(days.items())]
-
-
-def set_schedule(session: Session, schedule: YearSchedule, *, actor: str) -> None:
-    """Replace the bureau's entry for ``schedule.year`` (all of it, in the caller's transaction)."""
-    clear_schedule(session, schedule.year)
-    session.flush()
-    # A notice may move a December day of the year before; that day belongs to this year's notice.
-    clash = session.execute(
-        select(col(HolidayDay.day), col(HolidayDay.year)).where(col(HolidayDay.day).in_(schedule.days_off | schedule.workdays))
-    ).first()
-    if clash:
-        raise CalendarError(f"{clash[0].isoformat()} is already entered in the {clash[1]} schedule")
-    session.add_all(
-        [HolidayDay(day=d, year=schedule.year, kind=DAY_OFF, created_by=actor) for d in sorted(schedule.days_off)]
-        + [HolidayDay(day=d, year=schedule.year, kind=WORKDAY, created_by=actor) for d in sorted(schedule.workdays)]
-    )
-    session.flush()
-
-
-def clear_schedule(session: Session, year: int) -> int:
-    result = session.exec(delete(HolidayDay).where(col(HolidayDay.year) == year))
-    return max(result.rowcount or 0, 0)
-
-
-def overrides(session: Session, playbook: Playbook) -> list[YearSchedule]:
-    """The bureau's schedules by year: the database's entry, else the playbook's."""
-    chosen = {s.year: s for s in playbook.year_schedules()}
-    chosen.update({s.year: s for s in stored_schedules(session)})
-    return [chosen[year] for year in sorted(chosen)]
-
-
-def work_calendar(session: Session, playbook: Playbook) -> WorkCalendar:
-    """Working days as the bureau knows them: its own entries over chinese_calendar's."""
-    return WorkCalendar(overrides(session, playbook))
-
-
-def schedule_source(session: Session, playbook: Playbook, year: int) -> str:
-    """Where ``year``'s schedule comes from: database, playbook, chinese_calendar or none."""
-    if any(s.year == year for s in stored_schedules(session)):
-        return SOURCE_DATABASE
-    if year in playbook.holidays:
-        return SOURCE_PLAYBOOK
-    if year in WorkCalendar().official_years:
-        return SOURCE_LIBRARY
-    return SOURCE_NONE
-
-
-def guess_warning(year: int) -> str:
-    """What to tell a person when ``year``'s days off are not known (weekends stand in)."""
-    return (
-        f"{year}年放假安排未录入: no official holiday schedule for {year}, so only weekends count as days off; "
-        f"enter it from the State Council notice with `yinhui holidays set {year} --days-off ... --workdays ...` "
-        f"or under [holidays.{year}] in the playbook"
-    )

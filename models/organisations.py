@@ -1,13 +1,18 @@
 """Party organisations (党工委, 党总支, 党支部) and volunteer teams (志愿服务体系)."""
 
+
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, SQLModel
 
 WORKING_COMMITTEE, GENERAL_BRANCH, BRANCH = "working_committee", "general_branch", "branch"
+
+
+
 WORKING_COMMITTEE_NAME = "离退休干部党工委"
+
 
 
 class PartyOrg(SQLModel, table=True):
@@ -19,12 +24,14 @@ class PartyOrg(SQLModel, table=True):
     parent_id: int | None = Field(default=None, foreign_key="party_org.id", index=True)
 
 
+
 class VolunteerTeam(SQLModel, table=True):
     __tablename__ = "volunteer_team"
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True)
     focus: str | None = Field(default=None, max_length=200)
+
 
 
 class VolunteerMember(SQLModel, table=True):
@@ -34,42 +41,3 @@ class VolunteerMember(SQLModel, table=True):
     cadre_id: int = Field(foreign_key="cadre.id", primary_key=True, index=True)
     joined_on: dt.date | None = None
 
-
-def working_committee(session: Session) -> PartyOrg:
-    org = session.exec(select(PartyOrg).where(col(PartyOrg.kind) == WORKING_COMMITTEE)).first()
-    if org is None:
-        org = PartyOrg(name=WORKING_COMMITTEE_NAME, kind=WORKING_COMMITTEE)
-        session.add(org)
-        session.flush()
-    return org
-
-
-class BranchBook:
-    """Finds party branches by name, creating unknown ones under the working committee."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.by_name = {o.name: o for o in session.exec(select(PartyOrg)).all()}
-        self.created: list[PartyOrg] = []
-
-    def branch(self, name: str) -> PartyOrg:
-        org = self.by_name.get(name)
-        if org is None:
-            parent = working_committee(self.session)
-            org = PartyOrg(name=name, kind=BRANCH, parent_id=parent.id)
-            self.session.add(org)
-            self.session.flush()
-            self.by_name[name] = org
-            self.created.append(org)
-        return org
-
-    def general_branch(self, name: str) -> PartyOrg:
-        org = self.by_name.get(name)
-        if org is None:
-            parent = working_committee(self.session)
-            org = PartyOrg(name=name, kind=GENERAL_BRANCH, parent_id=parent.id)
-            self.session.add(org)
-            self.session.flush()
-            self.by_name[name] = org
-            self.created.append(org)
-        return org

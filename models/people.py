@@ -1,5 +1,6 @@
 """Cadres (离退休干部), their relatives, and the coordinators who answer for them."""
 
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,11 +11,27 @@ from sqlmodel import Field, SQLModel
 from models.types import UTCDateTime, utcnow
 
 LIXIU, TUIXIU = "lixiu", "tuixiu"
+
+
+
 CATEGORIES = (LIXIU, TUIXIU)
+
+
+
 ACTIVE, DECEASED, MOVED = "active", "deceased", "moved"
+
+
+
 STATUSES = (ACTIVE, DECEASED, MOVED)
+
+
+
 STAFF, GRID_ROLE, LEADER = "staff", "grid", "leader"
+
+
+
 ROLES = (STAFF, GRID_ROLE, LEADER)
+
 
 
 class Coordinator(SQLModel, table=True):
@@ -34,6 +51,7 @@ class Coordinator(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+
 class CoordinatorGrid(SQLModel, table=True):
     """The grids a coordinator answers for (one coordinator may hold several)."""
 
@@ -41,6 +59,7 @@ class CoordinatorGrid(SQLModel, table=True):
 
     coordinator_id: int = Field(foreign_key="coordinator.id", primary_key=True)
     grid_id: int = Field(foreign_key="grid.id", primary_key=True, index=True)
+
 
 
 class Cadre(SQLModel, table=True):
@@ -73,6 +92,7 @@ class Cadre(SQLModel, table=True):
         return [p for p in self.phones.split(";") if p]
 
 
+
 class Relative(SQLModel, table=True):
     """A relative the bureau can reach (亲人微信群)."""
 
@@ -84,12 +104,3 @@ class Relative(SQLModel, table=True):
     relation: str = Field(max_length=20)
     phone: str | None = Field(default=None, max_length=40)
 
-
-def mask_id_number(value: str) -> str:
-    """What may appear where a full ID number must not: 142623********12."""
-    return value[:6] + "*" * max(len(value) - 8, 0) + value[-2:] if len(value) > 8 else "****"
-
-
-def mask_phone(value: str) -> str:
-    digits = value.replace("-", "")
-    return digits[:3] + "****" + digits[-4:] if len(digits) >= 7 else "****"

@@ -65,8 +65,8 @@ class AppriseNotifier(Notifier):
         return Delivery(external_id=f"{self.kind}:{len(urls)}")
 
     def _urls(self, message: Outbound) -> list[str]:
-        from models.chat import apprise_urls
         from models.db import session_scope
+        from yinhui.services.chat import apprise_urls
 
         target_id = message.payload.get("apprise_target_id") if isinstance(message.payload, dict) else None
         with session_scope() as session:

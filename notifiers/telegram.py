@@ -129,8 +129,8 @@ class TelegramStore:
     def prepare(
         self, pairs: Sequence[tuple[int, int]], notification_ids: Sequence[int]
     ) -> tuple[dict[tuple[int, int], str], dict[int, dict[int, tuple[int, int]]]]:
-        from models.chat import issue_callback_tokens, sent_parts
         from models.db import session_scope
+        from yinhui.services.chat import issue_callback_tokens, sent_parts
 
         with session_scope() as session:
             tokens = issue_callback_tokens(session, pairs) if pairs else {}
@@ -138,15 +138,15 @@ class TelegramStore:
         return tokens, done
 
     def record_part(self, notification_id: int, part: int, chat_id: int, message_id: int) -> None:
-        from models.chat import record_part
         from models.db import session_scope
+        from yinhui.services.chat import record_part
 
         with session_scope() as session:
             record_part(session, notification_id=notification_id, part=part, chat_id=chat_id, message_id=message_id)
 
     def chat_moved(self, old_chat_id: int, new_chat_id: int) -> None:
-        from models.chat import move_chat
         from models.db import session_scope
+        from yinhui.services.chat import move_chat
 
         with session_scope() as session:
             move_chat(session, old_chat_id, new_chat_id)

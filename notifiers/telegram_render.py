@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from models.digests import KIND_ORDER
 from notifiers.templates import kind_label
 from yinhui.rules.playbook import Playbook
+from yinhui.services.digests import KIND_ORDER
 
 MAX_TEXT = 4096  # Telegram's limit, counted in UTF-16 code units
 TASKS_PER_MESSAGE = 8  # 8 tasks × (1 + 5) buttons stays well under Telegram's ~100 buttons a message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.digests import KIND_ORDER, Digest, DigestItem
+from yinhui.services.digests import KIND_ORDER, Digest, DigestItem
 
 KIND_LABELS = {
     "zh": {

@@ -7,10 +7,10 @@ import itertools
 
 from sqlmodel import Session
 
-from models.coordinators import save_coordinator
-from models.grids import GridBook
 from models.people import Cadre, Coordinator
 from yinhui.roster.idcard import make_id_number
+from yinhui.services.coordinators import save_coordinator
+from yinhui.services.grids import GridBook
 
 _seq = itertools.count(1)
 

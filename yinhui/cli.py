@@ -86,9 +86,9 @@ def _report_rows(errors: Sequence[Any], lang: str, stream: Any = None) -> None:
 
 def cmd_import_roster(args: argparse.Namespace) -> int:
     from models.db import session_scope
-    from models.roster_import import ImportRejected, apply_roster
     from yinhui import clock
     from yinhui.roster import load_roster
+    from yinhui.services.roster_import import ImportRejected, apply_roster
 
     _require_schema()
     lang = _lang()
@@ -134,10 +134,10 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
 
 
 def cmd_import_staff(args: argparse.Namespace) -> int:
-    from models.coordinators import CoordinatorError
     from models.db import session_scope
-    from models.roster_import import apply_staff
     from yinhui.roster import load_staff
+    from yinhui.services.coordinators import CoordinatorError
+    from yinhui.services.roster_import import apply_staff
 
     _require_schema()
     lang = _lang()
@@ -161,9 +161,9 @@ def cmd_import_staff(args: argparse.Namespace) -> int:
 
 
 def cmd_coordinator_add(args: argparse.Namespace) -> int:
-    from models.coordinators import save_coordinator
     from models.db import session_scope
     from yinhui.roster.fields import FieldError, parse_phone
+    from yinhui.services.coordinators import save_coordinator
 
     _require_schema()
     phone = None
@@ -179,9 +179,9 @@ def cmd_coordinator_add(args: argparse.Namespace) -> int:
 
 
 def cmd_coordinator_list(args: argparse.Namespace) -> int:
-    from models.coordinators import list_coordinators
     from models.db import session_scope
     from yinhui import textable
+    from yinhui.services.coordinators import list_coordinators
 
     _require_schema()
     with session_scope() as session:
@@ -199,8 +199,8 @@ def cmd_coordinator_list(args: argparse.Namespace) -> int:
 
 
 def cmd_coordinator_active(args: argparse.Namespace) -> int:
-    from models.coordinators import set_coordinator_active
     from models.db import session_scope
+    from yinhui.services.coordinators import set_coordinator_active
 
     _require_schema()
     active = args.action == "activate"
@@ -255,10 +255,10 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
 
 
 def cmd_tasks(args: argparse.Namespace) -> int:
-    from models.coordinators import find_coordinator
     from models.db import session_scope
-    from models.task_queries import list_tasks
     from yinhui import textable
+    from yinhui.services.coordinators import find_coordinator
+    from yinhui.services.task_queries import list_tasks
 
     _require_schema()
     with session_scope() as session:
@@ -278,11 +278,11 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
 
 def cmd_complete(args: argparse.Namespace) -> int:
-    from models.coordinators import find_coordinator
     from models.db import session_scope
-    from models.task_actions import complete_task
     from yinhui import clock
     from yinhui.rules.playbook import current_playbook
+    from yinhui.services.coordinators import find_coordinator
+    from yinhui.services.task_actions import complete_task
 
     _require_schema()
     on = args.date or clock.today()
@@ -295,10 +295,10 @@ def cmd_complete(args: argparse.Namespace) -> int:
 
 
 def cmd_reschedule(args: argparse.Namespace) -> int:
-    from models.coordinators import find_coordinator
     from models.db import session_scope
-    from models.task_actions import reschedule_task
     from yinhui import clock
+    from yinhui.services.coordinators import find_coordinator
+    from yinhui.services.task_actions import reschedule_task
 
     _require_schema()
     with session_scope() as session:
@@ -309,10 +309,10 @@ def cmd_reschedule(args: argparse.Namespace) -> int:
 
 
 def cmd_report_coverage(args: argparse.Namespace) -> int:
-    from models.coverage import coverage
     from models.db import session_scope
     from yinhui import textable
     from yinhui.rules.cadence import period_from_key
+    from yinhui.services.coverage import coverage
 
     _require_schema()
     with session_scope() as session:
@@ -470,11 +470,11 @@ def build_parser() -> argparse.ArgumentParser:
 def _known_errors() -> tuple[type[BaseException], ...]:
     from sqlalchemy.exc import OperationalError
 
-    from models.coordinators import CoordinatorError
-    from models.task_actions import TaskError
     from yinhui.roster.reader import RosterFileError
     from yinhui.rules.assignment import NoLeaderError
     from yinhui.rules.playbook import PlaybookError
+    from yinhui.services.coordinators import CoordinatorError
+    from yinhui.services.task_actions import TaskError
 
     return (CoordinatorError, TaskError, RosterFileError, NoLeaderError, PlaybookError, OperationalError)
 

@@ -94,8 +94,8 @@ class Who:
 
 
 def who_is(session: Session, chat_id: int, chat_type: str, user_id: int | None) -> Who:
-    from models.chat import coordinator_for_chat, grid_path, group_for_chat
     from models.grids import Grid
+    from yinhui.services.chat import coordinator_for_chat, grid_path, group_for_chat
 
     default = _default_language()
     if chat_type == ChatType.PRIVATE:
@@ -169,7 +169,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
 
     def bind(session: Session) -> str:
-        from models.chat import ChatError, redeem_invite
+        from yinhui.services.chat import ChatError, redeem_invite
 
         try:
             binding = redeem_invite(session, code, chat_id=chat.id, private=private, title=chat.title or "")
@@ -216,10 +216,10 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 def task_view(session: Session, coordinator_id: int, view: str, *, today: dt.date, language: str) -> list[ChatText]:
     """A coordinator's open tasks (all, overdue, or due within the digest horizon), with buttons."""
-    from models.chat import issue_callback_tokens
-    from models.digests import collect_digests
     from notifiers.templates import digest_payload
     from yinhui.rules.playbook import current_playbook
+    from yinhui.services.chat import issue_callback_tokens
+    from yinhui.services.digests import collect_digests
 
     playbook = current_playbook()
     horizon = playbook.digest.horizon_days
@@ -254,7 +254,7 @@ async def view_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     today = _today()
     if who.kind == "group":
-        from models.chat import grid_counts
+        from yinhui.services.chat import grid_counts
 
         grid_id = who.grid_id
         assert grid_id is not None  # who_is() names the grid of every group it recognises
@@ -329,11 +329,16 @@ def handle_press(
     The presser must be a bound coordinator; the token must exist, be theirs, and its task must
     still be on their list and open. Nothing in the callback data is trusted beyond the token.
     """
-    from models.chat import coordinator_for_chat, resolve_callback_token, task_belongs_to
     from models.people import Cadre
-    from models.task_actions import TaskError, complete_task, latest_reschedule_day, reschedule_task
     from models.tasks import LIVE_STATUSES, Task
     from yinhui.rules.playbook import current_playbook
+    from yinhui.services.chat import coordinator_for_chat, resolve_callback_token, task_belongs_to
+    from yinhui.services.task_actions import (
+        TaskError,
+        complete_task,
+        latest_reschedule_day,
+        reschedule_task,
+    )
 
     coordinator = coordinator_for_chat(session, presser)
     if coordinator is None:
@@ -442,9 +447,9 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def save_note(session: Session, *, presser: int, pending: dict[str, Any], note: str) -> str:
     """Add the note the coordinator typed, after checking the task is still theirs and open."""
-    from models.chat import coordinator_for_chat, resolve_callback_token, task_belongs_to
-    from models.task_actions import add_note
     from models.tasks import LIVE_STATUSES, Task
+    from yinhui.services.chat import coordinator_for_chat, resolve_callback_token, task_belongs_to
+    from yinhui.services.task_actions import add_note
 
     coordinator = coordinator_for_chat(session, presser)
     if coordinator is None:

@@ -115,7 +115,7 @@ MUST_VISIT_KINDS = {
 }
 # The must-visit service (models.must_visits): report_must_visit(session, *, cadre_id, reason, actor, on,
 # note=None) -> Task | None, raising a ValueError (CareError) on bad input.
-MUST_VISIT_SERVICE = ("models.must_visits", "report_must_visit")
+MUST_VISIT_SERVICE = ("yinhui.services.must_visits", "report_must_visit")
 
 
 def _service(spec: tuple[str, str]) -> Callable[..., Any] | None:
@@ -167,7 +167,7 @@ class ReportCommand:
 
 # -- /attend EVENT NAME...: attendance at an event --------------------------------------------------
 
-ATTENDANCE_SERVICE = ("models.events", "record_attendance")
+ATTENDANCE_SERVICE = ("yinhui.services.events", "record_attendance")
 
 
 class AttendCommand:

@@ -20,12 +20,12 @@ from flows.artifacts import (
 )
 from models.db import session_scope
 from models.people import Cadre
-from models.snapshots import DeadlineRecord, LateTask
-from models.task_actions import complete_task
 from models.tasks import Task
 from tests import factories
 from yinhui import clock
 from yinhui.rules.playbook import load_playbook
+from yinhui.services.snapshots import DeadlineRecord, LateTask
+from yinhui.services.task_actions import complete_task
 
 D = dt.date.fromisoformat
 PLAYBOOK = load_playbook()
@@ -171,8 +171,8 @@ def test_run_log_records_are_scrubbed_exceptions_included():
 
 
 def test_english_artifacts_follow_the_language_setting():
-    from models.coverage import CoverageReport, GridCoverage
     from yinhui.rules.cadence import period_from_key
+    from yinhui.services.coverage import CoverageReport, GridCoverage
 
     record = DeadlineRecord(kinds=("must_visit",), first_day=D("2026-10-01"), last_day=D("2026-10-31"), kept=3,
                             overdue=1, late=[LateTask(7, "东1", "城关镇/东街村", "赵村网格", D("2026-10-05"), "overdue")])

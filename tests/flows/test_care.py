@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from models.db import session_scope
-from models.must_visits import Occurrence, record_occurrence
-from models.organisations import BranchBook
+from models.must_visits import Occurrence
 from models.outbox import Notification
 from models.tasks import Task, TaskEvent
 from tests import factories
 from yinhui.rules.playbook import load_playbook
+from yinhui.services.must_visits import record_occurrence
+from yinhui.services.organisations import BranchBook
 
 pytestmark = pytest.mark.prefect
 D = dt.date.fromisoformat

@@ -13,12 +13,12 @@ from flows.artifacts import trend_chart, trend_table
 from models.db import session_scope
 from models.people import Cadre
 from models.snapshots import CoverageSnapshot
-from models.task_actions import complete_task, record_contact
 from models.tasks import Task
 from tests import factories
 from tests.flows.test_artifacts import markdown_counts, run_artifacts
 from yinhui import clock
 from yinhui.rules.playbook import load_playbook
+from yinhui.services.task_actions import complete_task, record_contact
 
 D = dt.date.fromisoformat
 PLAYBOOK = load_playbook()

@@ -7,8 +7,14 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from models.calendar import CalendarError, Event, EventStep, work_calendar
-from models.events import (
+from models.calendar import Event, EventStep
+from models.organisations import VolunteerTeam
+from models.tasks import Contact, Task, TaskEvent
+from tests import factories
+from yinhui.rules.cadence import due_cadence
+from yinhui.rules.playbook import load_playbook, parse_playbook
+from yinhui.services.calendar import CalendarError, work_calendar
+from yinhui.services.events import (
     create_event,
     event_plan,
     list_events,
@@ -19,18 +25,13 @@ from models.events import (
     record_attendance,
     step_labels,
 )
-from models.organisations import VolunteerTeam
-from models.planning import (
+from yinhui.services.planning import (
     create_cadence_tasks,
     escalate_overdue,
     mark_overdue,
     refresh_grid_owners,
 )
-from models.task_actions import complete_task
-from models.tasks import Contact, Task, TaskEvent
-from tests import factories
-from yinhui.rules.cadence import due_cadence
-from yinhui.rules.playbook import load_playbook, parse_playbook
+from yinhui.services.task_actions import complete_task
 
 PLAYBOOK = load_playbook()
 D = dt.date.fromisoformat

@@ -10,8 +10,12 @@ import datetime as dt
 
 import pytest
 
-from models.calendar import (
-    BureauNodeRow,
+from models.calendar import BureauNodeRow
+from models.db import session_scope
+from yinhui.rules.calendar_nodes import BureauNode
+from yinhui.rules.playbook import load_playbook, parse_playbook
+from yinhui.rules.workdays import schedule_from_mapping
+from yinhui.services.calendar import (
     CalendarError,
     add_node,
     bureau_nodes,
@@ -22,10 +26,6 @@ from models.calendar import (
     set_schedule,
     work_calendar,
 )
-from models.db import session_scope
-from yinhui.rules.calendar_nodes import BureauNode
-from yinhui.rules.playbook import load_playbook, parse_playbook
-from yinhui.rules.workdays import schedule_from_mapping
 
 PLAYBOOK = load_playbook()
 D = dt.date.fromisoformat

@@ -7,11 +7,15 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from models.care import CareError, plan_leader
-from models.digests import collect_digests
-from models.org_life import (
-    BranchMeeting,
-    MeetingAttendance,
+from models.org_life import BranchMeeting, MeetingAttendance
+from models.tasks import Contact, Task
+from notifiers.templates import digest_payload, render_digest
+from tests import factories
+from yinhui.rules.cadence import due_cadence, period_from_key
+from yinhui.rules.playbook import load_playbook
+from yinhui.services.care import CareError, plan_leader
+from yinhui.services.digests import collect_digests
+from yinhui.services.org_life import (
     branch_report,
     find_branch,
     plan_absence_visits,
@@ -20,13 +24,8 @@ from models.org_life import (
     record_meeting,
     set_secretary,
 )
-from models.organisations import BranchBook
-from models.planning import create_cadence_tasks, refresh_grid_owners
-from models.tasks import Contact, Task
-from notifiers.templates import digest_payload, render_digest
-from tests import factories
-from yinhui.rules.cadence import due_cadence, period_from_key
-from yinhui.rules.playbook import load_playbook
+from yinhui.services.organisations import BranchBook
+from yinhui.services.planning import create_cadence_tasks, refresh_grid_owners
 
 PLAYBOOK = load_playbook()
 D = dt.date.fromisoformat

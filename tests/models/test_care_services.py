@@ -7,14 +7,14 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from models.door_services import plan_door_services, services_report
-from models.planning import create_cadence_tasks, refresh_grid_owners
-from models.task_actions import complete_task, set_cadre_status
 from models.tasks import Contact, Task
 from tests import factories
 from yinhui import clock
 from yinhui.rules.cadence import due_cadence, period_from_key
 from yinhui.rules.playbook import load_playbook
+from yinhui.services.door_services import plan_door_services, services_report
+from yinhui.services.planning import create_cadence_tasks, refresh_grid_owners
+from yinhui.services.task_actions import complete_task, set_cadre_status
 
 PLAYBOOK = load_playbook()
 D = dt.date.fromisoformat

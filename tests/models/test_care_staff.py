@@ -7,15 +7,21 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from models.calendar import work_calendar
-from models.care import CareError
-from models.digests import collect_digests
 from models.people import Coordinator
-from models.staff_rhythm import add_leave, lecture_rota, list_leave, plan_staff_rhythm, remove_leave
 from models.tasks import Task, TaskEvent
 from notifiers.templates import render_digest
 from tests import factories
 from yinhui.rules.playbook import load_playbook
+from yinhui.services.calendar import work_calendar
+from yinhui.services.care import CareError
+from yinhui.services.digests import collect_digests
+from yinhui.services.staff_rhythm import (
+    add_leave,
+    lecture_rota,
+    list_leave,
+    plan_staff_rhythm,
+    remove_leave,
+)
 
 PLAYBOOK = load_playbook()
 D = dt.date.fromisoformat

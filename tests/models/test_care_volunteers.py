@@ -7,12 +7,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from models.care import CareError
 from models.organisations import VolunteerTeam
-from models.task_actions import set_cadre_status
-from models.volunteering import VolunteerActivity, find_team, log_activity, volunteer_report
+from models.volunteering import VolunteerActivity
 from tests import factories
 from yinhui.rules.cadence import period_from_key
+from yinhui.services.care import CareError
+from yinhui.services.task_actions import set_cadre_status
+from yinhui.services.volunteering import find_team, log_activity, volunteer_report
 
 D = dt.date.fromisoformat
 TODAY = D("2026-11-30")

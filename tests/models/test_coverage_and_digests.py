@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from models.coverage import coverage
-from models.digests import collect_digests
-from models.planning import (
+from notifiers.templates import render_digest
+from tests import factories
+from yinhui.rules.cadence import due_cadence, period_from_key
+from yinhui.rules.playbook import load_playbook
+from yinhui.services.coverage import coverage
+from yinhui.services.digests import collect_digests
+from yinhui.services.planning import (
     create_cadence_tasks,
     escalate_overdue,
     mark_overdue,
     refresh_grid_owners,
 )
-from models.task_actions import complete_task, set_cadre_status
-from notifiers.templates import render_digest
-from tests import factories
-from yinhui.rules.cadence import due_cadence, period_from_key
-from yinhui.rules.playbook import load_playbook
+from yinhui.services.task_actions import complete_task, set_cadre_status
 
 PLAYBOOK = load_playbook()
 D = dt.date.fromisoformat

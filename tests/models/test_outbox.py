@@ -7,17 +7,8 @@ import threading
 from sqlalchemy import select
 
 from models.db import session_scope
-from models.outbox import (
-    DEAD,
-    FAILED,
-    SENT,
-    Notification,
-    claim,
-    enqueue,
-    mark_failed,
-    mark_sent,
-    undelivered,
-)
+from models.outbox import DEAD, FAILED, SENT, Notification
+from yinhui.services.outbox import claim, enqueue, mark_failed, mark_sent, undelivered
 
 
 def _queue(n: int) -> None:

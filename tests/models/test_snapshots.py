@@ -8,22 +8,22 @@ import pendulum
 import pytest
 from sqlalchemy import select
 
-from models.coverage import coverage
 from models.grids import Grid
-from models.snapshots import (
-    CoverageSnapshot,
+from models.snapshots import CoverageSnapshot
+from models.tasks import Task
+from tests import factories
+from yinhui import clock
+from yinhui.rules.cadence import period_from_key
+from yinhui.rules.playbook import load_playbook
+from yinhui.services.coverage import coverage
+from yinhui.services.snapshots import (
     SnapshotError,
     activity_between,
     deadline_record,
     snapshot_history,
     take_snapshot,
 )
-from models.task_actions import complete_task, record_contact
-from models.tasks import Task
-from tests import factories
-from yinhui import clock
-from yinhui.rules.cadence import period_from_key
-from yinhui.rules.playbook import load_playbook
+from yinhui.services.task_actions import complete_task, record_contact
 
 PLAYBOOK = load_playbook()
 D = dt.date.fromisoformat

@@ -17,13 +17,13 @@ from apprise.plugins.dingtalk import NotifyDingTalk
 from apprise.plugins.wecombot import NotifyWeComBot
 from sqlalchemy import select
 
-from models.chat import add_apprise_target, queue_grid_notices
 from models.db import session_scope
 from models.outbox import Notification
 from notifiers.apprise_channel import TargetError, check_target, target_kind
 from notifiers.telegram_render import render_grid_notice
 from tests import factories
 from tests.notifiers.conftest import PHONES, D, build_county, plan_day
+from yinhui.services.chat import add_apprise_target, queue_grid_notices
 
 WECOM_KEY = "wecom-robot-key-0001"
 

@@ -17,9 +17,9 @@ import pendulum
 import pytest
 from sqlalchemy import select
 
-from models.chat import ChatMessage, GroupChat, undelivered_report
+from models.chat import ChatMessage, GroupChat
 from models.db import session_scope
-from models.outbox import Notification, enqueue
+from models.outbox import Notification
 from models.people import Coordinator
 from notifiers import NOTIFIERS
 from notifiers.rate_limit import ChatLimits
@@ -36,6 +36,8 @@ from tests.notifiers.conftest import (
     plan_day,
 )
 from tests.support.bot_api_standin import BotApiStandIn, TelegramLimits
+from yinhui.services.chat import undelivered_report
+from yinhui.services.outbox import enqueue
 
 pytestmark = IGNORE_RETRY_AFTER_WARNING
 

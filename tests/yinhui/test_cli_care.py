@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 
 from models.db import session_scope
 from models.must_visits import Occurrence
-from models.organisations import BranchBook, VolunteerTeam
-from models.planning import refresh_grid_owners
+from models.organisations import VolunteerTeam
 from models.tasks import Task
 from tests import factories
 from yinhui import clock
 from yinhui.cli import main
+from yinhui.services.organisations import BranchBook
+from yinhui.services.planning import refresh_grid_owners
 
 D = dt.date.fromisoformat
 TODAY = "2026-11-05"
@@ -138,9 +139,9 @@ def test_volunteer_log_and_report(cli, county):
 
 
 def test_services_report_marks_what_is_missing(cli, county):
-    from models.door_services import plan_door_services
-    from models.task_actions import complete_task
     from yinhui.rules.playbook import load_playbook
+    from yinhui.services.door_services import plan_door_services
+    from yinhui.services.task_actions import complete_task
 
     playbook = load_playbook()
     with session_scope() as s:

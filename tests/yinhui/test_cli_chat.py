@@ -48,7 +48,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def test_coordinator_invite_prints_a_code_that_binds_once(schema, capsys):
-    from models.chat import ChatError, redeem_invite
+    from yinhui.services.chat import ChatError, redeem_invite
 
     code, out, _ = run(capsys, "coordinator", "invite", "赵村网格", "--days", "3")
     assert code == 0
@@ -90,7 +90,7 @@ def test_targets_are_added_checked_and_listed_masked(schema, capsys):
 
 def test_undelivered_shows_what_did_not_arrive_and_why(schema, capsys):
     from flows.dispatch_outbox import deliver_batch
-    from models.outbox import enqueue
+    from yinhui.services.outbox import enqueue
 
     with session_scope() as s:
         enqueue(s, dedupe_key="k1", recipient_id=schema["village"], channel="pigeon", kind="alert", subject="s", body="b")
@@ -121,8 +121,8 @@ def _stop(process: subprocess.Popen) -> tuple[int, str]:
 
 
 def _invite(name: str) -> str:
-    from models.chat import create_invite
-    from models.coordinators import find_coordinator
+    from yinhui.services.chat import create_invite
+    from yinhui.services.coordinators import find_coordinator
 
     with session_scope() as s:
         return create_invite(s, coordinator_id=find_coordinator(s, name).id)

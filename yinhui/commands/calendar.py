@@ -23,7 +23,7 @@ def _one_line(handler: Handler) -> Handler:
 
     @functools.wraps(handler)
     def run(args: argparse.Namespace) -> int:
-        from models.calendar import CalendarError
+        from yinhui.services.calendar import CalendarError
 
         try:
             return handler(args)
@@ -60,9 +60,9 @@ def _warn(lines: Iterable[str]) -> None:
 
 def _context() -> tuple[Any, Any]:
     """The playbook and the bureau's working-day calendar (its own holiday entries included)."""
-    from models.calendar import work_calendar
     from models.db import session_scope
     from yinhui.rules.playbook import current_playbook
+    from yinhui.services.calendar import work_calendar
 
     playbook = current_playbook()
     with session_scope() as session:
@@ -70,7 +70,7 @@ def _context() -> tuple[Any, Any]:
 
 
 def _guess_warnings(calendar: Any, days: Iterable[dt.date]) -> list[str]:
-    from models.calendar import guess_warning
+    from yinhui.services.calendar import guess_warning
 
     return [guess_warning(year) for year in sorted({d.year for d in days}) if calendar.is_guess(year)]
 
@@ -80,11 +80,11 @@ def _guess_warnings(calendar: Any, days: Iterable[dt.date]) -> list[str]:
 
 def calendar_rows(year: int, *, language: str) -> tuple[list[dict[str, Any]], list[str]]:
     """Every node of ``year`` with its weekday, day-off status, festival-visit window and events."""
-    from models.calendar import bureau_nodes, nodes_in_year
     from models.db import session_scope
-    from models.events import list_events
     from yinhui import clock
     from yinhui.rules.festivals import festival_windows
+    from yinhui.services.calendar import bureau_nodes, nodes_in_year
+    from yinhui.services.events import list_events
 
     playbook, calendar = _context()
     with session_scope() as session:
@@ -148,10 +148,10 @@ def cmd_calendar(args: argparse.Namespace) -> int:
 
 
 def _write_ics(year: int, output: Path | None) -> int:
-    from models.calendar import nodes_in_year
     from models.db import session_scope
     from yinhui import clock
     from yinhui.rules.ics import render_ics
+    from yinhui.services.calendar import nodes_in_year
     from yinhui.settings import get_settings
 
     playbook, calendar = _context()
@@ -175,10 +175,10 @@ def _write_ics(year: int, output: Path | None) -> int:
 
 @_one_line
 def cmd_node_add(args: argparse.Namespace) -> int:
-    from models.calendar import add_node
     from models.db import session_scope
     from yinhui.rules.calendar_nodes import BureauNode
     from yinhui.rules.playbook import current_playbook, parse_node_date
+    from yinhui.services.calendar import add_node
 
     _require_schema()
     year, month, day = parse_node_date(args.date)
@@ -192,8 +192,8 @@ def cmd_node_add(args: argparse.Namespace) -> int:
 
 @_one_line
 def cmd_node_remove(args: argparse.Namespace) -> int:
-    from models.calendar import remove_node
     from models.db import session_scope
+    from yinhui.services.calendar import remove_node
 
     _require_schema()
     with session_scope() as session:
@@ -218,9 +218,9 @@ def _ranges(days: Iterable[dt.date]) -> list[str]:
 
 @_one_line
 def cmd_holidays_set(args: argparse.Namespace) -> int:
-    from models.calendar import set_schedule
     from models.db import session_scope
     from yinhui.rules.workdays import WorkCalendar, schedule_from_mapping
+    from yinhui.services.calendar import set_schedule
 
     _require_schema()
     if not args.days_off and not args.workdays:
@@ -236,8 +236,9 @@ def cmd_holidays_set(args: argparse.Namespace) -> int:
 
 @_one_line
 def cmd_holidays_show(args: argparse.Namespace) -> int:
-    from models.calendar import SOURCE_NONE, guess_warning, schedule_source
+    from models.calendar import SOURCE_NONE
     from models.db import session_scope
+    from yinhui.services.calendar import guess_warning, schedule_source
 
     _require_schema()
     playbook, calendar = _context()
@@ -264,8 +265,8 @@ def cmd_holidays_show(args: argparse.Namespace) -> int:
 
 @_one_line
 def cmd_holidays_clear(args: argparse.Namespace) -> int:
-    from models.calendar import clear_schedule
     from models.db import session_scope
+    from yinhui.services.calendar import clear_schedule
 
     _require_schema()
     with session_scope() as session:
@@ -303,9 +304,9 @@ def _print_steps(plan: dict[str, Any]) -> None:
 @_one_line
 def cmd_event_create(args: argparse.Namespace) -> int:
     from models.db import session_scope
-    from models.events import create_event, event_plan
     from models.types import id_of
     from yinhui import clock
+    from yinhui.services.events import create_event, event_plan
 
     _require_schema()
     playbook, calendar = _context()
@@ -326,8 +327,8 @@ def cmd_event_create(args: argparse.Namespace) -> int:
 @_one_line
 def cmd_event_show(args: argparse.Namespace) -> int:
     from models.db import session_scope
-    from models.events import event_plan
     from yinhui import clock
+    from yinhui.services.events import event_plan
 
     _require_schema()
     with session_scope() as session:
@@ -350,8 +351,8 @@ def cmd_event_show(args: argparse.Namespace) -> int:
 @_one_line
 def cmd_event_list(args: argparse.Namespace) -> int:
     from models.db import session_scope
-    from models.events import list_events
     from yinhui import clock, textable
+    from yinhui.services.events import list_events
 
     _require_schema()
     with session_scope() as session:
@@ -371,8 +372,8 @@ def cmd_event_list(args: argparse.Namespace) -> int:
 @_one_line
 def cmd_event_move(args: argparse.Namespace) -> int:
     from models.db import session_scope
-    from models.events import move_event
     from yinhui import clock
+    from yinhui.services.events import move_event
 
     _require_schema()
     playbook, calendar = _context()
@@ -389,9 +390,9 @@ def cmd_event_move(args: argparse.Namespace) -> int:
 @_one_line
 def cmd_event_attend(args: argparse.Namespace) -> int:
     from models.db import session_scope
-    from models.events import record_attendance, resolve_cadres
     from yinhui import clock
     from yinhui.rules.playbook import current_playbook
+    from yinhui.services.events import record_attendance, resolve_cadres
 
     _require_schema()
     with session_scope() as session:

@@ -24,7 +24,7 @@ def _period(value: str) -> str:
 
 
 def _actor(session: Any, name: str | None) -> str:
-    from models.coordinators import find_coordinator
+    from yinhui.services.coordinators import find_coordinator
 
     return f"coordinator:{find_coordinator(session, name).id}" if name else ACTOR
 
@@ -45,13 +45,13 @@ def _task_text(session: Any, task: Any, what: str) -> str:
 
 @_one_line
 def cmd_report_event(args: argparse.Namespace) -> int:
-    from models.care import grid_of, resolve_cadre
     from models.db import session_scope
-    from models.must_visits import record_occurrence
     from models.types import id_of
     from yinhui import clock
     from yinhui.rules.must_visits import detail_text
     from yinhui.rules.playbook import current_playbook
+    from yinhui.services.care import grid_of, resolve_cadre
+    from yinhui.services.must_visits import record_occurrence
 
     _require_schema()
     playbook = current_playbook()
@@ -92,12 +92,12 @@ def cmd_report_event(args: argparse.Namespace) -> int:
 
 @_one_line
 def cmd_branch_list(args: argparse.Namespace) -> int:
-    from models.care import plan_leader
     from models.db import session_scope
-    from models.org_life import branch_report
     from yinhui import clock, textable
     from yinhui.rules.cadence import period_of
     from yinhui.rules.playbook import current_playbook
+    from yinhui.services.care import plan_leader
+    from yinhui.services.org_life import branch_report
 
     _require_schema()
     with session_scope() as session:
@@ -115,9 +115,9 @@ def cmd_branch_list(args: argparse.Namespace) -> int:
 
 @_one_line
 def cmd_branch_secretary(args: argparse.Namespace) -> int:
-    from models.coordinators import find_coordinator
     from models.db import session_scope
-    from models.org_life import find_branch, set_secretary
+    from yinhui.services.coordinators import find_coordinator
+    from yinhui.services.org_life import find_branch, set_secretary
 
     _require_schema()
     if bool(args.coordinator) == bool(args.clear):
@@ -139,9 +139,9 @@ def _branch_cadres(session: Any, branch_id: int, refs: list[str]) -> list[int]:
     from sqlalchemy import select
     from sqlmodel import col
 
-    from models.care import resolve_cadre
     from models.people import Cadre
     from models.types import id_of
+    from yinhui.services.care import resolve_cadre
 
     ids: list[int] = []
     for ref in refs:
@@ -154,12 +154,12 @@ def _branch_cadres(session: Any, branch_id: int, refs: list[str]) -> list[int]:
 
 @_one_line
 def cmd_branch_attend(args: argparse.Namespace) -> int:
-    from models.care import plan_leader
     from models.db import session_scope
-    from models.org_life import find_branch, record_meeting
     from models.types import id_of
     from yinhui import clock
     from yinhui.rules.playbook import current_playbook
+    from yinhui.services.care import plan_leader
+    from yinhui.services.org_life import find_branch, record_meeting
 
     _require_schema()
     playbook = current_playbook()
@@ -184,9 +184,9 @@ def cmd_branch_attend(args: argparse.Namespace) -> int:
 
 @_one_line
 def cmd_leave_add(args: argparse.Namespace) -> int:
-    from models.coordinators import find_coordinator
     from models.db import session_scope
-    from models.staff_rhythm import add_leave
+    from yinhui.services.coordinators import find_coordinator
+    from yinhui.services.staff_rhythm import add_leave
 
     _require_schema()
     with session_scope() as session:
@@ -200,8 +200,8 @@ def cmd_leave_add(args: argparse.Namespace) -> int:
 @_one_line
 def cmd_leave_list(args: argparse.Namespace) -> int:
     from models.db import session_scope
-    from models.staff_rhythm import list_leave
     from yinhui import clock, textable
+    from yinhui.services.staff_rhythm import list_leave
 
     _require_schema()
     with session_scope() as session:
@@ -217,7 +217,7 @@ def cmd_leave_list(args: argparse.Namespace) -> int:
 @_one_line
 def cmd_leave_remove(args: argparse.Namespace) -> int:
     from models.db import session_scope
-    from models.staff_rhythm import remove_leave
+    from yinhui.services.staff_rhythm import remove_leave
 
     _require_schema()
     with session_scope() as session:
@@ -229,9 +229,9 @@ def cmd_leave_remove(args: argparse.Namespace) -> int:
 @_one_line
 def cmd_lecture_rota(args: argparse.Namespace) -> int:
     from models.db import session_scope
-    from models.staff_rhythm import lecture_rota
     from yinhui import clock, textable
     from yinhui.rules.playbook import current_playbook
+    from yinhui.services.staff_rhythm import lecture_rota
 
     _require_schema()
     on = args.date or clock.today()
@@ -252,11 +252,11 @@ def cmd_lecture_rota(args: argparse.Namespace) -> int:
 
 @_one_line
 def cmd_volunteer_log(args: argparse.Namespace) -> int:
-    from models.care import resolve_cadre
     from models.db import session_scope
     from models.types import id_of
-    from models.volunteering import find_team, log_activity
     from yinhui import clock
+    from yinhui.services.care import resolve_cadre
+    from yinhui.services.volunteering import find_team, log_activity
 
     _require_schema()
     with session_scope() as session:
@@ -277,10 +277,10 @@ def cmd_volunteer_log(args: argparse.Namespace) -> int:
 @_one_line
 def cmd_report_services(args: argparse.Namespace) -> int:
     from models.db import session_scope
-    from models.door_services import services_report
     from yinhui import clock, textable
     from yinhui.rules.cadence import period_from_key
     from yinhui.rules.playbook import current_playbook
+    from yinhui.services.door_services import services_report
 
     _require_schema()
     playbook = current_playbook()
@@ -311,12 +311,12 @@ def cmd_report_services(args: argparse.Namespace) -> int:
 
 @_one_line
 def cmd_report_branches(args: argparse.Namespace) -> int:
-    from models.care import plan_leader
     from models.db import session_scope
-    from models.org_life import branch_report
     from yinhui import textable
     from yinhui.rules.cadence import period_from_key
     from yinhui.rules.playbook import current_playbook
+    from yinhui.services.care import plan_leader
+    from yinhui.services.org_life import branch_report
 
     _require_schema()
     with session_scope() as session:
@@ -341,9 +341,9 @@ def cmd_report_branches(args: argparse.Namespace) -> int:
 @_one_line
 def cmd_report_volunteers(args: argparse.Namespace) -> int:
     from models.db import session_scope
-    from models.volunteering import volunteer_report
     from yinhui import textable
     from yinhui.rules.cadence import period_from_key
+    from yinhui.services.volunteering import volunteer_report
 
     _require_schema()
     with session_scope() as session:
@@ -365,9 +365,9 @@ def cmd_report_volunteers(args: argparse.Namespace) -> int:
 @_one_line
 def cmd_report_must_visits(args: argparse.Namespace) -> int:
     from models.db import session_scope
-    from models.must_visits import occurrence_report, occurrence_summary
     from yinhui import textable
     from yinhui.rules.cadence import period_from_key
+    from yinhui.services.must_visits import occurrence_report, occurrence_summary
 
     _require_schema()
     period = period_from_key(args.period)

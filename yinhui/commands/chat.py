@@ -31,9 +31,9 @@ def _print_code(code: str, days: int, who: str) -> None:
 
 
 def cmd_coordinator_invite(args: argparse.Namespace) -> int:
-    from models.chat import ChatError, create_invite
-    from models.coordinators import find_coordinator
     from models.db import session_scope
+    from yinhui.services.chat import ChatError, create_invite
+    from yinhui.services.coordinators import find_coordinator
 
     _require_schema()
     with session_scope() as session:
@@ -50,7 +50,7 @@ def cmd_coordinator_invite(args: argparse.Namespace) -> int:
 
 
 def _grid(session: Session, ref: str) -> Grid:
-    from models.grids import GridBook
+    from yinhui.services.grids import GridBook
 
     grid = GridBook(session).resolve(ref)
     if grid is None:
@@ -59,8 +59,8 @@ def _grid(session: Session, ref: str) -> Grid:
 
 
 def cmd_group_invite(args: argparse.Namespace) -> int:
-    from models.chat import ChatError, create_invite
     from models.db import session_scope
+    from yinhui.services.chat import ChatError, create_invite
 
     _require_schema()
     with session_scope() as session:
@@ -75,9 +75,9 @@ def cmd_group_invite(args: argparse.Namespace) -> int:
 
 
 def cmd_undelivered(args: argparse.Namespace) -> int:
-    from models.chat import undelivered_report
     from models.db import session_scope
     from yinhui import textable
+    from yinhui.services.chat import undelivered_report
 
     _require_schema()
     with session_scope() as session:
@@ -95,10 +95,10 @@ def cmd_undelivered(args: argparse.Namespace) -> int:
 
 
 def cmd_target_add(args: argparse.Namespace) -> int:
-    from models.chat import add_apprise_target
-    from models.coordinators import find_coordinator
     from models.db import session_scope
     from notifiers.apprise_channel import TargetError, check_target
+    from yinhui.services.chat import add_apprise_target
+    from yinhui.services.coordinators import find_coordinator
 
     _require_schema()
     try:
@@ -118,10 +118,10 @@ def cmd_target_add(args: argparse.Namespace) -> int:
 
 
 def cmd_target_list(args: argparse.Namespace) -> int:
-    from models.chat import list_targets
     from models.db import session_scope
     from notifiers.bot.redaction import mask_url
     from yinhui import textable
+    from yinhui.services.chat import list_targets
 
     _require_schema()
     with session_scope() as session:
@@ -139,10 +139,10 @@ def cmd_target_list(args: argparse.Namespace) -> int:
 
 
 def cmd_notices(args: argparse.Namespace) -> int:
-    from models.chat import queue_grid_notices
     from models.db import session_scope
     from notifiers.telegram_render import render_grid_notice
     from yinhui import clock
+    from yinhui.services.chat import queue_grid_notices
     from yinhui.settings import get_settings
 
     _require_schema()

@@ -100,8 +100,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     """Freeze a closed month's coverage (once) and publish it with the trend."""
     from flows.reports import monthly_coverage_snapshot
     from models.db import session_scope
-    from models.snapshots import SnapshotError, month_period, snapshot_rows
     from yinhui import clock, textable
+    from yinhui.services.snapshots import SnapshotError, month_period, snapshot_rows
 
     _require_schema()
     month = args.month

@@ -56,12 +56,13 @@ def planned_day(task_id: int, opens: dt.date, due: dt.date, diligence: float, se
 
 def _setup(data_dir: Path, seed: int, start: dt.date, out: TextIO) -> dict[str, object]:
     from models.db import dispose_engines, get_engine, session_scope, upgrade
-    from models.organisations import BranchBook, VolunteerMember, VolunteerTeam
+    from models.organisations import VolunteerMember, VolunteerTeam
     from models.people import Cadre
-    from models.roster_import import apply_roster, apply_staff
     from models.types import id_of
     from yinhui.demo.county import build_county, write_roster, write_staff
     from yinhui.roster import load_roster, load_staff
+    from yinhui.services.organisations import BranchBook
+    from yinhui.services.roster_import import apply_roster, apply_staff
     from yinhui.settings import reset_settings
 
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -113,10 +114,10 @@ def _setup(data_dir: Path, seed: int, start: dt.date, out: TextIO) -> dict[str, 
 def _simulate_answers(day: dt.date, seed: int) -> Counter[str]:
     """Coordinators close today's share of their tasks through the same function as the CLI."""
     from models.db import session_scope
-    from models.task_actions import TaskError, complete_task
     from models.tasks import LIVE_STATUSES, Task
     from yinhui import clock
     from yinhui.rules.playbook import current_playbook
+    from yinhui.services.task_actions import TaskError, complete_task
 
     playbook = current_playbook()
     done: Counter[str] = Counter()
@@ -149,10 +150,10 @@ def _simulate_answers(day: dt.date, seed: int) -> Counter[str]:
 
 def _hold_meeting(session: Session, task_id: int, day: dt.date, seed: int) -> int:
     """A branch holds its theme party day; most members come (a few miss month after month)."""
-    from models.org_life import record_meeting
     from models.people import ACTIVE, Cadre
     from models.tasks import Task
     from yinhui.rules.playbook import current_playbook
+    from yinhui.services.org_life import record_meeting
 
     task = session.get(Task, task_id)
     assert task is not None  # the caller has just read it from the live tasks
@@ -178,12 +179,13 @@ OCCURRENCES = (
 
 def _report_occurrences(day: dt.date, offset: int, seed: int) -> list[str]:
     """Coordinators report hospitalisations, family events, hardship and a death as they learn of them."""
-    from models.care import CareError
     from models.db import session_scope
-    from models.must_visits import Occurrence, record_occurrence
+    from models.must_visits import Occurrence
     from models.people import ACTIVE, Cadre
     from yinhui.rules.must_visits import CLOSES, parse_kind
     from yinhui.rules.playbook import current_playbook
+    from yinhui.services.care import CareError
+    from yinhui.services.must_visits import record_occurrence
 
     lines = []
     for when, word, count in OCCURRENCES:
@@ -219,7 +221,7 @@ def _log_volunteering(day: dt.date, offset: int, seed: int) -> int:
     from models.db import session_scope
     from models.organisations import VolunteerMember, VolunteerTeam
     from models.people import ACTIVE, Cadre
-    from models.volunteering import log_activity
+    from yinhui.services.volunteering import log_activity
 
     if offset % 21 != 10:
         return 0
@@ -240,17 +242,17 @@ def _log_volunteering(day: dt.date, offset: int, seed: int) -> int:
 
 def _print_care(out: TextIO, first: dt.date, last: dt.date) -> None:
     """How the must-visits were handled, and the quarter's services, branch meetings and volunteering."""
-    from models.care import plan_leader
     from models.db import session_scope
-    from models.door_services import services_report
-    from models.must_visits import occurrence_report, occurrence_summary
-    from models.org_life import branch_report
     from models.tasks import Task
-    from models.volunteering import volunteer_report
     from yinhui import textable
     from yinhui.commands.care import render_occurrences
     from yinhui.rules.cadence import period_of
     from yinhui.rules.playbook import current_playbook
+    from yinhui.services.care import plan_leader
+    from yinhui.services.door_services import services_report
+    from yinhui.services.must_visits import occurrence_report, occurrence_summary
+    from yinhui.services.org_life import branch_report
+    from yinhui.services.volunteering import volunteer_report
 
     playbook = current_playbook()
     with session_scope() as session:
@@ -290,9 +292,9 @@ def _record_event_attendance(day: dt.date, seed: int) -> int:
     """On an event's day, about a quarter of the cadres of the county seat's grids come."""
     from models.calendar import Attendance, Event
     from models.db import session_scope
-    from models.events import record_attendance
     from models.people import ACTIVE, Cadre
     from yinhui.rules.playbook import current_playbook
+    from yinhui.services.events import record_attendance
 
     with session_scope() as session:
         events = session.execute(select(Event).where(col(Event.held_on) == day)).scalars().all()
@@ -311,9 +313,9 @@ def _record_event_attendance(day: dt.date, seed: int) -> int:
 def _print_season(out: TextIO, last_day: dt.date) -> None:
     """Festival visits (逢年过节必访) and the event plans of the simulated period."""
     from models.db import session_scope
-    from models.events import event_plan, list_events
-    from models.festival_planning import festival_visit_summary
     from yinhui import textable
+    from yinhui.services.events import event_plan, list_events
+    from yinhui.services.festival_planning import festival_visit_summary
 
     with session_scope() as session:
         rows = festival_visit_summary(session, year=last_day.year)
@@ -348,12 +350,12 @@ def run_demo(*, data_dir: Path, start: dt.date, days: int, seed: int, quiet: boo
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     from flows.demo_quarter import demo_quarter
-    from models.coverage import coverage
     from models.db import session_scope
     from notifiers import NOTIFIERS
     from notifiers.console import ConsoleNotifier
     from yinhui import clock, textable
     from yinhui.rules.cadence import period_of
+    from yinhui.services.coverage import coverage
 
     out = sys.stdout
     began = time.monotonic()

@@ -1,5 +1,6 @@
 """Writes a checked roster or staff sheet into the database: all of it, or (on any error) nothing."""
 
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,13 +11,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from models.coordinators import save_coordinator
-from models.grids import GridBook
-from models.organisations import BranchBook
-from models.people import ACTIVE, Cadre, Coordinator, mask_id_number
-from models.task_actions import set_cadre_status
+from models.people import ACTIVE, Cadre, Coordinator
 from models.types import utcnow
 from yinhui.roster import CadreRecord, RowError, StaffRecord
+from yinhui.services.coordinators import save_coordinator
+from yinhui.services.grids import GridBook
+from yinhui.services.organisations import BranchBook
+from yinhui.services.people import mask_id_number
+from yinhui.services.task_actions import set_cadre_status
 
 _FIELDS = ("name", "gender", "birth_date", "category", "phones", "address", "grid_id", "branch_id",
            "coordinator_id", "lives_alone", "hardship")
@@ -156,3 +158,4 @@ def apply_staff(session: Session, records: Sequence[StaffRecord]) -> StaffImport
             result.created += 1
     result.grids_created = [book.path(g) for g in book.created]
     return result
+

@@ -9,6 +9,7 @@ owner for that role (``--owner staff=NAME``, or ``owners`` in the playbook) take
 first active coordinator with that role (lowest id); else the first active leader.
 """
 
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,19 +21,9 @@ from typing import Any
 from sqlalchemy import func, select, true
 from sqlmodel import Session, col
 
-from models.calendar import (
-    Attendance,
-    CalendarError,
-    Event,
-    EventOwner,
-    EventStep,
-    EventTeam,
-    bureau_nodes,
-)
-from models.coordinators import CoordinatorError, find_coordinator
+from models.calendar import Attendance, Event, EventOwner, EventStep, EventTeam
 from models.organisations import VolunteerTeam
-from models.people import ACTIVE, LEADER, ROLES, Cadre, Coordinator, mask_id_number
-from models.task_actions import record_contact
+from models.people import ACTIVE, LEADER, ROLES, Cadre, Coordinator
 from models.tasks import DONE, LIVE_STATUSES, MISSED, OPEN, OVERDUE, Task, TaskEvent
 from models.types import id_of
 from yinhui.rules.cadence import ShiftDue
@@ -48,6 +39,10 @@ from yinhui.rules.events import (
 )
 from yinhui.rules.playbook import Playbook
 from yinhui.rules.workdays import WorkCalendar
+from yinhui.services.calendar import CalendarError, bureau_nodes
+from yinhui.services.coordinators import CoordinatorError, find_coordinator
+from yinhui.services.people import mask_id_number
+from yinhui.services.task_actions import record_contact
 
 MAX_TITLE = 100
 
@@ -64,9 +59,6 @@ def shifts_for(playbook: Playbook, calendar: WorkCalendar) -> Shifts:
     if playbook.due_on_day_off == "keep":
         return Shifts()
     return Shifts(calendar.working_day_on_or_before, calendar.working_day_on_or_after)
-
-
-# -- creating ---------------------------------------------------------------------------------
 
 
 def _node_in_year(session: Session, playbook: Playbook, key: str, year: int) -> tuple[str, str, dt.date]:
@@ -340,9 +332,6 @@ def plan_season(
     return created
 
 
-# -- moving -----------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class MovedStep:
     key: str
@@ -421,9 +410,6 @@ def move_event(
     return moved
 
 
-# -- attendance -------------------------------------------------------------------------------
-
-
 @dataclass
 class AttendanceResult:
     added: list[int] = field(default_factory=list)
@@ -492,9 +478,6 @@ def resolve_cadres(session: Session, refs: Sequence[str]) -> list[int]:
             raise CalendarError(f"{len(found)} cadres are called {text!r}: {options}; give the #id instead")
         ids.append(found[0][0])
     return ids
-
-
-# -- reading ----------------------------------------------------------------------------------
 
 
 def step_dates(session: Session, event_ids: Sequence[int]) -> list[dt.date]:
@@ -605,3 +588,4 @@ def list_events(session: Session, *, year: int | None = None, today: dt.date) ->
         }
         for e in events
     ]
+

@@ -1,5 +1,6 @@
 """Gathers each coordinator's daily digest: their live tasks, most urgent first, in one pass."""
 
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,9 +14,9 @@ from sqlmodel import Session, col
 
 from models.grids import Grid
 from models.people import Cadre, Coordinator
-from models.task_labels import Label, task_labels
 from models.tasks import LIVE_STATUSES, OVERDUE, Task
 from yinhui.rules.playbook import Playbook
+from yinhui.services.task_labels import Label, task_labels
 
 # Must-visits first, then festival visits, follow-ups and routine visits, services, calls, then
 # the bureau's own work (meetings, lectures, the writing group, event steps), the rest.
@@ -23,6 +24,8 @@ KIND_ORDER = {
     "must_visit": 0, "festival_visit": 1, "follow_up": 2, "visit": 3, "absence_visit": 4, "service": 5, "call": 6,
     "meeting": 7, "lecture": 8, "writing_group": 9, "event_step": 10,
 }
+
+
 OTHER_KIND = len(KIND_ORDER)
 
 
@@ -181,3 +184,4 @@ def collect_digests(
             d.items = [replace(i, label=labels.get(i.task_id)) for i in d.items]
             d.escalated_items = [replace(i, label=labels.get(i.task_id)) for i in d.escalated_items]
     return [digests[cid] for cid in sorted(digests)]
+

@@ -1,5 +1,6 @@
 """Read-only task lists for the operator's console (`yinhui tasks`)."""
 
+
 from __future__ import annotations
 
 from typing import Any
@@ -66,3 +67,4 @@ def list_tasks(
         }
         for task, cadre_name, id_number, assignee_name, escalated_name, grid, town in session.execute(query)
     ]
+

@@ -1,5 +1,6 @@
 """Adding and listing coordinators (staff, grid coordinators, leaders) and the grids they hold."""
 
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -9,9 +10,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from models.grids import GridBook
 from models.people import LEADER, ROLES, Cadre, Coordinator, CoordinatorGrid
 from models.types import id_of
+from yinhui.services.grids import GridBook
 
 
 class CoordinatorError(ValueError):
@@ -115,10 +116,10 @@ def set_coordinator_active(session: Session, name: str, *, active: bool, actor: 
     to the audit trail with `actor`. The last active leader cannot leave: tasks nobody else covers
     go to a leader, so there must always be one.
     """
-    from models.events import reassign_orphaned_steps
-    from models.org_life import reassign_meetings
-    from models.planning import reassign_live_tasks, refresh_grid_owners
     from models.tasks import LIVE_STATUSES, Task
+    from yinhui.services.events import reassign_orphaned_steps
+    from yinhui.services.org_life import reassign_meetings
+    from yinhui.services.planning import reassign_live_tasks, refresh_grid_owners
 
     coordinator = find_coordinator(session, name)
     if coordinator.active == active:
@@ -151,3 +152,4 @@ def set_coordinator_active(session: Session, name: str, *, active: bool, actor: 
     book = GridBook(session)
     uncovered = sorted(book.path(book.by_id[grid_id]) for grid_id in assignment.uncovered)
     return Handover(coordinator=coordinator.name, moved=moved, still_held=held, uncovered=uncovered)
+

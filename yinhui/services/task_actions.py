@@ -4,6 +4,7 @@ The CLI and the chat bot both come through here, so a change looks the same in t
 whoever made it.
 """
 
+
 from __future__ import annotations
 
 import datetime as dt
@@ -199,3 +200,4 @@ def reschedule_task(session: Session, task_id: int, *, to: dt.date, actor: str, 
            detail={"from": before_due.isoformat(), "to": to.isoformat()})
     session.flush()
     return task
+

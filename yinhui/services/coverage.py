@@ -1,5 +1,6 @@
 """Coverage (联系无死角): for a month, per grid at every level, who was contacted and who was missed."""
 
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,10 +11,10 @@ from sqlmodel import Session, col
 
 from models.grids import BASE_LEVEL, COUNTY_LEVEL, TOWNSHIP_LEVEL, Grid
 from models.people import ACTIVE, Cadre, Coordinator
-from models.planning import compute_assignment
 from models.tasks import Contact, Task
 from yinhui import clock
 from yinhui.rules.cadence import Period
+from yinhui.services.planning import compute_assignment
 
 
 @dataclass
@@ -158,3 +159,4 @@ def _missed(
         grid = rows[grid_id].path if grid_id in rows else "?"
         result.append(MissedCadre(cadre_id, name, grid, names.get(assignee) if assignee else None, reason))
     return result
+

@@ -5,6 +5,7 @@ cadence rule that nothing but delivering it satisfies. The report says, per cadr
 six were delivered in a period and which are missing.
 """
 
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,14 +15,14 @@ from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from models.care import grid_paths
 from models.grids import GridOwner
 from models.people import ACTIVE, Cadre, Coordinator
-from models.planning import create_cadence_tasks
 from models.tasks import DONE, Task
 from yinhui.rules.cadence import Period, ShiftDue
 from yinhui.rules.door_services import DELIVERED, due_services, expected_periods, service_rule
 from yinhui.rules.playbook import Playbook
+from yinhui.services.care import grid_paths
+from yinhui.services.planning import create_cadence_tasks
 
 
 def plan_door_services(
@@ -88,3 +89,4 @@ def services_report(session: Session, *, playbook: Playbook, period: Period, tod
         "cadres": rows,
         "complete": sum(1 for r in rows if not r["missing"]),
     }
+

@@ -1,5 +1,6 @@
 """Set-based planning queries: one statement per rule and day, never one round trip per cadre."""
 
+
 from __future__ import annotations
 
 import datetime as dt
@@ -347,3 +348,4 @@ def reassign_live_tasks(session: Session, *, leader_id: int, actor: str) -> int:
         coordinator=expected,
         detail='{"reason": "responsible coordinator changed"}',
     )
+

@@ -7,6 +7,7 @@ else the leader. Tasks without a cadre name their subject by their rule: ``org_l
 a party branch (party_org.id), ``staff:*`` tasks the bureau itself (the level-1 grid's id).
 """
 
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,14 +28,16 @@ from sqlalchemy import (
 from sqlalchemy.sql import ColumnElement, FromClause
 from sqlmodel import Session, col
 
-from models.calendar import CalendarError
-from models.events import resolve_cadres
-from models.grids import BASE_LEVEL, TOWNSHIP_LEVEL, Grid, GridBook, GridOwner, county_grid
-from models.people import ACTIVE, Cadre, Coordinator, mask_id_number
-from models.planning import compute_assignment, priority_expression
+from models.grids import BASE_LEVEL, TOWNSHIP_LEVEL, Grid, GridOwner
+from models.people import ACTIVE, Cadre, Coordinator
 from models.tasks import OPEN, Task
 from models.types import UTCDateTime, id_of, table_of, utcnow
 from yinhui.rules.playbook import Priority
+from yinhui.services.calendar import CalendarError
+from yinhui.services.events import resolve_cadres
+from yinhui.services.grids import GridBook, county_grid
+from yinhui.services.people import mask_id_number
+from yinhui.services.planning import compute_assignment, priority_expression
 
 TASK_COLUMNS = [
     "kind", "rule", "subject_id", "period", "cadre_id", "window_opens", "due", "priority",
@@ -44,9 +47,6 @@ TASK_COLUMNS = [
 
 class CareError(ValueError):
     """A care request (report, attendance, leave, volunteer log ...) that cannot be carried out."""
-
-
-# -- finding a cadre ------------------------------------------------------------------------------
 
 
 def _grid_ids(session: Session, ref: str) -> list[int]:
@@ -101,9 +101,6 @@ def resolve_cadre(session: Session, ref: str, *, grid: str | None = None) -> Cad
     raise CareError(f"{len(found)} cadres are called {text!r}: {options}; add --grid or give the #id")
 
 
-# -- who plans and what the subject is ------------------------------------------------------------
-
-
 def plan_leader(session: Session) -> int:
     """The leader that unowned work falls back to, chosen as every planning flow chooses it."""
     return compute_assignment(session).leader_id
@@ -112,9 +109,6 @@ def plan_leader(session: Session) -> int:
 def bureau_subject(session: Session) -> int:
     """The subject of the bureau's own tasks (lecture, writing group): the level-1 grid."""
     return id_of(county_grid(session))
-
-
-# -- set-based cadre tasks ------------------------------------------------------------------------
 
 
 def insert_cadre_tasks(
@@ -185,3 +179,4 @@ def grid_paths(session: Session, grid_ids: Sequence[int]) -> dict[int, str]:
 def grid_of(session: Session, cadre: Cadre) -> str:
     grid = session.get(Grid, cadre.grid_id)
     return grid_paths(session, [cadre.grid_id]).get(cadre.grid_id, grid.name if grid else "?")
+

@@ -1,5 +1,6 @@
 """Set-based festival-visit planning (逢年过节必访): one statement per festival, never one per cadre."""
 
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,20 +23,22 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from models.calendar import bureau_nodes
 from models.people import ACTIVE, DECEASED, MOVED, Cadre
-from models.planning import insert_cadre_tasks, priority_expression
 from models.tasks import CANCELLED, DONE, LIVE_STATUSES, MISSED, OPEN, OVERDUE, Task, TaskEvent
 from models.types import UTCDateTime, table_of, utcnow
 from yinhui.rules.calendar_nodes import nodes_for_year
 from yinhui.rules.festivals import FESTIVAL_VISIT, FestivalWindow, festival_of_rule, windows_open_on
 from yinhui.rules.playbook import Playbook, Priority
 from yinhui.rules.workdays import WorkCalendar
+from yinhui.services.calendar import bureau_nodes
+from yinhui.services.planning import insert_cadre_tasks, priority_expression
 
 DROP_REASONS = {
     DECEASED: "已故，节日走访取消 (cadre died before the festival)",
     MOVED: "已迁出，节日走访取消 (cadre moved away before the festival)",
 }
+
+
 OTHER_DROP_REASON = "不再在册，节日走访取消 (cadre no longer active)"
 
 
@@ -167,3 +170,4 @@ def festival_visit_summary(session: Session, *, year: int) -> list[dict[str, Any
         entry["done_on_time"] += n if status == DONE and on_time else 0
         entry["first_due"], entry["last_due"] = min(entry["first_due"], first_due), max(entry["last_due"], last_due)
     return sorted(summary.values(), key=lambda e: e["first_due"])
+

@@ -6,6 +6,7 @@ cadre (a meeting, a lecture, an event step) is known by its label alone. Routine
 festival visits need none: their section heading says it all.
 """
 
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from models.events import step_labels
 from models.organisations import PartyOrg
 from models.tasks import Task
 from yinhui.rules.care import rule_title
@@ -25,6 +25,7 @@ from yinhui.rules.org_life import THEME_DAY_RULE
 from yinhui.rules.playbook import Playbook
 from yinhui.rules.staff_rhythm import LECTURE_RULE
 from yinhui.rules.staff_rhythm import RULES as STAFF_RULES
+from yinhui.services.events import step_labels
 
 
 @dataclass(frozen=True)
@@ -99,3 +100,4 @@ def task_labels(session: Session, task_ids: Sequence[int], *, playbook: Playbook
                 zh, en = f"{zh}（请准备课件）", f"{en} (prepare slides)"
         labels[tid] = Label(zh, en)
     return labels
+

@@ -1,0 +1,461 @@
+"""Triggered must-visits (四必访): occurrences reported for a cadre, the visits and follow-ups they create.
+
+An occurrence (hospitalisation, family event, hardship, death) is stored once per cadre, kind and
+day; reporting it again changes nothing and returns the same task. Its visit and follow-up dates
+are worked out when it is reported (see ``yinhui.rules.must_visits``) and kept on the row, so the
+daily plan can create any missing task with one statement per kind, and a later playbook edit
+does not move a deadline already given.
+
+- ``discharged`` closes the cadre's open hospitalisation and opens the call after discharge now;
+- ``resolved`` closes an open hardship case and cancels its live monthly review;
+- ``death`` marks the cadre deceased through ``set_cadre_status`` (every open task is cancelled
+  with that reason), closes their open occurrences, then plans the condolence visit to the family.
+
+The chat bot and the CLI both come here: ``report_occurrence`` (or ``record_occurrence`` for the
+whole result). Notes may hold health details: they are stored, never logged or echoed in errors.
+"""
+
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    String,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlmodel import Session, col
+
+from models.must_visits import MAX_DISTANCE, MAX_NOTE, RESOLVED_REASON, Occurrence
+from models.people import ACTIVE, DECEASED, Cadre, Coordinator
+from models.tasks import CANCELLED, DONE, LIVE_STATUSES, Task, TaskEvent
+from models.types import id_of, table_of, utcnow
+from yinhui import clock
+from yinhui.rules.cadence import ShiftDue, period_of
+from yinhui.rules.must_visits import (
+    CLOSES,
+    DEATH,
+    FAMILY_EVENT,
+    FOLLOW_UP,
+    HARDSHIP,
+    KINDS,
+    MUST_VISIT,
+    UnknownKind,
+    birth_ranges,
+    birthday_window,
+    detail_text,
+    follow_up_rule,
+    follow_up_window,
+    milestones_between,
+    must_visit_rule,
+    parse_kind,
+    review_window,
+    visit_window,
+)
+from yinhui.rules.playbook import Playbook
+from yinhui.rules.workdays import WorkCalendar
+from yinhui.services.calendar import work_calendar
+from yinhui.services.care import CareError, grid_paths, insert_cadre_tasks, plan_leader
+from yinhui.services.task_actions import set_cadre_status
+
+
+@dataclass
+class ReportResult:
+    """What a report did: the occurrence, its visit (or the follow-up a closing report opened)."""
+
+    occurrence: Occurrence
+    task: Task | None = None
+    follow_up: Task | None = None
+    created: bool = True  # False: the same report was made before; nothing changed
+    cancelled: int = 0  # open tasks cancelled (a death; a closed hardship case's review)
+    closed: list[int] = field(default_factory=list)  # occurrences this report closed
+
+
+def _shift_after(playbook: Playbook, calendar: WorkCalendar) -> ShiftDue | None:
+    return None if playbook.due_on_day_off == "keep" else calendar.working_day_on_or_after
+
+
+def _shift_before(playbook: Playbook, calendar: WorkCalendar) -> ShiftDue | None:
+    return None if playbook.due_on_day_off == "keep" else calendar.working_day_on_or_before
+
+
+def plan_occurrence_tasks(
+    session: Session,
+    *,
+    playbook: Playbook,
+    calendar: WorkCalendar,
+    day: dt.date,
+    leader_id: int,
+    actor: str,
+    occurrence_ids: list[int] | None = None,
+) -> dict[str, int]:
+    """Create every missing visit, one-off follow-up and this month's hardship reviews.
+
+    Three statements per kind at most, whatever the number of occurrences. A deceased cadre
+    gets only the condolence visit and its follow-up. Returns tasks created per rule.
+    """
+    occ = table_of(Occurrence)
+    cadre = table_of(Cadre)
+    source = occ.join(cadre, cadre.c.id == occ.c.cadre_id)
+    only = [occ.c.id.in_(occurrence_ids)] if occurrence_ids is not None else []
+    month = period_of("month", day)
+    common: dict[str, Any] = {"day": day, "prio": playbook.priority, "leader_id": leader_id, "actor": actor, "source": source}
+    created: dict[str, int] = {}
+    for kind, rule in playbook.must_visits.kinds().items():
+        status = DECEASED if kind == DEATH else ACTIVE
+        visit = must_visit_rule(kind)
+        created[visit] = insert_cadre_tasks(
+            session, kind=MUST_VISIT, rule=visit, period=occ.c.period, window_opens=occ.c.visit_opens,
+            due=occ.c.visit_due, where=[occ.c.kind == kind, occ.c.visit_opens <= day, *only],
+            cadre_status=status, **common,
+        )
+        follow = rule.follow_up
+        if follow is None:
+            continue
+        name = follow_up_rule(kind)
+        if follow.when == "monthly":
+            opens, due = review_window(follow, month, _shift_after(playbook, calendar))
+            created[name] = insert_cadre_tasks(
+                session, kind=FOLLOW_UP, rule=name, period=occ.c.period + literal("/" + month.key, String),
+                window_opens=opens, due=due,
+                where=[occ.c.kind == kind, occ.c.closed_on.is_(None), occ.c.on_date < month.start, *only],
+                cadre_status=status, **common,
+            )
+        else:
+            created[name] = insert_cadre_tasks(
+                session, kind=FOLLOW_UP, rule=name, period=occ.c.period, window_opens=occ.c.follow_up_opens,
+                due=occ.c.follow_up_due,
+                where=[occ.c.kind == kind, occ.c.follow_up_opens.is_not(None), occ.c.follow_up_opens <= day, *only],
+                cadre_status=status, **common,
+            )
+    return created
+
+
+def add_milestone_birthdays(
+    session: Session, *, playbook: Playbook, calendar: WorkCalendar, day: dt.date, actor: str
+) -> int:
+    """Record a family event for every active cadre with a big birthday within the lead time.
+
+    The database narrows the cadres by birth date (one query); the exact birthdays are worked
+    out here. Returns how many birthdays were added (already known ones are left alone).
+    """
+    ranges = birth_ranges(playbook, day)
+    if not ranges:
+        return 0
+    rows = session.execute(
+        select(col(Cadre.id), col(Cadre.birth_date)).where(
+            col(Cadre.status) == ACTIVE, or_(*(col(Cadre.birth_date).between(lo, hi) for _, lo, hi in ranges))
+        )
+    ).all()
+    wanted = {(cid, bday): age for cid, birth in rows for age, bday in milestones_between(playbook, birth, day)}
+    if not wanted:
+        return 0
+    ids = sorted({cid for cid, _ in wanted})
+    have = set(
+        session.execute(
+            select(col(Occurrence.cadre_id), col(Occurrence.on_date)).where(
+                col(Occurrence.kind) == FAMILY_EVENT, col(Occurrence.cadre_id).in_(ids)
+            )
+        ).all()
+    )
+    shift = _shift_before(playbook, calendar)
+    rows_to_add = []
+    for (cid, bday), age in sorted(wanted.items()):
+        if (cid, bday) in have:
+            continue
+        opens, due = birthday_window(playbook, bday, today=day, shift_before=shift)
+        rows_to_add.append({
+            "cadre_id": cid, "kind": FAMILY_EVENT, "detail": f"milestone:{age}", "on_date": bday,
+            "period": bday.isoformat(), "reported_on": day, "visit_opens": opens, "visit_due": due,
+            "reported_by": actor, "created_at": utcnow(),
+        })
+    if rows_to_add:
+        session.execute(insert(Occurrence), rows_to_add)
+    return len(rows_to_add)
+
+
+def plan_must_visits(
+    session: Session, *, playbook: Playbook, calendar: WorkCalendar, day: dt.date, leader_id: int, actor: str
+) -> dict[str, int]:
+    """The daily part: big birthdays first, then every missing must-visit task and follow-up."""
+    birthdays = add_milestone_birthdays(session, playbook=playbook, calendar=calendar, day=day, actor=actor)
+    created = plan_occurrence_tasks(session, playbook=playbook, calendar=calendar, day=day, leader_id=leader_id,
+                                    actor=actor)
+    return {"birthdays": birthdays, **created}
+
+
+def _occurrence_task(session: Session, occurrence: Occurrence, *, follow_up: bool = False) -> Task | None:
+    rule = follow_up_rule(occurrence.kind) if follow_up else must_visit_rule(occurrence.kind)
+    query = select(Task).where(col(Task.rule) == rule, col(Task.subject_id) == occurrence.cadre_id)
+    if follow_up:
+        query = query.where(or_(col(Task.period) == occurrence.period, col(Task.period).like(occurrence.period + "/%")))
+    else:
+        query = query.where(col(Task.period) == occurrence.period)
+    return session.execute(query.order_by(col(Task.id).desc()).limit(1)).scalar_one_or_none()
+
+
+def _check_report(cadre: Cadre, kind: str, on: dt.date, today: dt.date, *, allow: str = ACTIVE) -> None:
+    if on > today and kind != FAMILY_EVENT:
+        raise CareError(f"{kind} on {on.isoformat()} is in the future; only a family event can be reported ahead")
+    if abs(on - today) > MAX_DISTANCE:
+        raise CareError(f"{on.isoformat()} is more than a year from today; check the date")
+    if cadre.status != allow:
+        raise CareError(f"{cadre.name} is {cadre.status} (since {cadre.status_since}); nothing was reported")
+
+
+def _clean_note(note: str | None) -> str | None:
+    text = (note or "").strip()
+    if len(text) > MAX_NOTE:
+        raise CareError(f"a note may have up to {MAX_NOTE} characters")
+    return text or None
+
+
+def _plan_one(session: Session, occurrence: Occurrence, *, playbook: Playbook, calendar: WorkCalendar,
+              today: dt.date, actor: str) -> None:
+    plan_occurrence_tasks(session, playbook=playbook, calendar=calendar, day=today, leader_id=plan_leader(session),
+                          actor=actor, occurrence_ids=[id_of(occurrence)])
+
+
+def _close(session: Session, cadre: Cadre, closing: str, *, on: dt.date, actor: str, playbook: Playbook,
+           calendar: WorkCalendar, today: dt.date) -> ReportResult:
+    kind = CLOSES[closing]
+    if on > today:
+        raise CareError(f"{closing} on {on.isoformat()} is in the future")
+    occurrence = session.execute(
+        select(Occurrence)
+        .where(col(Occurrence.cadre_id) == cadre.id, col(Occurrence.kind) == kind, col(Occurrence.closed_on).is_(None),
+               col(Occurrence.on_date) <= on)
+        .order_by(col(Occurrence.on_date).desc())
+        .limit(1)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if occurrence is None:
+        raise CareError(f"{cadre.name} has no open {kind} reported on or before {on.isoformat()}; nothing was closed")
+    occurrence.closed_on, occurrence.closed_by = on, actor
+    follow = playbook.must_visits.kinds()[kind].follow_up
+    window = follow_up_window(follow, on=occurrence.on_date, closed_on=on, shift_after=_shift_after(playbook, calendar))
+    already = _occurrence_task(session, occurrence, follow_up=True)
+    if window is not None and already is None:
+        occurrence.follow_up_opens, occurrence.follow_up_due = window
+    session.add(occurrence)
+    session.flush()
+    cancelled = 0
+    if kind == HARDSHIP:
+        cancelled = _cancel_reviews(session, occurrence, actor=actor)
+    _plan_one(session, occurrence, playbook=playbook, calendar=calendar, today=today, actor=actor)
+    follow_task = _occurrence_task(session, occurrence, follow_up=True)
+    return ReportResult(occurrence, task=None, follow_up=follow_task if follow_task is not already else None,
+                        cancelled=cancelled, closed=[occurrence.id])
+
+
+def _cancel_reviews(session: Session, occurrence: Occurrence, *, actor: str) -> int:
+    tasks = session.execute(
+        select(Task).where(
+            col(Task.rule) == follow_up_rule(occurrence.kind), col(Task.subject_id) == occurrence.cadre_id,
+            col(Task.period).like(occurrence.period + "/%"), col(Task.status).in_(LIVE_STATUSES),
+        ).with_for_update()
+    ).scalars().all()
+    for task in tasks:
+        before = task.status
+        task.status, task.closed_by, task.closed_at = CANCELLED, actor, utcnow()
+        task.note = RESOLVED_REASON if not task.note else f"{task.note}\n{RESOLVED_REASON}"
+        session.add(task)
+        session.flush()
+        session.add(TaskEvent(task_id=task.id, actor=actor, action="cancelled", from_status=before,
+                              to_status=CANCELLED, detail='{"reason": "hardship case closed"}'))
+    return len(tasks)
+
+
+def _close_all_open(session: Session, cadre_id: int, *, on: dt.date, actor: str) -> list[int]:
+    ids = list(session.execute(
+        select(col(Occurrence.id)).where(col(Occurrence.cadre_id) == cadre_id, col(Occurrence.closed_on).is_(None))
+    ).scalars())
+    if ids:
+        session.execute(update(Occurrence).where(col(Occurrence.id).in_(ids)).values(closed_on=on, closed_by=actor))
+    return ids
+
+
+def record_occurrence(
+    session: Session,
+    *,
+    cadre_id: int,
+    kind: str,
+    on: dt.date,
+    actor: str,
+    playbook: Playbook,
+    note: str | None = None,
+    detail: str | None = None,
+    today: dt.date | None = None,
+    calendar: WorkCalendar | None = None,
+) -> ReportResult:
+    """Report an occurrence for a cadre and plan its must-visit now; see the module docstring.
+
+    ``kind`` is a kind or any word people type for one (住院, 婚事, discharged ...). Bad input
+    raises ``CareError`` and writes nothing (the caller's transaction is left untouched).
+    """
+    today = today or clock.today()
+    try:
+        kind, word_detail = parse_kind(kind)
+    except UnknownKind as exc:
+        raise CareError(str(exc)) from None
+    note = _clean_note(note)
+    cadre = session.execute(select(Cadre).where(col(Cadre.id) == cadre_id).with_for_update()).scalar_one_or_none()
+    if cadre is None:
+        raise CareError(f"no cadre #{cadre_id}")
+    calendar = calendar or work_calendar(session, playbook)
+    if kind in CLOSES:
+        if cadre.status != ACTIVE:
+            raise CareError(f"{cadre.name} is {cadre.status}; nothing was closed")
+        return _close(session, cadre, kind, on=on, actor=actor, playbook=playbook, calendar=calendar, today=today)
+    existing = session.execute(
+        select(Occurrence).where(
+            col(Occurrence.cadre_id) == cadre_id, col(Occurrence.kind) == kind,
+            true() if kind == DEATH else col(Occurrence.on_date) == on,  # a cadre dies once
+        )
+    ).scalars().first()
+    if existing is not None:
+        return ReportResult(existing, task=_occurrence_task(session, existing), created=False)
+    if kind == DEATH and cadre.status == DECEASED:
+        # Recorded as deceased another way (a roster import): the family still gets condolences.
+        _check_report(cadre, kind, on, today, allow=DECEASED)
+        cancelled, closed = 0, _close_all_open(session, cadre_id, on=on, actor=actor)
+    elif kind == DEATH:
+        _check_report(cadre, kind, on, today)
+        cancelled = set_cadre_status(session, cadre, status=DECEASED, on=on, reason=f"去世 {on.isoformat()}",
+                                     actor=actor)
+        closed = _close_all_open(session, cadre_id, on=on, actor=actor)
+    else:
+        _check_report(cadre, kind, on, today)
+        cancelled, closed = 0, []
+    rule = playbook.must_visits.kinds()[kind]
+    shift = _shift_after(playbook, calendar)
+    opens, due = visit_window(rule, on=on, reported=today, shift_after=shift)
+    follow = follow_up_window(rule.follow_up, on=on, shift_after=shift)
+    occurrence = Occurrence(
+        cadre_id=cadre_id, kind=kind, detail=detail or word_detail, on_date=on, period=on.isoformat(),
+        reported_on=today, note=note, visit_opens=opens, visit_due=due,
+        follow_up_opens=follow[0] if follow else None, follow_up_due=follow[1] if follow else None,
+        reported_by=actor,
+    )
+    session.add(occurrence)
+    session.flush()
+    _plan_one(session, occurrence, playbook=playbook, calendar=calendar, today=today, actor=actor)
+    return ReportResult(occurrence, task=_occurrence_task(session, occurrence),
+                        follow_up=_occurrence_task(session, occurrence, follow_up=True),
+                        cancelled=cancelled, closed=closed)
+
+
+def report_occurrence(
+    session: Session,
+    *,
+    cadre_id: int,
+    kind: str,
+    on: dt.date,
+    note: str | None,
+    actor: str,
+    playbook: Playbook,
+) -> Task | None:
+    """The service the chat bot and the CLI call: the must-visit task (for a closing report, the
+    follow-up it opened, if any). Raises ``CareError`` (a ValueError) on bad input."""
+    result = record_occurrence(session, cadre_id=cadre_id, kind=kind, on=on, note=note, actor=actor, playbook=playbook)
+    return result.task or result.follow_up
+
+
+def report_must_visit(
+    session: Session,
+    *,
+    cadre_id: int,
+    reason: str,
+    actor: str,
+    on: dt.date,
+    note: str | None = None,
+    playbook: Playbook | None = None,
+) -> Task | None:
+    """``report_occurrence`` under the name and keywords the chat bot's /report looks for."""
+    from yinhui.rules.playbook import current_playbook
+
+    return report_occurrence(session, cadre_id=cadre_id, kind=reason, on=on, note=note, actor=actor,
+                             playbook=playbook or current_playbook())
+
+
+def _local_day(moment: dt.datetime | None) -> dt.date | None:
+    return moment.astimezone(clock.tz()).date() if moment is not None else None
+
+
+def occurrence_report(
+    session: Session, *, first: dt.date, last: dt.date, language: str = "zh"
+) -> list[dict[str, Any]]:
+    """Occurrences that happened or were reported from ``first`` to ``last``, with how each was handled:
+    the visit (status, due, done on, on time, who) and its follow-ups. No ID numbers or notes."""
+    in_range = or_(col(Occurrence.on_date).between(first, last), col(Occurrence.reported_on).between(first, last))
+    rows = session.execute(
+        select(Occurrence, col(Cadre.name), col(Cadre.grid_id)).join(Cadre, col(Cadre.id) == col(Occurrence.cadre_id))
+        .where(in_range).order_by(col(Occurrence.on_date), col(Occurrence.id))
+    ).all()
+    if not rows:
+        return []
+    cadre_ids = sorted({occ.cadre_id for occ, _, _ in rows})
+    rules = [must_visit_rule(k) for k in KINDS] + [follow_up_rule(k) for k in KINDS]
+    tasks: dict[tuple[int, str], list[tuple[Task, str]]] = {}
+    for task, assignee in session.execute(
+        select(Task, col(Coordinator.name)).join(Coordinator, col(Coordinator.id) == col(Task.assignee_id))
+        .where(col(Task.rule).in_(rules), col(Task.cadre_id).in_(cadre_ids)).order_by(col(Task.id))
+    ).all():
+        tasks.setdefault((task.cadre_id, task.rule), []).append((task, assignee))
+    paths = grid_paths(session, [grid for _, _, grid in rows])
+
+    def view(task: Task, assignee: str) -> dict[str, Any]:
+        done_on = _local_day(task.closed_at) if task.status == DONE else None
+        return {
+            "task_id": task.id, "status": task.status, "outcome": task.outcome, "due": task.due.isoformat(),
+            "done_on": done_on.isoformat() if done_on else None, "on_time": done_on is not None and done_on <= task.due,
+            "assignee": assignee, "escalation_level": task.escalation_level,
+        }
+
+    result = []
+    for occ, name, grid in rows:
+        visit = next((view(t, a) for t, a in tasks.get((occ.cadre_id, must_visit_rule(occ.kind)), [])
+                      if t.period == occ.period), None)
+        follow_ups = [view(t, a) | {"period": t.period}
+                      for t, a in tasks.get((occ.cadre_id, follow_up_rule(occ.kind)), [])
+                      if t.period == occ.period or t.period.startswith(occ.period + "/")]
+        result.append({
+            "id": occ.id, "cadre": name, "grid": paths.get(grid, "?"), "kind": occ.kind,
+            "detail": detail_text(occ.detail, language), "on": occ.on_date.isoformat(),
+            "reported_on": occ.reported_on.isoformat(), "reported_by": occ.reported_by,
+            "closed_on": occ.closed_on.isoformat() if occ.closed_on else None,
+            "visit": visit, "follow_ups": follow_ups,
+        })
+    return result
+
+
+def occurrence_summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per kind: reported, visits done (on time), still open or late, missed, follow-ups done/planned."""
+    summary: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        entry = summary.setdefault(row["kind"], {
+            "kind": row["kind"], "reported": 0, "visited": 0, "on_time": 0, "open": 0, "late": 0, "missed": 0,
+            "cancelled": 0, "follow_ups": 0, "follow_ups_done": 0,
+        })
+        entry["reported"] += 1
+        visit = row["visit"]
+        if visit is not None:
+            status = visit["status"]
+            entry["visited"] += status == DONE
+            entry["on_time"] += bool(visit["on_time"])
+            entry["open"] += status == "open"
+            entry["late"] += status == "overdue"
+            entry["missed"] += status == "missed"
+            entry["cancelled"] += status == CANCELLED
+        entry["follow_ups"] += len(row["follow_ups"])
+        entry["follow_ups_done"] += sum(f["status"] == DONE for f in row["follow_ups"])
+    order = {kind: i for i, kind in enumerate(KINDS)}
+    return sorted(summary.values(), key=lambda e: order.get(e["kind"], len(order)))
+
