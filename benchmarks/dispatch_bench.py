@@ -83,9 +83,9 @@ def _populate(coordinators: int, days: int, groups: int, group_messages: int) ->
     from models.grids import Grid
     from models.people import Cadre, Coordinator, CoordinatorGrid
     from models.types import utcnow
+    from yinhui.playbook_loader import current_playbook
     from yinhui.roster.idcard import make_id_number
     from yinhui.rules.cadence import due_cadence
-    from yinhui.rules.playbook import current_playbook
     from yinhui.services.outbox import enqueue
     from yinhui.services.planning import create_cadence_tasks, refresh_grid_owners
 

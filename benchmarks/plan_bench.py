@@ -102,12 +102,8 @@ def set_based(url: str, size: int = 0) -> dict[str, float]:
     from flows.planning_context import planning_context
     from models.db import session_scope
     from yinhui.rules.cadence import due_cadence
-    from yinhui.services.planning import (
-        create_cadence_tasks,
-        escalate_overdue,
-        mark_overdue,
-        refresh_grid_owners,
-    )
+    from yinhui.services.planning import create_cadence_tasks, refresh_grid_owners
+    from yinhui.services.tasks import escalate_overdue, mark_overdue
 
     ctx = planning_context(DAY)
     started = time.perf_counter()

@@ -18,7 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from yinhui.rules.playbook import DEFAULT_PLAYBOOK, PlaybookError
+from yinhui.playbook_loader import DEFAULT_PLAYBOOK
+from yinhui.rules.playbook import PlaybookError
 from yinhui.settings import get_settings
 
 DEPLOYMENT_NAME = "yinhui"  # every flow has one deployment: `daily-plan/yinhui`, `weekly-report/yinhui`, ...
@@ -117,7 +118,7 @@ class ScheduleOverride(BaseModel):
 
 def read_overrides(path: Path | str) -> dict[str, ScheduleOverride]:
     """The `[schedules]` table of a playbook file, validated (PlaybookError names file and key)."""
-    from yinhui.rules.playbook import _read  # the playbook's own reader: TOML or YAML, same errors
+    from yinhui.playbook_loader import _read  # the playbook's own reader: TOML or YAML, same errors
 
     table = _read(Path(path)).get("schedules", {})
     if not isinstance(table, dict):

@@ -19,9 +19,9 @@ from models.grids import COUNTY_LEVEL, TOWNSHIP_LEVEL
 from models.snapshots import CoverageSnapshot
 from notifiers.templates import kind_label
 from yinhui import clock, textable
+from yinhui.privacy import mask_id_number, mask_phone
 from yinhui.rules.cadence import period_of
 from yinhui.services.coverage import CoverageReport, coverage
-from yinhui.services.people import mask_id_number, mask_phone
 from yinhui.services.snapshots import (
     Activity,
     DeadlineRecord,

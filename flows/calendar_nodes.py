@@ -23,8 +23,9 @@ from flows.planning_context import parse_day, planning_context
 from flows.retrying import TASK_RETRIES
 from flows.steps import run_step
 from models.db import session_scope
-from yinhui.services.events import plan_yearly_events, reassign_orphaned_steps, step_dates
-from yinhui.services.festival_planning import plan_festival_visits
+from yinhui.services.event_views import step_dates
+from yinhui.services.events import plan_yearly_events, reassign_orphaned_steps
+from yinhui.services.festivals import plan_festival_visits
 from yinhui.settings import get_settings
 
 ACTOR = "system:calendar-nodes"

@@ -27,10 +27,10 @@ from flows.planning_context import parse_day, planning_context
 from flows.retrying import TASK_RETRIES
 from flows.steps import run_step
 from models.db import session_scope
-from yinhui.services.care import plan_leader
 from yinhui.services.door_services import plan_door_services
 from yinhui.services.must_visits import plan_must_visits
 from yinhui.services.org_life import plan_absence_visits, plan_theme_days, reassign_meetings
+from yinhui.services.planning import plan_leader
 from yinhui.services.staff_rhythm import plan_staff_rhythm
 
 ACTOR = "system:care-plan"

@@ -20,14 +20,8 @@ from flows.steps import run_step
 from models.db import session_scope
 from yinhui.rules.cadence import due_cadence
 from yinhui.rules.care import own_escalation_days
-from yinhui.services.planning import (
-    create_cadence_tasks,
-    escalate_overdue,
-    lapse_overdue,
-    mark_overdue,
-    reassign_live_tasks,
-    refresh_grid_owners,
-)
+from yinhui.services.planning import create_cadence_tasks, refresh_grid_owners
+from yinhui.services.tasks import escalate_overdue, lapse_overdue, mark_overdue, reassign_live_tasks
 
 ACTOR = "system:contact-cadence"
 

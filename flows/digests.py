@@ -9,7 +9,7 @@ from prefect import task
 from flows.retrying import TASK_RETRIES
 from models.db import session_scope
 from notifiers.templates import digest_payload, language_of, render_digest
-from yinhui.rules.playbook import current_playbook
+from yinhui.playbook_loader import current_playbook
 from yinhui.services.digests import collect_digests
 from yinhui.services.outbox import enqueue, existing_keys
 from yinhui.settings import get_settings
@@ -47,7 +47,7 @@ def write_digests(day: dt.date) -> int:
             )
         # Grid group chats get their counts-only notice with the same morning run.
         from notifiers.telegram_render import render_grid_notice
-        from yinhui.services.chat import queue_grid_notices
+        from yinhui.services.grid_notices import queue_grid_notices
 
         queue_grid_notices(session, day, render=render_grid_notice, default_language=default_language)
     return written

@@ -20,7 +20,7 @@ from models.outbox import Notification
 from models.people import Coordinator
 from notifiers import NOTIFIERS, Delivery, Notifier, NotifyError, Outbound, Recipient
 from yinhui import clock
-from yinhui.services.chat import group_chats_by_id, mark_unreachable
+from yinhui.services.delivery import group_chats_by_id, mark_unreachable
 from yinhui.services.outbox import claim, mark_failed, mark_sent
 from yinhui.settings import get_settings
 
@@ -172,7 +172,7 @@ def _undelivered_artifact() -> None:
     """What did not reach its recipient, with the reason, for the Prefect UI (no message text)."""
     from prefect.artifacts import create_table_artifact
 
-    from yinhui.services.chat import undelivered_report
+    from yinhui.services.delivery import undelivered_report
 
     with session_scope() as session:
         rows = undelivered_report(session)

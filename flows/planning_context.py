@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from yinhui import clock
+from yinhui.playbook_loader import current_playbook
 from yinhui.rules.cadence import ShiftDue
-from yinhui.rules.playbook import Playbook, current_playbook
+from yinhui.rules.playbook import Playbook
 from yinhui.rules.workdays import WorkCalendar
 
 

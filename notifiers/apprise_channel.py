@@ -66,7 +66,7 @@ class AppriseNotifier(Notifier):
 
     def _urls(self, message: Outbound) -> list[str]:
         from models.db import session_scope
-        from yinhui.services.chat import apprise_urls
+        from yinhui.services.delivery import apprise_urls
 
         target_id = message.payload.get("apprise_target_id") if isinstance(message.payload, dict) else None
         with session_scope() as session:

@@ -130,7 +130,8 @@ class TelegramStore:
         self, pairs: Sequence[tuple[int, int]], notification_ids: Sequence[int]
     ) -> tuple[dict[tuple[int, int], str], dict[int, dict[int, tuple[int, int]]]]:
         from models.db import session_scope
-        from yinhui.services.chat import issue_callback_tokens, sent_parts
+        from yinhui.services.chat import issue_callback_tokens
+        from yinhui.services.delivery import sent_parts
 
         with session_scope() as session:
             tokens = issue_callback_tokens(session, pairs) if pairs else {}
@@ -139,7 +140,7 @@ class TelegramStore:
 
     def record_part(self, notification_id: int, part: int, chat_id: int, message_id: int) -> None:
         from models.db import session_scope
-        from yinhui.services.chat import record_part
+        from yinhui.services.delivery import record_part
 
         with session_scope() as session:
             record_part(session, notification_id=notification_id, part=part, chat_id=chat_id, message_id=message_id)
@@ -449,7 +450,7 @@ class TelegramNotifier(Notifier):
     @property
     def playbook(self) -> Playbook:
         if self._playbook is None:
-            from yinhui.rules.playbook import current_playbook
+            from yinhui.playbook_loader import current_playbook
 
             self._playbook = current_playbook()
         return self._playbook

@@ -136,7 +136,7 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
 def cmd_import_staff(args: argparse.Namespace) -> int:
     from models.db import session_scope
     from yinhui.roster import load_staff
-    from yinhui.services.coordinators import CoordinatorError
+    from yinhui.services.errors import CoordinatorError
     from yinhui.services.roster_import import apply_staff
 
     _require_schema()
@@ -200,7 +200,7 @@ def cmd_coordinator_list(args: argparse.Namespace) -> int:
 
 def cmd_coordinator_active(args: argparse.Namespace) -> int:
     from models.db import session_scope
-    from yinhui.services.coordinators import set_coordinator_active
+    from yinhui.services.handover import set_coordinator_active
 
     _require_schema()
     active = args.action == "activate"
@@ -258,7 +258,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     from models.db import session_scope
     from yinhui import textable
     from yinhui.services.coordinators import find_coordinator
-    from yinhui.services.task_queries import list_tasks
+    from yinhui.services.task_views import list_tasks
 
     _require_schema()
     with session_scope() as session:
@@ -280,9 +280,9 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 def cmd_complete(args: argparse.Namespace) -> int:
     from models.db import session_scope
     from yinhui import clock
-    from yinhui.rules.playbook import current_playbook
+    from yinhui.playbook_loader import current_playbook
     from yinhui.services.coordinators import find_coordinator
-    from yinhui.services.task_actions import complete_task
+    from yinhui.services.tasks import complete_task
 
     _require_schema()
     on = args.date or clock.today()
@@ -298,7 +298,7 @@ def cmd_reschedule(args: argparse.Namespace) -> int:
     from models.db import session_scope
     from yinhui import clock
     from yinhui.services.coordinators import find_coordinator
-    from yinhui.services.task_actions import reschedule_task
+    from yinhui.services.tasks import reschedule_task
 
     _require_schema()
     with session_scope() as session:
@@ -354,7 +354,7 @@ def cmd_report_coverage(args: argparse.Namespace) -> int:
 
 
 def cmd_playbook_check(args: argparse.Namespace) -> int:
-    from yinhui.rules.playbook import DEFAULT_PLAYBOOK, load_playbook
+    from yinhui.playbook_loader import DEFAULT_PLAYBOOK, load_playbook
 
     path = args.file or DEFAULT_PLAYBOOK
     playbook = load_playbook(path)
@@ -473,8 +473,7 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from yinhui.roster.reader import RosterFileError
     from yinhui.rules.assignment import NoLeaderError
     from yinhui.rules.playbook import PlaybookError
-    from yinhui.services.coordinators import CoordinatorError
-    from yinhui.services.task_actions import TaskError
+    from yinhui.services.errors import CoordinatorError, TaskError
 
     return (CoordinatorError, TaskError, RosterFileError, NoLeaderError, PlaybookError, OperationalError)
 

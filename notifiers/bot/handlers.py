@@ -169,7 +169,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
 
     def bind(session: Session) -> str:
-        from yinhui.services.chat import ChatError, redeem_invite
+        from yinhui.services.chat import redeem_invite
+        from yinhui.services.errors import ChatError
 
         try:
             binding = redeem_invite(session, code, chat_id=chat.id, private=private, title=chat.title or "")
@@ -204,7 +205,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if who.kind == "group":
         await context.bot.send_message(chat.id, say(who.language, "group_help"))
         return
-    from yinhui.rules.playbook import current_playbook
+    from yinhui.playbook_loader import current_playbook
 
     plugins = "\n".join(command.describe(who.language) for command in COMMANDS.values())
     days = current_playbook().digest.horizon_days
@@ -217,7 +218,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 def task_view(session: Session, coordinator_id: int, view: str, *, today: dt.date, language: str) -> list[ChatText]:
     """A coordinator's open tasks (all, overdue, or due within the digest horizon), with buttons."""
     from notifiers.templates import digest_payload
-    from yinhui.rules.playbook import current_playbook
+    from yinhui.playbook_loader import current_playbook
     from yinhui.services.chat import issue_callback_tokens
     from yinhui.services.digests import collect_digests
 
@@ -254,7 +255,7 @@ async def view_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     today = _today()
     if who.kind == "group":
-        from yinhui.services.chat import grid_counts
+        from yinhui.services.grid_notices import grid_counts
 
         grid_id = who.grid_id
         assert grid_id is not None  # who_is() names the grid of every group it recognises
@@ -331,14 +332,10 @@ def handle_press(
     """
     from models.people import Cadre
     from models.tasks import LIVE_STATUSES, Task
-    from yinhui.rules.playbook import current_playbook
+    from yinhui.playbook_loader import current_playbook
     from yinhui.services.chat import coordinator_for_chat, resolve_callback_token, task_belongs_to
-    from yinhui.services.task_actions import (
-        TaskError,
-        complete_task,
-        latest_reschedule_day,
-        reschedule_task,
-    )
+    from yinhui.services.errors import TaskError
+    from yinhui.services.tasks import complete_task, latest_reschedule_day, reschedule_task
 
     coordinator = coordinator_for_chat(session, presser)
     if coordinator is None:
@@ -449,7 +446,7 @@ def save_note(session: Session, *, presser: int, pending: dict[str, Any], note: 
     """Add the note the coordinator typed, after checking the task is still theirs and open."""
     from models.tasks import LIVE_STATUSES, Task
     from yinhui.services.chat import coordinator_for_chat, resolve_callback_token, task_belongs_to
-    from yinhui.services.task_actions import add_note
+    from yinhui.services.tasks import add_note
 
     coordinator = coordinator_for_chat(session, presser)
     if coordinator is None:

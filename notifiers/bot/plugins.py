@@ -184,7 +184,7 @@ class AttendCommand:
         service = _service(ATTENDANCE_SERVICE)
         if service is None:
             raise CommandRefused(_t(ctx.language, "活动签到功能尚未开通。", "Attendance is not available yet."))
-        from yinhui.rules.playbook import current_playbook
+        from yinhui.playbook_loader import current_playbook
 
         cadres = [find_my_cadre(session, ctx, ref) for ref in args[1:]]
         try:

@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from yinhui.services.people import mask_id_number, mask_phone
+from yinhui.privacy import mask_id_number, mask_phone
 
 _BOT_TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
 _URL_SECRET = re.compile(r"(?i)\b(key|access_token|token|secret|sign|password|pass)=([^&\s\"']+)")

@@ -23,9 +23,9 @@ from models.people import Cadre
 from models.tasks import Task
 from tests import factories
 from yinhui import clock
-from yinhui.rules.playbook import load_playbook
+from yinhui.playbook_loader import load_playbook
 from yinhui.services.snapshots import DeadlineRecord, LateTask
-from yinhui.services.task_actions import complete_task
+from yinhui.services.tasks import complete_task
 
 D = dt.date.fromisoformat
 PLAYBOOK = load_playbook()

@@ -13,7 +13,7 @@ from models.must_visits import Occurrence
 from models.outbox import Notification
 from models.tasks import Task, TaskEvent
 from tests import factories
-from yinhui.rules.playbook import load_playbook
+from yinhui.playbook_loader import load_playbook
 from yinhui.services.must_visits import record_occurrence
 from yinhui.services.organisations import BranchBook
 

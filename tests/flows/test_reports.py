@@ -17,8 +17,8 @@ from models.tasks import Task
 from tests import factories
 from tests.flows.test_artifacts import markdown_counts, run_artifacts
 from yinhui import clock
-from yinhui.rules.playbook import load_playbook
-from yinhui.services.task_actions import complete_task, record_contact
+from yinhui.playbook_loader import load_playbook
+from yinhui.services.tasks import complete_task, record_contact
 
 D = dt.date.fromisoformat
 PLAYBOOK = load_playbook()

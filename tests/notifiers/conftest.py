@@ -84,8 +84,8 @@ def plan_day(day: dt.date) -> int:
     """Create the day's cadence tasks and queue the digests (what the daily-plan flow does)."""
     from flows.digests import write_digests
     from models.db import session_scope
+    from yinhui.playbook_loader import current_playbook
     from yinhui.rules.cadence import due_cadence
-    from yinhui.rules.playbook import current_playbook
     from yinhui.services.planning import create_cadence_tasks, refresh_grid_owners
 
     playbook = current_playbook()

@@ -23,7 +23,8 @@ from notifiers.apprise_channel import TargetError, check_target, target_kind
 from notifiers.telegram_render import render_grid_notice
 from tests import factories
 from tests.notifiers.conftest import PHONES, D, build_county, plan_day
-from yinhui.services.chat import add_apprise_target, queue_grid_notices
+from yinhui.services.delivery import add_apprise_target
+from yinhui.services.grid_notices import queue_grid_notices
 
 WECOM_KEY = "wecom-robot-key-0001"
 

@@ -36,7 +36,7 @@ from tests.notifiers.conftest import (
     plan_day,
 )
 from tests.support.bot_api_standin import BotApiStandIn, TelegramLimits
-from yinhui.services.chat import undelivered_report
+from yinhui.services.delivery import undelivered_report
 from yinhui.services.outbox import enqueue
 
 pytestmark = IGNORE_RETRY_AFTER_WARNING

@@ -18,7 +18,7 @@ from notifiers.telegram_render import (
     task_rows,
     tg_len,
 )
-from yinhui.rules.playbook import load_playbook
+from yinhui.playbook_loader import load_playbook
 
 PLAYBOOK = load_playbook()
 

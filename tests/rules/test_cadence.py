@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from yinhui.playbook_loader import load_playbook
 from yinhui.rules.cadence import (
     due_cadence,
     escalation_level_for,
@@ -14,7 +15,6 @@ from yinhui.rules.cadence import (
     rules_satisfied_by,
     window_for,
 )
-from yinhui.rules.playbook import load_playbook
 from yinhui.rules.workdays import WorkCalendar
 
 D = dt.date.fromisoformat

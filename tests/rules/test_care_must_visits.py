@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from yinhui.playbook_loader import DEFAULT_PLAYBOOK, load_playbook
 from yinhui.rules.cadence import period_of
 from yinhui.rules.care import own_escalation_days, rule_title
 from yinhui.rules.must_visits import (
@@ -21,7 +22,7 @@ from yinhui.rules.must_visits import (
     review_window,
     visit_window,
 )
-from yinhui.rules.playbook import DEFAULT_PLAYBOOK, PlaybookError, load_playbook, parse_playbook
+from yinhui.rules.playbook import PlaybookError, parse_playbook
 from yinhui.rules.workdays import WorkCalendar
 
 D = dt.date.fromisoformat

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from yinhui.playbook_loader import load_playbook
 from yinhui.rules.cadence import period_from_key
 from yinhui.rules.door_services import due_services, expected_periods
 from yinhui.rules.org_life import (
@@ -12,7 +13,6 @@ from yinhui.rules.org_life import (
     theme_day_window,
     visit_due_after,
 )
-from yinhui.rules.playbook import load_playbook
 from yinhui.rules.staff_rhythm import lecture_days, lecture_window, next_lecturer, writing_meetings
 from yinhui.rules.workdays import WorkCalendar
 

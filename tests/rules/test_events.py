@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from yinhui.playbook_loader import load_playbook
 from yinhui.rules.events import StepSpec, date_steps, event_rule, offset_label, step_due, steps_of
-from yinhui.rules.playbook import load_playbook
 from yinhui.rules.workdays import WorkCalendar
 
 D = dt.date

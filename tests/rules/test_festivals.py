@@ -12,6 +12,7 @@ import datetime as dt
 
 import pytest
 
+from yinhui.playbook_loader import load_playbook
 from yinhui.rules.calendar_nodes import nodes_for_year
 from yinhui.rules.festivals import (
     festival_due,
@@ -21,7 +22,7 @@ from yinhui.rules.festivals import (
     festival_windows,
     windows_open_on,
 )
-from yinhui.rules.playbook import load_playbook, parse_playbook
+from yinhui.rules.playbook import parse_playbook
 from yinhui.rules.workdays import WorkCalendar
 
 D = dt.date

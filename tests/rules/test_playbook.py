@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from yinhui.rules.playbook import DEFAULT_PLAYBOOK, PlaybookError, load_playbook
+from yinhui.playbook_loader import DEFAULT_PLAYBOOK, load_playbook
+from yinhui.rules.playbook import PlaybookError
 
 
 def test_default_playbook_has_the_article_cadence():

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from yinhui.playbook_loader import DEFAULT_PLAYBOOK, load_playbook
 from yinhui.rules.calendar_nodes import nodes_for_year
-from yinhui.rules.playbook import DEFAULT_PLAYBOOK, PlaybookError, load_playbook, parse_offset
+from yinhui.rules.playbook import PlaybookError, parse_offset
 from yinhui.rules.workdays import WorkCalendar
 
 D = dt.date

@@ -139,9 +139,9 @@ def test_volunteer_log_and_report(cli, county):
 
 
 def test_services_report_marks_what_is_missing(cli, county):
-    from yinhui.rules.playbook import load_playbook
+    from yinhui.playbook_loader import load_playbook
     from yinhui.services.door_services import plan_door_services
-    from yinhui.services.task_actions import complete_task
+    from yinhui.services.tasks import complete_task
 
     playbook = load_playbook()
     with session_scope() as s:

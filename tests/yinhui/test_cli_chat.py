@@ -48,7 +48,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def test_coordinator_invite_prints_a_code_that_binds_once(schema, capsys):
-    from yinhui.services.chat import ChatError, redeem_invite
+    from yinhui.services.chat import redeem_invite
+    from yinhui.services.errors import ChatError
 
     code, out, _ = run(capsys, "coordinator", "invite", "赵村网格", "--days", "3")
     assert code == 0

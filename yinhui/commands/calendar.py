@@ -23,7 +23,7 @@ def _one_line(handler: Handler) -> Handler:
 
     @functools.wraps(handler)
     def run(args: argparse.Namespace) -> int:
-        from yinhui.services.calendar import CalendarError
+        from yinhui.services.errors import CalendarError
 
         try:
             return handler(args)
@@ -61,7 +61,7 @@ def _warn(lines: Iterable[str]) -> None:
 def _context() -> tuple[Any, Any]:
     """The playbook and the bureau's working-day calendar (its own holiday entries included)."""
     from models.db import session_scope
-    from yinhui.rules.playbook import current_playbook
+    from yinhui.playbook_loader import current_playbook
     from yinhui.services.calendar import work_calendar
 
     playbook = current_playbook()
@@ -84,7 +84,7 @@ def calendar_rows(year: int, *, language: str) -> tuple[list[dict[str, Any]], li
     from yinhui import clock
     from yinhui.rules.festivals import festival_windows
     from yinhui.services.calendar import bureau_nodes, nodes_in_year
-    from yinhui.services.events import list_events
+    from yinhui.services.event_views import list_events
 
     playbook, calendar = _context()
     with session_scope() as session:
@@ -176,8 +176,9 @@ def _write_ics(year: int, output: Path | None) -> int:
 @_one_line
 def cmd_node_add(args: argparse.Namespace) -> int:
     from models.db import session_scope
+    from yinhui.playbook_loader import current_playbook
     from yinhui.rules.calendar_nodes import BureauNode
-    from yinhui.rules.playbook import current_playbook, parse_node_date
+    from yinhui.rules.playbook import parse_node_date
     from yinhui.services.calendar import add_node
 
     _require_schema()
@@ -306,7 +307,8 @@ def cmd_event_create(args: argparse.Namespace) -> int:
     from models.db import session_scope
     from models.types import id_of
     from yinhui import clock
-    from yinhui.services.events import create_event, event_plan
+    from yinhui.services.event_views import event_plan
+    from yinhui.services.events import create_event
 
     _require_schema()
     playbook, calendar = _context()
@@ -328,7 +330,7 @@ def cmd_event_create(args: argparse.Namespace) -> int:
 def cmd_event_show(args: argparse.Namespace) -> int:
     from models.db import session_scope
     from yinhui import clock
-    from yinhui.services.events import event_plan
+    from yinhui.services.event_views import event_plan
 
     _require_schema()
     with session_scope() as session:
@@ -352,7 +354,7 @@ def cmd_event_show(args: argparse.Namespace) -> int:
 def cmd_event_list(args: argparse.Namespace) -> int:
     from models.db import session_scope
     from yinhui import clock, textable
-    from yinhui.services.events import list_events
+    from yinhui.services.event_views import list_events
 
     _require_schema()
     with session_scope() as session:
@@ -391,8 +393,9 @@ def cmd_event_move(args: argparse.Namespace) -> int:
 def cmd_event_attend(args: argparse.Namespace) -> int:
     from models.db import session_scope
     from yinhui import clock
-    from yinhui.rules.playbook import current_playbook
-    from yinhui.services.events import record_attendance, resolve_cadres
+    from yinhui.playbook_loader import current_playbook
+    from yinhui.services.cadres import resolve_cadres
+    from yinhui.services.events import record_attendance
 
     _require_schema()
     with session_scope() as session:

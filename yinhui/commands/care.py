@@ -48,9 +48,9 @@ def cmd_report_event(args: argparse.Namespace) -> int:
     from models.db import session_scope
     from models.types import id_of
     from yinhui import clock
+    from yinhui.playbook_loader import current_playbook
     from yinhui.rules.must_visits import detail_text
-    from yinhui.rules.playbook import current_playbook
-    from yinhui.services.care import grid_of, resolve_cadre
+    from yinhui.services.cadres import grid_of, resolve_cadre
     from yinhui.services.must_visits import record_occurrence
 
     _require_schema()
@@ -94,10 +94,10 @@ def cmd_report_event(args: argparse.Namespace) -> int:
 def cmd_branch_list(args: argparse.Namespace) -> int:
     from models.db import session_scope
     from yinhui import clock, textable
+    from yinhui.playbook_loader import current_playbook
     from yinhui.rules.cadence import period_of
-    from yinhui.rules.playbook import current_playbook
-    from yinhui.services.care import plan_leader
     from yinhui.services.org_life import branch_report
+    from yinhui.services.planning import plan_leader
 
     _require_schema()
     with session_scope() as session:
@@ -141,7 +141,7 @@ def _branch_cadres(session: Any, branch_id: int, refs: list[str]) -> list[int]:
 
     from models.people import Cadre
     from models.types import id_of
-    from yinhui.services.care import resolve_cadre
+    from yinhui.services.cadres import resolve_cadre
 
     ids: list[int] = []
     for ref in refs:
@@ -157,9 +157,9 @@ def cmd_branch_attend(args: argparse.Namespace) -> int:
     from models.db import session_scope
     from models.types import id_of
     from yinhui import clock
-    from yinhui.rules.playbook import current_playbook
-    from yinhui.services.care import plan_leader
+    from yinhui.playbook_loader import current_playbook
     from yinhui.services.org_life import find_branch, record_meeting
+    from yinhui.services.planning import plan_leader
 
     _require_schema()
     playbook = current_playbook()
@@ -230,7 +230,7 @@ def cmd_leave_remove(args: argparse.Namespace) -> int:
 def cmd_lecture_rota(args: argparse.Namespace) -> int:
     from models.db import session_scope
     from yinhui import clock, textable
-    from yinhui.rules.playbook import current_playbook
+    from yinhui.playbook_loader import current_playbook
     from yinhui.services.staff_rhythm import lecture_rota
 
     _require_schema()
@@ -255,7 +255,7 @@ def cmd_volunteer_log(args: argparse.Namespace) -> int:
     from models.db import session_scope
     from models.types import id_of
     from yinhui import clock
-    from yinhui.services.care import resolve_cadre
+    from yinhui.services.cadres import resolve_cadre
     from yinhui.services.volunteering import find_team, log_activity
 
     _require_schema()
@@ -278,8 +278,8 @@ def cmd_volunteer_log(args: argparse.Namespace) -> int:
 def cmd_report_services(args: argparse.Namespace) -> int:
     from models.db import session_scope
     from yinhui import clock, textable
+    from yinhui.playbook_loader import current_playbook
     from yinhui.rules.cadence import period_from_key
-    from yinhui.rules.playbook import current_playbook
     from yinhui.services.door_services import services_report
 
     _require_schema()
@@ -313,10 +313,10 @@ def cmd_report_services(args: argparse.Namespace) -> int:
 def cmd_report_branches(args: argparse.Namespace) -> int:
     from models.db import session_scope
     from yinhui import textable
+    from yinhui.playbook_loader import current_playbook
     from yinhui.rules.cadence import period_from_key
-    from yinhui.rules.playbook import current_playbook
-    from yinhui.services.care import plan_leader
     from yinhui.services.org_life import branch_report
+    from yinhui.services.planning import plan_leader
 
     _require_schema()
     with session_scope() as session:
@@ -367,7 +367,7 @@ def cmd_report_must_visits(args: argparse.Namespace) -> int:
     from models.db import session_scope
     from yinhui import textable
     from yinhui.rules.cadence import period_from_key
-    from yinhui.services.must_visits import occurrence_report, occurrence_summary
+    from yinhui.services.must_visit_reports import occurrence_report, occurrence_summary
 
     _require_schema()
     period = period_from_key(args.period)

@@ -32,8 +32,9 @@ def _print_code(code: str, days: int, who: str) -> None:
 
 def cmd_coordinator_invite(args: argparse.Namespace) -> int:
     from models.db import session_scope
-    from yinhui.services.chat import ChatError, create_invite
+    from yinhui.services.chat import create_invite
     from yinhui.services.coordinators import find_coordinator
+    from yinhui.services.errors import ChatError
 
     _require_schema()
     with session_scope() as session:
@@ -60,7 +61,8 @@ def _grid(session: Session, ref: str) -> Grid:
 
 def cmd_group_invite(args: argparse.Namespace) -> int:
     from models.db import session_scope
-    from yinhui.services.chat import ChatError, create_invite
+    from yinhui.services.chat import create_invite
+    from yinhui.services.errors import ChatError
 
     _require_schema()
     with session_scope() as session:
@@ -77,7 +79,7 @@ def cmd_group_invite(args: argparse.Namespace) -> int:
 def cmd_undelivered(args: argparse.Namespace) -> int:
     from models.db import session_scope
     from yinhui import textable
-    from yinhui.services.chat import undelivered_report
+    from yinhui.services.delivery import undelivered_report
 
     _require_schema()
     with session_scope() as session:
@@ -97,8 +99,8 @@ def cmd_undelivered(args: argparse.Namespace) -> int:
 def cmd_target_add(args: argparse.Namespace) -> int:
     from models.db import session_scope
     from notifiers.apprise_channel import TargetError, check_target
-    from yinhui.services.chat import add_apprise_target
     from yinhui.services.coordinators import find_coordinator
+    from yinhui.services.delivery import add_apprise_target
 
     _require_schema()
     try:
@@ -121,7 +123,7 @@ def cmd_target_list(args: argparse.Namespace) -> int:
     from models.db import session_scope
     from notifiers.bot.redaction import mask_url
     from yinhui import textable
-    from yinhui.services.chat import list_targets
+    from yinhui.services.delivery import list_targets
 
     _require_schema()
     with session_scope() as session:
@@ -142,7 +144,7 @@ def cmd_notices(args: argparse.Namespace) -> int:
     from models.db import session_scope
     from notifiers.telegram_render import render_grid_notice
     from yinhui import clock
-    from yinhui.services.chat import queue_grid_notices
+    from yinhui.services.grid_notices import queue_grid_notices
     from yinhui.settings import get_settings
 
     _require_schema()

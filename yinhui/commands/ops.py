@@ -101,7 +101,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     from flows.reports import monthly_coverage_snapshot
     from models.db import session_scope
     from yinhui import clock, textable
-    from yinhui.services.snapshots import SnapshotError, month_period, snapshot_rows
+    from yinhui.services.errors import SnapshotError
+    from yinhui.services.snapshots import month_period, snapshot_rows
 
     _require_schema()
     month = args.month

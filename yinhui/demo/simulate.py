@@ -116,8 +116,9 @@ def _simulate_answers(day: dt.date, seed: int) -> Counter[str]:
     from models.db import session_scope
     from models.tasks import LIVE_STATUSES, Task
     from yinhui import clock
-    from yinhui.rules.playbook import current_playbook
-    from yinhui.services.task_actions import TaskError, complete_task
+    from yinhui.playbook_loader import current_playbook
+    from yinhui.services.errors import TaskError
+    from yinhui.services.tasks import complete_task
 
     playbook = current_playbook()
     done: Counter[str] = Counter()
@@ -152,7 +153,7 @@ def _hold_meeting(session: Session, task_id: int, day: dt.date, seed: int) -> in
     """A branch holds its theme party day; most members come (a few miss month after month)."""
     from models.people import ACTIVE, Cadre
     from models.tasks import Task
-    from yinhui.rules.playbook import current_playbook
+    from yinhui.playbook_loader import current_playbook
     from yinhui.services.org_life import record_meeting
 
     task = session.get(Task, task_id)
@@ -182,9 +183,9 @@ def _report_occurrences(day: dt.date, offset: int, seed: int) -> list[str]:
     from models.db import session_scope
     from models.must_visits import Occurrence
     from models.people import ACTIVE, Cadre
+    from yinhui.playbook_loader import current_playbook
     from yinhui.rules.must_visits import CLOSES, parse_kind
-    from yinhui.rules.playbook import current_playbook
-    from yinhui.services.care import CareError
+    from yinhui.services.errors import CareError
     from yinhui.services.must_visits import record_occurrence
 
     lines = []
@@ -246,12 +247,12 @@ def _print_care(out: TextIO, first: dt.date, last: dt.date) -> None:
     from models.tasks import Task
     from yinhui import textable
     from yinhui.commands.care import render_occurrences
+    from yinhui.playbook_loader import current_playbook
     from yinhui.rules.cadence import period_of
-    from yinhui.rules.playbook import current_playbook
-    from yinhui.services.care import plan_leader
     from yinhui.services.door_services import services_report
-    from yinhui.services.must_visits import occurrence_report, occurrence_summary
+    from yinhui.services.must_visit_reports import occurrence_report, occurrence_summary
     from yinhui.services.org_life import branch_report
+    from yinhui.services.planning import plan_leader
     from yinhui.services.volunteering import volunteer_report
 
     playbook = current_playbook()
@@ -293,7 +294,7 @@ def _record_event_attendance(day: dt.date, seed: int) -> int:
     from models.calendar import Attendance, Event
     from models.db import session_scope
     from models.people import ACTIVE, Cadre
-    from yinhui.rules.playbook import current_playbook
+    from yinhui.playbook_loader import current_playbook
     from yinhui.services.events import record_attendance
 
     with session_scope() as session:
@@ -314,8 +315,8 @@ def _print_season(out: TextIO, last_day: dt.date) -> None:
     """Festival visits (逢年过节必访) and the event plans of the simulated period."""
     from models.db import session_scope
     from yinhui import textable
-    from yinhui.services.events import event_plan, list_events
-    from yinhui.services.festival_planning import festival_visit_summary
+    from yinhui.services.event_views import event_plan, list_events
+    from yinhui.services.festivals import festival_visit_summary
 
     with session_scope() as session:
         rows = festival_visit_summary(session, year=last_day.year)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,8 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from yinhui.rules.calendar_nodes import BureauNode, builtin_keys
 from yinhui.rules.workdays import YearSchedule, schedule_from_mapping
-
-DEFAULT_PLAYBOOK = Path(__file__).with_name("default_playbook.toml")
 
 Category = Literal["lixiu", "tuixiu"]
 ContactMode = Literal["call", "visit", "event"]
@@ -573,26 +569,6 @@ class Playbook(_Strict):
         raise KeyError(key)
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PlaybookError(path, "", f"cannot read the file ({exc.strerror})") from exc
-    if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
-
-        try:
-            data = yaml.safe_load(raw.decode("utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise PlaybookError(path, "", f"not valid YAML: {exc}") from exc
-    else:
-        try:
-            data = tomllib.loads(raw.decode("utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise PlaybookError(path, "", f"not valid TOML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise PlaybookError(path, "", "the top level must be a table of settings")
-    return data
 
 
 def _key(loc: tuple[int | str, ...]) -> str:
@@ -624,20 +600,7 @@ def parse_playbook(data: dict[str, Any], source: Path | str = "<playbook>") -> P
         raise PlaybookError(source, _key(loc), reason) from None
 
 
-def load_playbook(path: Path | str | None = None) -> Playbook:
-    """Read and validate a playbook; the shipped default when no path is given."""
-    file = Path(path) if path else DEFAULT_PLAYBOOK
-    return parse_playbook(_read(file), file)
 
 
-@lru_cache(maxsize=8)
-def _cached(path: str) -> Playbook:
-    return load_playbook(path)
 
 
-def current_playbook() -> Playbook:
-    """The playbook named by the settings (YINHUI_PLAYBOOK), else the shipped default."""
-    from yinhui.settings import get_settings
-
-    configured = get_settings().playbook
-    return _cached(str(configured or DEFAULT_PLAYBOOK))

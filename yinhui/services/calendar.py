@@ -27,10 +27,7 @@ from models.calendar import (
 from yinhui.rules.calendar_nodes import BureauNode, Node, builtin_keys, nodes_for_year
 from yinhui.rules.playbook import Playbook
 from yinhui.rules.workdays import WorkCalendar, YearSchedule
-
-
-class CalendarError(ValueError):
-    """A calendar, node or event request that cannot be carried out; the message says why."""
+from yinhui.services.errors import CalendarError
 
 
 def stored_nodes(session: Session) -> list[BureauNode]:

@@ -16,7 +16,7 @@ from models.grids import Grid
 from models.people import Cadre, Coordinator
 from models.tasks import LIVE_STATUSES, OVERDUE, Task
 from yinhui.rules.playbook import Playbook
-from yinhui.services.task_labels import Label, task_labels
+from yinhui.services.task_views import Label, task_labels
 
 # Must-visits first, then festival visits, follow-ups and routine visits, services, calls, then
 # the bureau's own work (meetings, lectures, the writing group, event steps), the rest.

@@ -21,7 +21,7 @@ from models.tasks import DONE, Task
 from yinhui.rules.cadence import Period, ShiftDue
 from yinhui.rules.door_services import DELIVERED, due_services, expected_periods, service_rule
 from yinhui.rules.playbook import Playbook
-from yinhui.services.care import grid_paths
+from yinhui.services.cadres import grid_paths
 from yinhui.services.planning import create_cadence_tasks
 
 

@@ -16,16 +16,16 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import func, select, true
+from sqlalchemy import select, true
 from sqlmodel import Session, col
 
 from models.calendar import Attendance, Event, EventOwner, EventStep, EventTeam
 from models.organisations import VolunteerTeam
 from models.people import ACTIVE, LEADER, ROLES, Cadre, Coordinator
-from models.tasks import DONE, LIVE_STATUSES, MISSED, OPEN, OVERDUE, Task, TaskEvent
+from models.tasks import DONE, LIVE_STATUSES, OPEN, OVERDUE, Task, TaskEvent
 from models.types import id_of
+from yinhui.privacy import mask_id_number
 from yinhui.rules.cadence import ShiftDue
 from yinhui.rules.calendar_nodes import NotInYearError, nodes_for_year
 from yinhui.rules.events import (
@@ -34,15 +34,14 @@ from yinhui.rules.events import (
     StepSpec,
     date_steps,
     event_rule,
-    offset_label,
     steps_of,
 )
 from yinhui.rules.playbook import Playbook
 from yinhui.rules.workdays import WorkCalendar
-from yinhui.services.calendar import CalendarError, bureau_nodes
-from yinhui.services.coordinators import CoordinatorError, find_coordinator
-from yinhui.services.people import mask_id_number
-from yinhui.services.task_actions import record_contact
+from yinhui.services.calendar import bureau_nodes
+from yinhui.services.coordinators import find_coordinator
+from yinhui.services.errors import CalendarError, CoordinatorError
+from yinhui.services.tasks import record_contact
 
 MAX_TITLE = 100
 
@@ -459,133 +458,14 @@ def record_attendance(
     return result
 
 
-def resolve_cadres(session: Session, refs: Sequence[str]) -> list[int]:
-    """Cadre ids from what an operator types: an id (#12 or 12), an ID number, or a unique name."""
-    ids = []
-    for ref in refs:
-        text = ref.strip()
-        if text.lstrip("#").isdigit() and len(text.lstrip("#")) < 15:
-            ids.append(int(text.lstrip("#")))
-            continue
-        # Never echo an ID number back: it may end up in a terminal log.
-        by_number = len(text) == 18
-        column, value = (col(Cadre.id_number), text.upper()) if by_number else (col(Cadre.name), text)
-        found = session.execute(select(col(Cadre.id), col(Cadre.id_number)).where(column == value)).all()
-        if not found:
-            raise CalendarError("no cadre with that ID number" if by_number else f"no cadre called {text!r}")
-        if len(found) > 1:
-            options = ", ".join(f"#{cid} ({mask_id_number(number)})" for cid, number in found)
-            raise CalendarError(f"{len(found)} cadres are called {text!r}: {options}; give the #id instead")
-        ids.append(found[0][0])
-    return ids
 
 
-def step_dates(session: Session, event_ids: Sequence[int]) -> list[dt.date]:
-    """Due dates of the events' steps (to warn about years whose days off are guessed)."""
-    if not event_ids:
-        return []
-    return list(session.execute(select(col(Task.due)).where(col(Task.event_id).in_(event_ids))).scalars())
 
 
-def step_labels(session: Session, task_ids: Sequence[int], *, language: str = "zh") -> dict[int, str]:
-    """"重阳节主题活动 · 制定活动方案" for each event-step task among ``task_ids`` (digests, chat)."""
-    if not task_ids:
-        return {}
-    rows = session.execute(
-        select(col(Task.id), col(Event.title), col(EventStep.title_zh), col(EventStep.title_en))
-        .join(Event, col(Event.id) == col(Task.event_id))
-        .join(EventStep, (col(EventStep.event_id) == col(Task.event_id)) & (col(EventStep.key) == col(Task.period)))
-        .where(col(Task.id).in_(task_ids), col(Task.kind) == EVENT_STEP)
-    ).all()
-    return {tid: f"{title} · {en if language == 'en' else zh}" for tid, title, zh, en in rows}
 
 
-def _is_late(status: str, due: dt.date, today: dt.date) -> bool:
-    return status in (OVERDUE, MISSED) or (status == OPEN and due < today)
 
 
-def event_plan(session: Session, event_id: int, *, today: dt.date, language: str = "zh") -> dict[str, Any]:
-    """The plan of one event: steps with owner, dates and status, what is late, teams, attendance."""
-    event = get_event(session, event_id)
-    specs = {s.key: s for s in event_steps(session, id_of(event))}
-    rows = session.execute(
-        select(Task, col(Coordinator.name))
-        .join(Coordinator, col(Coordinator.id) == col(Task.assignee_id))
-        .where(col(Task.rule) == event_rule(event.template), col(Task.subject_id) == event.id)
-    ).all()
-    steps = []
-    for task, owner in sorted(rows, key=lambda r: (specs[r[0].period].at if r[0].period in specs else 0, r[0].due)):
-        spec = specs.get(task.period)
-        steps.append({
-            "task_id": task.id,
-            "key": task.period,
-            "at": offset_label(spec.at) if spec else None,
-            "title": spec.title(language) if spec else task.period,
-            "owner_role": spec.owner if spec else None,
-            "owner": owner,
-            "window_opens": task.window_opens.isoformat(),
-            "due": task.due.isoformat(),
-            "status": task.status,
-            "late": _is_late(task.status, task.due, today),
-            "closed_at": task.closed_at.isoformat() if task.closed_at else None,
-        })
-    teams = session.execute(
-        select(col(VolunteerTeam.name)).join(EventTeam, col(EventTeam.team_id) == col(VolunteerTeam.id))
-        .where(col(EventTeam.event_id) == event.id).order_by(col(VolunteerTeam.name))
-    ).scalars().all()
-    owners = dict(
-        session.execute(
-            select(col(EventOwner.role), col(Coordinator.name)).join(Coordinator, col(Coordinator.id) == col(EventOwner.coordinator_id))
-            .where(col(EventOwner.event_id) == event.id)
-        ).all()
-    )
-    attended = session.execute(
-        select(func.count()).select_from(Attendance).where(col(Attendance.event_id) == event.id)
-    ).scalar_one()
-    return {
-        "id": event.id,
-        "title": event.title,
-        "node": event.node_key,
-        "year": event.year,
-        "template": event.template,
-        "held_on": event.held_on.isoformat(),
-        "node_date": event.node_date.isoformat(),
-        "venue": event.venue,
-        "teams": list(teams),
-        "owners": owners,
-        "steps": steps,
-        "late": [s["key"] for s in steps if s["late"]],
-        "attendance": attended,
-    }
 
 
-def list_events(session: Session, *, year: int | None = None, today: dt.date) -> list[dict[str, Any]]:
-    query = select(Event).order_by(col(Event.held_on), col(Event.id))
-    if year is not None:
-        query = query.where(col(Event.year) == year)
-    events = list(session.execute(query).scalars())
-    if not events:
-        return []
-    ids = [e.id for e in events]
-    progress: dict[int, list[int]] = {eid: [0, 0, 0] for eid in ids}
-    for event_id, status, due in session.execute(
-        select(col(Task.event_id), col(Task.status), col(Task.due)).where(col(Task.event_id).in_(ids), col(Task.kind) == EVENT_STEP)
-    ):
-        counts = progress[event_id]
-        counts[0] += 1
-        counts[1] += status == DONE
-        counts[2] += _is_late(status, due, today)
-    attended = dict(
-        session.execute(
-            select(col(Attendance.event_id), func.count()).where(col(Attendance.event_id).in_(ids)).group_by(col(Attendance.event_id))
-        ).all()
-    )
-    return [
-        {
-            "id": e.id, "title": e.title, "node": e.node_key, "year": e.year, "held_on": e.held_on.isoformat(),
-            "steps": progress[e.id][0], "done": progress[e.id][1], "late": progress[e.id][2],
-            "attendance": attended.get(e.id, 0),
-        }
-        for e in events
-    ]
 

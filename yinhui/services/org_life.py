@@ -35,6 +35,7 @@ from models.organisations import BRANCH, PartyOrg
 from models.people import ACTIVE, Cadre, Coordinator
 from models.tasks import LIVE_STATUSES, OPEN, Task, TaskEvent
 from models.types import id_of, table_of, utcnow
+from yinhui.privacy import mask_id_number
 from yinhui.rules.cadence import Period, ShiftDue, period_from_key, period_of
 from yinhui.rules.org_life import (
     ABSENCE_RULE,
@@ -47,9 +48,8 @@ from yinhui.rules.org_life import (
     visit_due_after,
 )
 from yinhui.rules.playbook import Playbook
-from yinhui.services.care import CareError, insert_cadre_tasks
-from yinhui.services.people import mask_id_number
-from yinhui.services.task_actions import complete_task, record_contact
+from yinhui.services.errors import CareError
+from yinhui.services.tasks import complete_task, insert_cadre_tasks, record_contact
 
 
 def find_branch(session: Session, ref: str) -> PartyOrg:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import (
     Date,
@@ -20,18 +20,18 @@ from sqlalchemy import (
     literal,
     select,
     true,
-    update,
 )
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col
 
 from models.grids import COUNTY_LEVEL, Grid, GridOwner
 from models.people import ACTIVE, LEADER, ROLES, Cadre, Coordinator, CoordinatorGrid
-from models.tasks import MISSED, OPEN, OVERDUE, Contact, Task, TaskEvent
-from models.types import UTCDateTime, table_of, utcnow
+from models.tasks import OPEN, Contact, Task
+from models.types import UTCDateTime, id_of, table_of, utcnow
 from yinhui.rules.assignment import Assignment, GridNode, assign_grids
 from yinhui.rules.cadence import DueCadence, aged_cutoff
 from yinhui.rules.playbook import Priority
+from yinhui.services.grids import county_grid
 
 
 def _cadre() -> Table:
@@ -182,170 +182,24 @@ def create_cadence_tasks(
     )
 
 
-def audited_update(
-    session: Session,
-    *,
-    where: Sequence[ColumnElement[bool]],
-    values: dict[str, object],
-    action: str,
-    actor: str,
-    to_status: ColumnElement[str] | str | None = None,
-    coordinator: ColumnElement[int] | None = None,
-    detail: str | None = None,
-) -> int:
-    """Change every task matching `where` and write one audit event for each, in two statements.
-
-    The events are inserted first with the same condition, so each changed task has exactly one
-    event for this change whatever the size of the batch.
-    """
-    task = table_of(Task)
-    after = to_status if to_status is not None else task.c.status
-    session.execute(
-        insert(table_of(TaskEvent)).from_select(
-            ["task_id", "at", "actor", "action", "from_status", "to_status", "coordinator_id", "detail"],
-            select(
-                task.c.id,
-                literal(utcnow(), UTCDateTime()),
-                literal(actor, String),
-                literal(action, String),
-                task.c.status,
-                literal(after, String) if isinstance(after, str) else after,
-                coordinator if coordinator is not None else literal(None, Integer),
-                literal(detail, String),
-            ).where(*where),
-        )
-    )
-    result = session.exec(update(task).where(*where).values(**values))
-    return max(result.rowcount or 0, 0)
 
 
-def mark_overdue(session: Session, *, day: dt.date, actor: str) -> int:
-    """Open tasks whose due date has passed become overdue (recorded in the audit trail)."""
-    task = table_of(Task)
-    return audited_update(
-        session,
-        where=(task.c.status == OPEN, task.c.due < literal(day, Date)),
-        values={"status": OVERDUE, "overdue_since": day},
-        action="overdue",
-        actor=actor,
-        to_status=OVERDUE,
-    )
 
 
-def _escalation_target(level: int, leader_id: int) -> ColumnElement[int]:
-    """Level 1 goes to the township (level-2 grid) coordinator unless that is the assignee."""
-    task = table_of(Task)
-    if level >= 2:
-        return literal(leader_id, Integer)
-    owner = table_of(GridOwner)
-    cadre = _cadre()
-    target = (
-        select(
-            case(
-                (
-                    and_(owner.c.township_owner_id.is_not(None), owner.c.township_owner_id != task.c.assignee_id),
-                    owner.c.township_owner_id,
-                ),
-                else_=owner.c.leader_id,
-            )
-        )
-        .select_from(owner.join(cadre, cadre.c.grid_id == owner.c.grid_id))
-        .where(cadre.c.id == task.c.cadre_id)
-        .scalar_subquery()
-    )
-    return func.coalesce(target, literal(leader_id, Integer))
 
 
-def escalate_overdue(
-    session: Session,
-    *,
-    day: dt.date,
-    schedules: Iterable[tuple[Sequence[str] | None, Sequence[int]]],
-    leader_id: int,
-    actor: str,
-) -> int:
-    """Raise late tasks up the grid, each level recorded once.
-
-    `schedules` pairs a set of rules (None: every rule not named elsewhere) with its days-overdue
-    thresholds. A task that is already far overdue goes straight to the highest level it has
-    reached, with one event, rather than replaying the levels it skipped.
-    """
-    task = table_of(Task)
-    schedules = list(schedules)
-    named_rules = [r for rules, _ in schedules if rules is not None for r in rules]
-    escalated = 0
-    for rules, thresholds in schedules:
-        rule_filter = task.c.rule.in_(rules) if rules is not None else (
-            ~task.c.rule.in_(named_rules) if named_rules else true()
-        )
-        for level in range(len(thresholds), 0, -1):
-            cutoff = day - dt.timedelta(days=thresholds[level - 1])
-            where = (
-                task.c.status == OVERDUE,
-                task.c.escalation_level < level,
-                task.c.due <= literal(cutoff, Date),
-                rule_filter,
-            )
-            target = _escalation_target(level, leader_id)
-            escalated += audited_update(
-                session,
-                where=where,
-                values={"escalation_level": level, "escalated_to_id": target, "escalated_on": day},
-                action="escalated",
-                actor=actor,
-                coordinator=target,
-                detail=f'{{"level": {level}}}',
-            )
-    return escalated
 
 
-def lapse_overdue(session: Session, *, day: dt.date, after_days: int, actor: str) -> int:
-    """Close tasks left undone `after_days` past their due date as missed.
-
-    A November call cannot be made in January; keeping it open would only bury the tasks that
-    still can be done. The miss stays visible in the trail and the coverage report.
-    """
-    task = table_of(Task)
-    cutoff = day - dt.timedelta(days=after_days)
-    return audited_update(
-        session,
-        where=(task.c.status == OVERDUE, task.c.due <= literal(cutoff, Date)),
-        values={"status": MISSED, "closed_by": actor, "closed_at": utcnow()},
-        action="lapsed",
-        actor=actor,
-        to_status=MISSED,
-        detail=f'{{"days_overdue_at_least": {after_days}}}',
-    )
 
 
-def reassign_live_tasks(session: Session, *, leader_id: int, actor: str) -> int:
-    """Move live cadre tasks to whoever answers for the cadre now.
 
-    After a re-import changes a cadre's grid or 责任人, or a coordinator leaves, the open tasks
-    follow the cadre to the right person instead of waiting with someone who no longer serves it.
-    Each move is written to the audit trail with the new coordinator.
-    """
-    task = table_of(Task)
-    cadre = _cadre()
-    owner = table_of(GridOwner)
-    named = table_of(Coordinator).alias("named")
-    expected = (
-        select(func.coalesce(named.c.id, owner.c.owner_id, literal(leader_id, Integer)))
-        .select_from(
-            cadre.outerjoin(owner, owner.c.grid_id == cadre.c.grid_id).outerjoin(
-                named, and_(named.c.id == cadre.c.coordinator_id, named.c.active == true())
-            )
-        )
-        .where(cadre.c.id == task.c.cadre_id)
-        .scalar_subquery()
-    )
-    return audited_update(
-        session,
-        where=(task.c.status.in_((OPEN, OVERDUE)), task.c.cadre_id.is_not(None), task.c.assignee_id != expected),
-        values={"assignee_id": expected},
-        action="reassigned",
-        actor=actor,
-        coordinator=expected,
-        detail='{"reason": "responsible coordinator changed"}',
-    )
+
+def plan_leader(session: Session) -> int:
+    """The leader that unowned work falls back to, chosen as every planning flow chooses it."""
+    return compute_assignment(session).leader_id
+
+
+def bureau_subject(session: Session) -> int:
+    """The subject of the bureau's own tasks (lecture, writing group): the level-1 grid."""
+    return id_of(county_grid(session))
 

@@ -13,12 +13,12 @@ from sqlmodel import Session, col
 
 from models.people import ACTIVE, Cadre, Coordinator
 from models.types import utcnow
+from yinhui.privacy import mask_id_number
 from yinhui.roster import CadreRecord, RowError, StaffRecord
+from yinhui.services.cadres import set_cadre_status
 from yinhui.services.coordinators import save_coordinator
 from yinhui.services.grids import GridBook
 from yinhui.services.organisations import BranchBook
-from yinhui.services.people import mask_id_number
-from yinhui.services.task_actions import set_cadre_status
 
 _FIELDS = ("name", "gender", "birth_date", "category", "phones", "address", "grid_id", "branch_id",
            "coordinator_id", "lives_alone", "hardship")

@@ -19,10 +19,7 @@ from models.tasks import CANCELLED, DONE, LIVE_STATUSES, MISSED, OVERDUE, Contac
 from models.types import table_of, utcnow
 from yinhui.rules.cadence import Period, period_from_key
 from yinhui.services.coverage import coverage
-
-
-class SnapshotError(ValueError):
-    """A snapshot that cannot be taken (the month is not over yet, or is not a month)."""
+from yinhui.services.errors import SnapshotError
 
 
 def month_period(key: str) -> Period:

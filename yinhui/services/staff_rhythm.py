@@ -33,7 +33,8 @@ from yinhui.rules.staff_rhythm import (
     writing_meetings,
 )
 from yinhui.rules.workdays import WorkCalendar
-from yinhui.services.care import CareError, bureau_subject
+from yinhui.services.errors import CareError
+from yinhui.services.planning import bureau_subject
 
 
 def add_leave(

@@ -20,9 +20,9 @@ from models.organisations import VolunteerTeam
 from models.people import ACTIVE, Cadre
 from models.types import id_of
 from models.volunteering import MAX_TOPIC, VolunteerActivity, VolunteerParticipant
+from yinhui.privacy import mask_id_number
 from yinhui.rules.cadence import Period
-from yinhui.services.care import CareError
-from yinhui.services.people import mask_id_number
+from yinhui.services.errors import CareError
 
 
 def find_team(session: Session, ref: str) -> VolunteerTeam:

@@ -29,7 +29,8 @@ from tests.notifiers.conftest import (
     tasks_of,
 )
 from yinhui import clock
-from yinhui.services.chat import create_invite, queue_grid_notices
+from yinhui.services.chat import create_invite
+from yinhui.services.grid_notices import queue_grid_notices
 
 pytestmark = IGNORE_RETRY_AFTER_WARNING
 STRANGER = 5555
@@ -132,8 +133,8 @@ async def test_forged_foreign_and_replayed_presses_change_nothing(planned, teleg
 
 
 async def test_a_task_closed_elsewhere_refuses_its_old_button(planned, telegram_env):
-    from yinhui.rules.playbook import current_playbook
-    from yinhui.services.task_actions import complete_task
+    from yinhui.playbook_loader import current_playbook
+    from yinhui.services.tasks import complete_task
 
     api, county = telegram_env, planned
     call, _ = tasks_of(county.cadres["刘老"])
@@ -205,7 +206,7 @@ async def test_a_note_from_chat_goes_to_the_task(planned, telegram_env, caplog):
 
 
 async def test_views_today_overdue_and_week(planned, telegram_env):
-    from yinhui.services.planning import mark_overdue
+    from yinhui.services.tasks import mark_overdue
 
     api = telegram_env
     with session_scope() as s:

@@ -11,27 +11,22 @@ from models.calendar import Event, EventStep
 from models.organisations import VolunteerTeam
 from models.tasks import Contact, Task, TaskEvent
 from tests import factories
+from yinhui.playbook_loader import load_playbook
 from yinhui.rules.cadence import due_cadence
-from yinhui.rules.playbook import load_playbook, parse_playbook
-from yinhui.services.calendar import CalendarError, work_calendar
+from yinhui.rules.playbook import parse_playbook
+from yinhui.services.calendar import work_calendar
+from yinhui.services.errors import CalendarError
+from yinhui.services.event_views import event_plan, list_events, step_labels
 from yinhui.services.events import (
     create_event,
-    event_plan,
-    list_events,
     move_event,
     plan_season,
     plan_yearly_events,
     reassign_orphaned_steps,
     record_attendance,
-    step_labels,
 )
-from yinhui.services.planning import (
-    create_cadence_tasks,
-    escalate_overdue,
-    mark_overdue,
-    refresh_grid_owners,
-)
-from yinhui.services.task_actions import complete_task
+from yinhui.services.planning import create_cadence_tasks, refresh_grid_owners
+from yinhui.services.tasks import complete_task, escalate_overdue, mark_overdue
 
 PLAYBOOK = load_playbook()
 D = dt.date.fromisoformat

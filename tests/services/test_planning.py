@@ -9,17 +9,11 @@ from sqlalchemy import func, select
 from models.people import Cadre
 from models.tasks import Task, TaskEvent
 from tests import factories
+from yinhui.playbook_loader import load_playbook
 from yinhui.rules.cadence import due_cadence, priority_of
-from yinhui.rules.playbook import load_playbook
-from yinhui.services.planning import (
-    create_cadence_tasks,
-    escalate_overdue,
-    lapse_overdue,
-    mark_overdue,
-    priority_expression,
-    refresh_grid_owners,
-)
-from yinhui.services.task_actions import complete_task, set_cadre_status
+from yinhui.services.cadres import set_cadre_status
+from yinhui.services.planning import create_cadence_tasks, priority_expression, refresh_grid_owners
+from yinhui.services.tasks import complete_task, escalate_overdue, lapse_overdue, mark_overdue
 
 PLAYBOOK = load_playbook()
 D = dt.date.fromisoformat
@@ -193,7 +187,7 @@ def test_level_one_skips_to_leader_when_the_assignee_is_the_township_coordinator
 
 
 def test_live_tasks_follow_the_cadre_to_a_new_coordinator(session):
-    from yinhui.services.planning import reassign_live_tasks
+    from yinhui.services.tasks import reassign_live_tasks
 
     people = factories.small_county(session)
     c = factories.cadre(session, "癸", village="东街村")

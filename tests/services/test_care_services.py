@@ -10,11 +10,12 @@ from sqlalchemy import select
 from models.tasks import Contact, Task
 from tests import factories
 from yinhui import clock
+from yinhui.playbook_loader import load_playbook
 from yinhui.rules.cadence import due_cadence, period_from_key
-from yinhui.rules.playbook import load_playbook
+from yinhui.services.cadres import set_cadre_status
 from yinhui.services.door_services import plan_door_services, services_report
 from yinhui.services.planning import create_cadence_tasks, refresh_grid_owners
-from yinhui.services.task_actions import complete_task, set_cadre_status
+from yinhui.services.tasks import complete_task
 
 PLAYBOOK = load_playbook()
 D = dt.date.fromisoformat

@@ -13,26 +13,20 @@ from models.people import Cadre
 from models.tasks import Contact, Task, TaskEvent
 from tests import factories
 from yinhui import clock
+from yinhui.playbook_loader import load_playbook
 from yinhui.rules.cadence import due_cadence
-from yinhui.rules.playbook import load_playbook
+from yinhui.services.cadres import resolve_cadre
 from yinhui.services.calendar import work_calendar
-from yinhui.services.care import CareError, plan_leader, resolve_cadre
+from yinhui.services.errors import CareError
+from yinhui.services.must_visit_reports import occurrence_report, occurrence_summary
 from yinhui.services.must_visits import (
-    occurrence_report,
-    occurrence_summary,
     plan_must_visits,
     record_occurrence,
     report_must_visit,
     report_occurrence,
 )
-from yinhui.services.planning import (
-    create_cadence_tasks,
-    escalate_overdue,
-    lapse_overdue,
-    mark_overdue,
-    refresh_grid_owners,
-)
-from yinhui.services.task_actions import complete_task
+from yinhui.services.planning import create_cadence_tasks, plan_leader, refresh_grid_owners
+from yinhui.services.tasks import complete_task, escalate_overdue, lapse_overdue, mark_overdue
 
 PLAYBOOK = load_playbook()
 D = dt.date.fromisoformat
@@ -267,7 +261,7 @@ def test_the_chat_bot_service_and_the_report_of_what_was_handled(session, county
 
 
 def test_a_death_recorded_by_the_roster_still_brings_condolences(session, county):
-    from yinhui.services.task_actions import set_cadre_status
+    from yinhui.services.cadres import set_cadre_status
 
     li = county["li"]
     set_cadre_status(session, li, status="deceased", on=D("2026-11-03"), reason="roster: 已故", actor="import")

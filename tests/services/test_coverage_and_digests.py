@@ -6,17 +6,13 @@ import datetime as dt
 
 from notifiers.templates import render_digest
 from tests import factories
+from yinhui.playbook_loader import load_playbook
 from yinhui.rules.cadence import due_cadence, period_from_key
-from yinhui.rules.playbook import load_playbook
+from yinhui.services.cadres import set_cadre_status
 from yinhui.services.coverage import coverage
 from yinhui.services.digests import collect_digests
-from yinhui.services.planning import (
-    create_cadence_tasks,
-    escalate_overdue,
-    mark_overdue,
-    refresh_grid_owners,
-)
-from yinhui.services.task_actions import complete_task, set_cadre_status
+from yinhui.services.planning import create_cadence_tasks, refresh_grid_owners
+from yinhui.services.tasks import complete_task, escalate_overdue, mark_overdue
 
 PLAYBOOK = load_playbook()
 D = dt.date.fromisoformat

@@ -1,5 +1,4 @@
-"""Cadres (离退休干部), their relatives, and the coordinators who answer for them."""
-
+"""Masking personal data (ID numbers, phones) wherever a full value must not appear."""
 
 from __future__ import annotations
 

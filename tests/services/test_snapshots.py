@@ -13,17 +13,17 @@ from models.snapshots import CoverageSnapshot
 from models.tasks import Task
 from tests import factories
 from yinhui import clock
+from yinhui.playbook_loader import load_playbook
 from yinhui.rules.cadence import period_from_key
-from yinhui.rules.playbook import load_playbook
 from yinhui.services.coverage import coverage
+from yinhui.services.errors import SnapshotError
 from yinhui.services.snapshots import (
-    SnapshotError,
     activity_between,
     deadline_record,
     snapshot_history,
     take_snapshot,
 )
-from yinhui.services.task_actions import complete_task, record_contact
+from yinhui.services.tasks import complete_task, record_contact
 
 PLAYBOOK = load_playbook()
 D = dt.date.fromisoformat

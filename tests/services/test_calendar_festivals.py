@@ -10,13 +10,14 @@ from sqlalchemy import select, update
 from models.people import Cadre
 from models.tasks import Task, TaskEvent
 from tests import factories
+from yinhui.playbook_loader import load_playbook
 from yinhui.rules.cadence import due_cadence
-from yinhui.rules.playbook import load_playbook
+from yinhui.services.cadres import set_cadre_status
 from yinhui.services.calendar import work_calendar
 from yinhui.services.digests import collect_digests
-from yinhui.services.festival_planning import festival_visit_summary, plan_festival_visits
+from yinhui.services.festivals import festival_visit_summary, plan_festival_visits
 from yinhui.services.planning import create_cadence_tasks, refresh_grid_owners
-from yinhui.services.task_actions import add_note, complete_task, set_cadre_status
+from yinhui.services.tasks import add_note, complete_task
 
 PLAYBOOK = load_playbook()
 D = dt.date.fromisoformat

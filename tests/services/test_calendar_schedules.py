@@ -12,11 +12,11 @@ import pytest
 
 from models.calendar import BureauNodeRow
 from models.db import session_scope
+from yinhui.playbook_loader import load_playbook
 from yinhui.rules.calendar_nodes import BureauNode
-from yinhui.rules.playbook import load_playbook, parse_playbook
+from yinhui.rules.playbook import parse_playbook
 from yinhui.rules.workdays import schedule_from_mapping
 from yinhui.services.calendar import (
-    CalendarError,
     add_node,
     bureau_nodes,
     clear_schedule,
@@ -26,6 +26,7 @@ from yinhui.services.calendar import (
     set_schedule,
     work_calendar,
 )
+from yinhui.services.errors import CalendarError
 
 PLAYBOOK = load_playbook()
 D = dt.date.fromisoformat

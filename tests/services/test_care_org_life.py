@@ -11,10 +11,10 @@ from models.org_life import BranchMeeting, MeetingAttendance
 from models.tasks import Contact, Task
 from notifiers.templates import digest_payload, render_digest
 from tests import factories
+from yinhui.playbook_loader import load_playbook
 from yinhui.rules.cadence import due_cadence, period_from_key
-from yinhui.rules.playbook import load_playbook
-from yinhui.services.care import CareError, plan_leader
 from yinhui.services.digests import collect_digests
+from yinhui.services.errors import CareError
 from yinhui.services.org_life import (
     branch_report,
     find_branch,
@@ -25,7 +25,7 @@ from yinhui.services.org_life import (
     set_secretary,
 )
 from yinhui.services.organisations import BranchBook
-from yinhui.services.planning import create_cadence_tasks, refresh_grid_owners
+from yinhui.services.planning import create_cadence_tasks, plan_leader, refresh_grid_owners
 
 PLAYBOOK = load_playbook()
 D = dt.date.fromisoformat

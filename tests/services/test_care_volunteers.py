@@ -11,8 +11,8 @@ from models.organisations import VolunteerTeam
 from models.volunteering import VolunteerActivity
 from tests import factories
 from yinhui.rules.cadence import period_from_key
-from yinhui.services.care import CareError
-from yinhui.services.task_actions import set_cadre_status
+from yinhui.services.cadres import set_cadre_status
+from yinhui.services.errors import CareError
 from yinhui.services.volunteering import find_team, log_activity, volunteer_report
 
 D = dt.date.fromisoformat

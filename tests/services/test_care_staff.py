@@ -11,10 +11,10 @@ from models.people import Coordinator
 from models.tasks import Task, TaskEvent
 from notifiers.templates import render_digest
 from tests import factories
-from yinhui.rules.playbook import load_playbook
+from yinhui.playbook_loader import load_playbook
 from yinhui.services.calendar import work_calendar
-from yinhui.services.care import CareError
 from yinhui.services.digests import collect_digests
+from yinhui.services.errors import CareError
 from yinhui.services.staff_rhythm import (
     add_leave,
     lecture_rota,

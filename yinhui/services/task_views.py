@@ -1,23 +1,20 @@
-"""What a task is, in a few words, for digests and chat: "生病住院探望", "主题党日 · 城关镇党支部 · 2026-11".
-
-One helper for every kind of task; event steps keep their own query (``models.events.step_labels``).
-A cadre task's line already names the cadre, so its label only says what to do; a task without a
-cadre (a meeting, a lecture, an event step) is known by its label alone. Routine calls, visits and
-festival visits need none: their section heading says it all.
-"""
-
+"""What the task lists read (selectors): the operator's task list and a task's short label for digests and chat."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
+from models.grids import Grid
 from models.organisations import PartyOrg
-from models.tasks import Task
+from models.people import Cadre, Coordinator
+from models.tasks import CANCELLED, DONE, LIVE_STATUSES, MISSED, OPEN, OVERDUE, Task
 from yinhui.rules.care import rule_title
 from yinhui.rules.events import EVENT_STEP
 from yinhui.rules.must_visits import kind_of_rule
@@ -25,7 +22,62 @@ from yinhui.rules.org_life import THEME_DAY_RULE
 from yinhui.rules.playbook import Playbook
 from yinhui.rules.staff_rhythm import LECTURE_RULE
 from yinhui.rules.staff_rhythm import RULES as STAFF_RULES
-from yinhui.services.events import step_labels
+from yinhui.services.event_views import step_labels
+
+STATUS_FILTERS: dict[str, tuple[str, ...]] = {
+    "open": (OPEN,),
+    "overdue": (OVERDUE,),
+    "live": LIVE_STATUSES,
+    "done": (DONE,),
+    "missed": (MISSED,),
+    "cancelled": (CANCELLED,),
+    "all": (OPEN, OVERDUE, DONE, MISSED, CANCELLED),
+}
+
+
+def list_tasks(
+    session: Session, *, coordinator_id: int | None = None, status: str = "live", limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Tasks with their cadre and assignee, most urgent first. Includes ID numbers: operator only."""
+    assignee = aliased(Coordinator)
+    escalated_to = aliased(Coordinator)
+    township = aliased(Grid)
+    query = (
+        select(Task, col(Cadre.name), col(Cadre.id_number), col(assignee.name), col(escalated_to.name), col(Grid.name), col(township.name))
+        .join(assignee, col(assignee.id) == col(Task.assignee_id))
+        .outerjoin(escalated_to, col(escalated_to.id) == col(Task.escalated_to_id))
+        .outerjoin(Cadre, col(Cadre.id) == col(Task.cadre_id))
+        .outerjoin(Grid, col(Grid.id) == col(Cadre.grid_id))
+        .outerjoin(township, col(township.id) == col(Grid.parent_id))
+        .where(col(Task.status).in_(STATUS_FILTERS[status]))
+        .order_by(col(Task.due), col(Task.priority), col(Task.id))
+    )
+    if coordinator_id is not None:
+        query = query.where((col(Task.assignee_id) == coordinator_id) | (col(Task.escalated_to_id) == coordinator_id))
+    if limit:
+        query = query.limit(limit)
+    return [
+        {
+            "id": task.id,
+            "kind": task.kind,
+            "rule": task.rule,
+            "period": task.period,
+            "status": task.status,
+            "window_opens": task.window_opens.isoformat(),
+            "due": task.due.isoformat(),
+            "priority": task.priority,
+            "assignee": assignee_name,
+            "escalated_to": escalated_name,
+            "escalation_level": task.escalation_level,
+            "cadre": {"name": cadre_name, "id_number": id_number} if cadre_name else None,
+            "grid": f"{town}/{grid}" if town and grid else grid,
+            "outcome": task.outcome,
+            "note": task.note,
+            "closed_by": task.closed_by,
+            "closed_at": task.closed_at.isoformat() if task.closed_at else None,
+        }
+        for task, cadre_name, id_number, assignee_name, escalated_name, grid, town in session.execute(query)
+    ]
 
 
 @dataclass(frozen=True)
@@ -49,7 +101,7 @@ def task_labels(session: Session, task_ids: Sequence[int], *, playbook: Playbook
     if not task_ids:
         return {}
     if playbook is None:
-        from yinhui.rules.playbook import current_playbook
+        from yinhui.playbook_loader import current_playbook
 
         playbook = current_playbook()
     from models.must_visits import Occurrence
