@@ -97,13 +97,12 @@ def build(url: str, size: int) -> dict[str, float]:
 def set_based(url: str, size: int = 0) -> dict[str, float]:
     """The contact-cadence flow's four steps, called as its tasks call them (without Prefect's overhead)."""
     _use(url)
-    from flows.contact_cadence import escalation_schedules
     from flows.digests import write_digests
     from flows.planning_context import planning_context
     from models.db import session_scope
     from yinhui.rules.cadence import due_cadence
     from yinhui.services.planning import create_cadence_tasks, refresh_grid_owners
-    from yinhui.services.tasks import escalate_overdue, mark_overdue
+    from yinhui.services.tasks import escalate_overdue, escalation_schedules, mark_overdue
 
     ctx = planning_context(DAY)
     started = time.perf_counter()
@@ -117,7 +116,7 @@ def set_based(url: str, size: int = 0) -> dict[str, float]:
     planned = time.perf_counter()
     with session_scope() as session:
         mark_overdue(session, day=DAY, actor="bench")
-        escalate_overdue(session, day=DAY, schedules=escalation_schedules(ctx.playbook), leader_id=leader, actor="bench")
+        escalate_overdue(session=session, day=DAY, schedules=escalation_schedules(ctx.playbook), leader_id=leader, actor="bench")
     digests = write_digests(DAY)
     ended = time.perf_counter()
     return {"tasks": created, "seconds": ended - started, "create_seconds": planned - started, "digests": digests}

@@ -12,14 +12,12 @@ from typing import Any, ParamSpec, TypeVar
 
 from prefect import get_run_logger
 from prefect.concurrency.sync import concurrency
-from sqlalchemy import select, true
-from sqlmodel import col
 
 from flows.artifacts import counting_changes, install_log_redaction, redact
 from models.db import session_scope
-from models.people import LEADER, Coordinator
 from notifiers.templates import language_of
 from yinhui import clock
+from yinhui.services.coordinators import active_leaders
 from yinhui.services.outbox import enqueue
 from yinhui.settings import get_settings
 
@@ -147,12 +145,7 @@ def alert_leaders(*, flow_name: str, run_name: str, reason: str, link: str | Non
     default_language = get_settings().language
     queued = 0
     with session_scope() as session:
-        leaders = session.execute(
-            select(Coordinator)
-            .where(col(Coordinator.role) == LEADER, col(Coordinator.active) == true())
-            .order_by(col(Coordinator.id))
-        ).scalars().all()
-        for leader in leaders:
+        for leader in active_leaders(session):
             text = ALERT_TEXT[language_of(leader.language, default_language)]
             body = text["body"].format(
                 flow=flow_name, run=run_name, reason=reason or text["reason_unknown"],

@@ -19,9 +19,8 @@ from flows.retrying import TASK_RETRIES
 from flows.steps import run_step
 from models.db import session_scope
 from yinhui.rules.cadence import due_cadence
-from yinhui.rules.care import own_escalation_days
 from yinhui.services.planning import create_cadence_tasks, refresh_grid_owners
-from yinhui.services.tasks import escalate_overdue, lapse_overdue, mark_overdue, reassign_live_tasks
+from yinhui.services.tasks import reassign_live_tasks, sweep_overdue
 
 ACTOR = "system:contact-cadence"
 
@@ -30,7 +29,7 @@ ACTOR = "system:contact-cadence"
 def refresh_owners() -> dict[str, Any]:
     with session_scope() as session:
         assignment = refresh_grid_owners(session)
-        moved = reassign_live_tasks(session, leader_id=assignment.leader_id, actor=ACTOR)
+        moved = reassign_live_tasks(session=session, leader_id=assignment.leader_id, actor=ACTOR)
     return {"leader_id": assignment.leader_id, "uncovered_grids": len(assignment.uncovered), "reassigned": moved}
 
 
@@ -50,28 +49,11 @@ def create_due_tasks(day: dt.date, leader_id: int) -> dict[str, int]:
     return created
 
 
-def escalation_schedules(playbook: Any) -> list[tuple[list[str] | None, list[int]]]:
-    """Rules with their own escalation days (cadence rules, must-visits ...), then everything else
-    on the default days. The morning plan and the escalation sweep both escalate through this."""
-    grouped: dict[tuple[int, ...], list[str]] = {}
-    for name, days in sorted(own_escalation_days(playbook).items()):
-        grouped.setdefault(tuple(days), []).append(name)
-    schedules: list[tuple[list[str] | None, list[int]]] = [(names, list(days)) for days, names in grouped.items()]
-    schedules.append((None, list(playbook.escalation.after_days)))
-    return schedules
-
-
 @task(name="mark-and-escalate-overdue · 逾期与升级", **TASK_RETRIES)
 def mark_and_escalate(day: dt.date, leader_id: int) -> dict[str, int]:
     ctx = planning_context(day)
     with session_scope() as session:
-        overdue = mark_overdue(session, day=day, actor=ACTOR)
-        escalated = escalate_overdue(
-            session, day=day, schedules=escalation_schedules(ctx.playbook), leader_id=leader_id, actor=ACTOR
-        )
-        lapse_days = ctx.playbook.escalation.lapse_after_days
-        missed = lapse_overdue(session, day=day, after_days=lapse_days, actor=ACTOR) if lapse_days else 0
-    return {"overdue": overdue, "escalated": escalated, "missed": missed}
+        return sweep_overdue(session=session, playbook=ctx.playbook, day=day, leader_id=leader_id, actor=ACTOR)
 
 
 @flow(

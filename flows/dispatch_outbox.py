@@ -1,4 +1,10 @@
-"""Prefect flow `dispatch-outbox`: delivers queued messages, each exactly once, through its channel."""
+"""Prefect flow `dispatch-outbox`: delivers queued messages, each exactly once, through its channel.
+
+The flow reads what each channel needs (recipients, the message drawn by its renderer, button
+tokens, parts already sent, Apprise URLs), hands the batch to the channel, and records what the
+channel reports as it goes: a part accepted, a message sent, a retry, a chat that moved, a refusal
+(which marks the channel broken and tells the leader once). Channels never touch the database.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,6 @@ from collections import Counter, deque
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from sqlalchemy import select
-from sqlmodel import col
 
 from flows.retrying import TASK_RETRIES
 from flows.steps import steps_inline
@@ -18,9 +22,21 @@ from models.chat import GroupChat
 from models.db import session_scope
 from models.outbox import Notification
 from models.people import Coordinator
-from notifiers import NOTIFIERS, Delivery, Notifier, NotifyError, Outbound, Recipient
+from models.types import id_of
+from notifiers import NOTIFIERS, Notifier, NotifyError, Outbound, PartSent, Recipient, Result
+from notifiers.base import REFUSED, SENT
 from yinhui import clock
-from yinhui.services.delivery import group_chats_by_id, mark_unreachable
+from yinhui.messages.stored import message_for
+from yinhui.playbook_loader import current_playbook
+from yinhui.rules.playbook import Playbook
+from yinhui.services.chat import move_chat
+from yinhui.services.delivery import (
+    coordinators_by_id,
+    group_chats_by_id,
+    mark_unreachable,
+    record_part,
+    sending_context,
+)
 from yinhui.services.outbox import claim, mark_failed, mark_sent
 from yinhui.settings import get_settings
 
@@ -32,51 +48,100 @@ def make_notifier(kind: str) -> Notifier:
         raise NotifyError(f"no channel of kind {kind!r} is installed", permanent=True) from None
 
 
-def _outbound(
-    row: Notification,
-    coordinators: dict[int, Coordinator],
-    groups: dict[int, GroupChat],
-    default_language: str,
-) -> Outbound:
+def _payload(row: Notification) -> dict[str, Any]:
     payload = json.loads(row.payload) if row.payload else {}
-    group_id = payload.get("group_chat_id") if row.recipient_id is None and isinstance(payload, dict) else None
+    return payload if isinstance(payload, dict) else {}
+
+
+def _target_id(payload: dict[str, Any]) -> int | None:
+    value = payload.get("apprise_target_id")
+    return int(value) if value is not None else None
+
+
+def _recipient(row: Notification, payload: dict[str, Any], coordinators: dict[int, Coordinator],
+               groups: dict[int, GroupChat], default_language: str) -> Recipient:
+    group_id = payload.get("group_chat_id") if row.recipient_id is None else None
     group = groups.get(int(group_id)) if group_id is not None else None
     if group is not None:
         # A grid's group chat: the channel must keep personal data out (private=False).
-        recipient = Recipient(None, name=f"group:{group.id}", chat_id=group.chat_id,
-                              language=group.language or default_language, private=False)
-        return Outbound(row.id, row.kind, recipient, row.subject, row.body, payload)  # type: ignore[arg-type]
+        return Recipient(None, name=f"group:{group.id}", chat_id=group.chat_id,
+                         language=group.language or default_language, private=False)
     coordinator = coordinators.get(row.recipient_id) if row.recipient_id is not None else None
-    recipient = Recipient(
+    return Recipient(
         coordinator_id=row.recipient_id,
         name=coordinator.name if coordinator else "?",
         chat_id=coordinator.chat_id if coordinator else None,
         language=(coordinator.language if coordinator and coordinator.language else default_language),
         private=not (coordinator and coordinator.chat_id is not None and coordinator.chat_id < 0),
     )
-    return Outbound(row.id, row.kind, recipient, row.subject, row.body, payload)  # type: ignore[arg-type]
 
 
-def _record(token: str, row: Notification, result: Delivery | NotifyError, default_language: str) -> str:
+def _outbound(rows: list[Notification], coordinators: dict[int, Coordinator], groups: dict[int, GroupChat],
+              default_language: str, playbook: Playbook) -> list[Outbound]:
+    """Each row as its channel will get it: the recipient, the message drawn by its renderer, what the
+    channel needs besides (read here, in one transaction: tokens, parts already sent, Apprise URLs)."""
+    drafts = []
+    for row in rows:
+        payload = _payload(row)
+        recipient = _recipient(row, payload, coordinators, groups, default_language)
+        message = message_for(kind=row.kind, payload=payload, subject=row.subject, body=row.body,
+                              language=recipient.language, playbook=playbook)
+        drafts.append((id_of(row), row, payload, recipient, message))
+    buttons = {  # answer buttons go only to a coordinator's own private chat on Telegram
+        nid: [(task_id, recipient.coordinator_id) for task_id in message.task_ids]
+        for nid, row, _, recipient, message in drafts
+        if row.channel == "telegram" and row.kind == "digest" and recipient.coordinator_id is not None
+        and recipient.chat_id is not None and recipient.chat_id > 0 and recipient.private
+    }
+    targets = {  # WeCom, DingTalk, e-mail: the coordinator's targets, or the one grid target named
+        nid: (row.channel, recipient.coordinator_id, _target_id(payload))
+        for nid, row, payload, recipient, _ in drafts if row.channel not in ("telegram", "console")
+    }
+    with session_scope() as session:
+        context = sending_context(
+            session, buttons=[pair for pairs in buttons.values() for pair in pairs],
+            resumable=[nid for nid, row, *_ in drafts if row.channel == "telegram"], targets=targets,
+        )
+    return [
+        Outbound(
+            nid, row.kind, recipient, message,
+            buttons={task_id: context.tokens[(task_id, coordinator)] for task_id, coordinator in buttons.get(nid, [])},
+            sent_parts=context.parts.get(nid, {}),
+            targets=tuple(context.urls.get(nid, ())),
+        )
+        for nid, row, _, recipient, message in drafts
+    ]
+
+
+def _record(token: str, row: Notification, result: Result, old_chat: int | None, default_language: str) -> str:
     """Write one message's fate: sent only after success; a failure stays in the outbox with its reason."""
     with session_scope() as session:
-        if isinstance(result, Delivery):
-            mark_sent(session, row.id, token, external_id=result.external_id)  # type: ignore[arg-type]
+        if result.moved_to is not None and old_chat is not None and result.moved_to != old_chat:
+            move_chat(session, old_chat, result.moved_to)  # a group became a supergroup: follow it
+        if result.outcome == SENT:
+            mark_sent(session, id_of(row), token, external_id=result.external_id)
             return "sent"
         retry = dt.timedelta(seconds=result.retry_after) if result.retry_after else None
-        status = mark_failed(session, row.id, token, error=str(result), permanent=result.permanent, retry_in=retry)  # type: ignore[arg-type]
-        if result.recipient_unreachable and mark_unreachable(
-            session, row, reason=str(result), day=clock.today(), default_language=default_language
+        status = mark_failed(session, id_of(row), token, error=result.reason, permanent=result.outcome == REFUSED,
+                             retry_in=retry)
+        if result.unreachable and mark_unreachable(
+            session, row, reason=result.reason, day=clock.today(), default_language=default_language
         ):
             return f"{status}+unreachable"
         return status
+
+
+def _record_part(part: PartSent) -> None:
+    with session_scope() as session:
+        record_part(session, notification_id=part.notification_id, part=part.part, chat_id=part.chat_id,
+                    message_id=part.message_id)
 
 
 def deliver_batch(limit: int = 500, channels: list[str] | None = None) -> dict[str, int]:
     """Claim up to `limit` messages and send them, each channel its batch at once.
 
     The claim is committed before any send, so overlapping runs never take the same message;
-    each message is marked sent (with the channel's message id) as soon as its channel confirms
+    each message is marked sent (with the channel's message id) as soon as its channel reports
     it, and never before. A channel that paces itself (Telegram) sends its batch concurrently.
     """
     with session_scope() as session:
@@ -85,46 +150,47 @@ def deliver_batch(limit: int = 500, channels: list[str] | None = None) -> dict[s
             # An overlapping dispatcher may have claimed the very rows this one picked, a moment
             # earlier; whatever it left is visible now.
             token, rows = claim(session, limit=limit, channels=channels)
-        ids = [r.recipient_id for r in rows if r.recipient_id is not None]
-        coordinators = {
-            c.id: c for c in session.execute(select(Coordinator).where(col(Coordinator.id).in_(ids))).scalars()
-        }
-        group_ids = [
-            int(p["group_chat_id"]) for p in (json.loads(r.payload) for r in rows if r.payload and r.recipient_id is None)
-            if isinstance(p, dict) and p.get("group_chat_id") is not None
-        ]
+        coordinators = coordinators_by_id(session, [r.recipient_id for r in rows if r.recipient_id is not None])
+        group_ids = [int(p["group_chat_id"]) for p in map(_payload, rows) if p.get("group_chat_id") is not None]
         groups = group_chats_by_id(session, group_ids)
     language = get_settings().language
     outcome: Counter[str] = Counter()
-    by_id = {row.id: row for row in rows}
-    by_channel: dict[str, list[Notification]] = {}
-    for row in rows:
-        by_channel.setdefault(row.channel, []).append(row)
+    if not rows:
+        outcome["claimed"] = 0
+        return dict(outcome)
+    messages = _outbound(rows, coordinators, groups, language, current_playbook())
+    by_id = {id_of(row): row for row in rows}
+    chat_of = {m.notification_id: m.recipient.chat_id for m in messages}
     lock = threading.Lock()
     done: set[int] = set()
 
-    def report(message: Outbound, result: Delivery | NotifyError) -> None:
-        status = _record(token, by_id[message.notification_id], result, language)
+    def progress(event: PartSent | Result) -> None:
+        if isinstance(event, PartSent):
+            _record_part(event)  # before the next part goes: a retry never sends this one again
+            return
+        status = _record(token, by_id[event.notification_id], event, chat_of[event.notification_id], language)
         with lock:
-            done.add(message.notification_id)
+            done.add(event.notification_id)
             status, _, news = status.partition("+")
             outcome[status] += 1
             if news:
                 outcome["channels_broken"] += 1  # a leader's alert was queued: deliver it this run
 
-    for channel, channel_rows in by_channel.items():
-        messages = [_outbound(r, coordinators, groups, language) for r in channel_rows]
+    by_channel: dict[str, list[Outbound]] = {}
+    for row, message in zip(rows, messages, strict=True):
+        by_channel.setdefault(row.channel, []).append(message)
+    for channel, batch in by_channel.items():
         failure: NotifyError | None = None
         try:
-            make_notifier(channel).notify_many(messages, report)
+            make_notifier(channel).notify_all(batch, progress)
         except NotifyError as exc:
             failure = exc
         except Exception as exc:  # a broken channel must not strand the rest of the batch
             failure = NotifyError(f"channel {channel} failed: {type(exc).__name__}", permanent=False)
         if failure is not None:
-            for message in messages:
+            for message in batch:
                 if message.notification_id not in done:
-                    report(message, failure)
+                    progress(Result.of_error(message.notification_id, failure))
     outcome["claimed"] = len(rows)
     return dict(outcome)
 

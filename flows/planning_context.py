@@ -6,11 +6,13 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from models.db import session_scope
 from yinhui import clock
 from yinhui.playbook_loader import current_playbook
 from yinhui.rules.cadence import ShiftDue
 from yinhui.rules.playbook import Playbook
 from yinhui.rules.workdays import WorkCalendar
+from yinhui.services.calendar import guess_warning, shifts_for, work_calendar
 
 
 @dataclass(frozen=True)
@@ -22,21 +24,15 @@ class PlanningContext:
     @property
     def shift_due(self) -> ShiftDue | None:
         """Moves a due date off a day off, to the working day before (None: keep the date)."""
-        if self.playbook.due_on_day_off == "keep":
-            return None
-        return self.calendar.working_day_on_or_before
+        return shifts_for(self.playbook, self.calendar).before
 
     @property
     def shift_due_after(self) -> ShiftDue | None:
         """The other way, for a step after an event that must not move before the event."""
-        if self.playbook.due_on_day_off == "keep":
-            return None
-        return self.calendar.working_day_on_or_after
+        return shifts_for(self.playbook, self.calendar).after
 
     def warnings_for_days(self, days: Iterable[dt.date]) -> list[str]:
         """A visible warning for each year among `days` whose days off had to be guessed."""
-        from yinhui.services.calendar import guess_warning
-
         return [guess_warning(y) for y in sorted({d.year for d in days}) if self.calendar.is_guess(y)]
 
     def calendar_warnings(self) -> list[str]:
@@ -46,9 +42,6 @@ class PlanningContext:
 
 def planning_context(day: dt.date | None = None) -> PlanningContext:
     """The context for `day`; the calendar carries the bureau's own holiday entries (playbook, database)."""
-    from models.db import session_scope
-    from yinhui.services.calendar import work_calendar
-
     playbook = current_playbook()
     with session_scope() as session:
         calendar = work_calendar(session, playbook)

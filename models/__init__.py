@@ -1,4 +1,4 @@
-"""Yinhui's tables and the queries over them; importing this package registers every table."""
+"""Yinhui's tables, one module per family (tables only), the engine and Alembic; importing this package registers every table."""
 
 from models.calendar import (  # noqa: F401
     Attendance,

@@ -1,11 +1,8 @@
-"""Calendar tables (节点与放假安排) and the bureau's own entries: task nodes and official days off.
+"""Calendar and event tables (节点、放假安排、活动): the bureau's own nodes and days off, events, their steps, owners, teams and attendance.
 
-The bureau can add task nodes (重要任务节点) and enter a year's official days off and make-up
-working days (放假调休) from the command line; the playbook can declare both too. Where both speak
-for the same year's schedule, the database wins (it is the later word); a node key may live in
-only one of them. Event tables (活动) live here as well, their services in models.events.
+Where the playbook and these tables speak for the same year's schedule, the database wins (it is
+the later word); see ``yinhui.services.calendar`` and ``yinhui.services.events``.
 """
-
 
 from __future__ import annotations
 
@@ -20,9 +17,7 @@ from yinhui.rules.calendar_nodes import BureauNode
 DAY_OFF, WORKDAY = "off", "work"
 
 
-
 SOURCE_DATABASE, SOURCE_PLAYBOOK, SOURCE_LIBRARY, SOURCE_NONE = "database", "playbook", "chinese_calendar", "none"
-
 
 
 class BureauNodeRow(SQLModel, table=True):
@@ -46,7 +41,6 @@ class BureauNodeRow(SQLModel, table=True):
         return BureauNode(self.key, self.name_zh, self.name_en, self.month, self.day, self.year, self.lunar, self.note)
 
 
-
 class HolidayDay(SQLModel, table=True):
     """One day of an official schedule the bureau entered: a day off or a make-up working day."""
 
@@ -57,7 +51,6 @@ class HolidayDay(SQLModel, table=True):
     kind: str = Field(max_length=4, description="off (放假) or work (调休上班)")
     created_by: str = Field(max_length=60)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
 
 
 class Event(SQLModel, table=True):
@@ -79,7 +72,6 @@ class Event(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-
 class EventStep(SQLModel, table=True):
     """A step of an event's plan, copied from the template so later playbook edits leave it alone."""
 
@@ -95,7 +87,6 @@ class EventStep(SQLModel, table=True):
     owner_role: str = Field(max_length=10)
 
 
-
 class EventOwner(SQLModel, table=True):
     """Who answers for a role's steps of one event (else the first active coordinator of the role)."""
 
@@ -106,7 +97,6 @@ class EventOwner(SQLModel, table=True):
     coordinator_id: int = Field(foreign_key="coordinator.id")
 
 
-
 class EventTeam(SQLModel, table=True):
     """A volunteer team (志愿服务队) serving at an event."""
 
@@ -114,7 +104,6 @@ class EventTeam(SQLModel, table=True):
 
     event_id: int = Field(foreign_key="event.id", primary_key=True)
     team_id: int = Field(foreign_key="volunteer_team.id", primary_key=True)
-
 
 
 class Attendance(SQLModel, table=True):
@@ -127,4 +116,3 @@ class Attendance(SQLModel, table=True):
     cadre_id: int = Field(foreign_key="cadre.id", primary_key=True)
     recorded_by: str = Field(max_length=60)
     recorded_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-

@@ -1,6 +1,5 @@
 """The three-level grid (县乡村三级网格): the bureau, townships/communities, villages/compounds."""
 
-
 from __future__ import annotations
 
 from sqlalchemy import UniqueConstraint
@@ -9,9 +8,7 @@ from sqlmodel import Field, SQLModel
 COUNTY_LEVEL, TOWNSHIP_LEVEL, BASE_LEVEL = 1, 2, 3
 
 
-
 COUNTY_GRID_NAME = "老干部局"
-
 
 
 class Grid(SQLModel, table=True):
@@ -25,7 +22,6 @@ class Grid(SQLModel, table=True):
     parent_id: int | None = Field(default=None, foreign_key="grid.id", index=True)
 
 
-
 class GridOwner(SQLModel, table=True):
     """Derived: who a base grid's tasks go to and where they escalate; rebuilt before each plan."""
 
@@ -36,4 +32,3 @@ class GridOwner(SQLModel, table=True):
     via: str = Field(max_length=10, description="base, township or leader")
     township_owner_id: int | None = Field(default=None, foreign_key="coordinator.id")
     leader_id: int = Field(foreign_key="coordinator.id")
-

@@ -1,20 +1,10 @@
-"""Triggered must-visits (四必访): occurrences reported for a cadre, the visits and follow-ups they create.
+"""The must-visit occurrence table (四必访): what happened to a cadre, with the visit and follow-up dates given.
 
 An occurrence (hospitalisation, family event, hardship, death) is stored once per cadre, kind and
-day; reporting it again changes nothing and returns the same task. Its visit and follow-up dates
-are worked out when it is reported (see ``yinhui.rules.must_visits``) and kept on the row, so the
-daily plan can create any missing task with one statement per kind, and a later playbook edit
-does not move a deadline already given.
-
-- ``discharged`` closes the cadre's open hospitalisation and opens the call after discharge now;
-- ``resolved`` closes an open hardship case and cancels its live monthly review;
-- ``death`` marks the cadre deceased through ``set_cadre_status`` (every open task is cancelled
-  with that reason), closes their open occurrences, then plans the condolence visit to the family.
-
-The chat bot and the CLI both come here: ``report_occurrence`` (or ``record_occurrence`` for the
-whole result). Notes may hold health details: they are stored, never logged or echoed in errors.
+day. Its dates are worked out when it is reported and kept on the row, so a later playbook edit
+does not move a deadline already given; ``yinhui.services.must_visits`` reports, closes and plans.
+Notes may hold health details: they are stored, never logged or echoed in errors.
 """
-
 
 from __future__ import annotations
 
@@ -32,13 +22,10 @@ from models.types import UTCDateTime, utcnow
 MAX_NOTE = 1000
 
 
-
 MAX_DISTANCE = dt.timedelta(days=366)
 
 
-
 RESOLVED_REASON = "困难已解决，月度复查取消 (hardship case closed)"
-
 
 
 class Occurrence(SQLModel, table=True):
@@ -66,4 +53,3 @@ class Occurrence(SQLModel, table=True):
     closed_by: str | None = Field(default=None, max_length=60)
     reported_by: str = Field(max_length=60)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-

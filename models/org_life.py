@@ -1,13 +1,7 @@
-"""Organisational life (组织生活): branch secretaries, theme party days, attendance, visits after absence.
+"""Organisational-life tables (组织生活): branch secretaries, theme party days held, and who attended them.
 
-Every party branch with members gets a monthly theme party day (主题党日) task (kind ``meeting``,
-subject the branch). It goes to the branch's secretary (``yinhui branch secretary``); with none
-set, to the owner of the grid where most of its members live; else to the leader, so no meeting is
-left without someone to hold it. Recording a meeting (``record_meeting``) stores who attended,
-counts each attendee's month as contacted (mode ``event``, like attending an event), closes the
-meeting task, and plans a visit for any member who has now missed too many meetings in a row.
+The planning, hosts and absence visits are in ``yinhui.services.org_life``.
 """
-
 
 from __future__ import annotations
 
@@ -21,9 +15,7 @@ from models.types import UTCDateTime, utcnow
 LOOKBACK_MONTHS = 24  # meetings older than this never decide a streak
 
 
-
 SECRETARY, GRID, LEADER_VIA = "secretary", "grid", "leader"
-
 
 
 class BranchSecretary(SQLModel, table=True):
@@ -35,7 +27,6 @@ class BranchSecretary(SQLModel, table=True):
     coordinator_id: int = Field(foreign_key="coordinator.id", index=True)
     set_by: str = Field(max_length=60)
     set_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
 
 
 class BranchMeeting(SQLModel, table=True):
@@ -52,7 +43,6 @@ class BranchMeeting(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-
 class MeetingAttendance(SQLModel, table=True):
     """A member who attended a theme party day."""
 
@@ -62,4 +52,3 @@ class MeetingAttendance(SQLModel, table=True):
     cadre_id: int = Field(foreign_key="cadre.id", primary_key=True, index=True)
     recorded_by: str = Field(max_length=60)
     recorded_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-

@@ -1,6 +1,5 @@
 """Party organisations (党工委, 党总支, 党支部) and volunteer teams (志愿服务体系)."""
 
-
 from __future__ import annotations
 
 import datetime as dt
@@ -10,9 +9,7 @@ from sqlmodel import Field, SQLModel
 WORKING_COMMITTEE, GENERAL_BRANCH, BRANCH = "working_committee", "general_branch", "branch"
 
 
-
 WORKING_COMMITTEE_NAME = "离退休干部党工委"
-
 
 
 class PartyOrg(SQLModel, table=True):
@@ -24,7 +21,6 @@ class PartyOrg(SQLModel, table=True):
     parent_id: int | None = Field(default=None, foreign_key="party_org.id", index=True)
 
 
-
 class VolunteerTeam(SQLModel, table=True):
     __tablename__ = "volunteer_team"
 
@@ -33,11 +29,9 @@ class VolunteerTeam(SQLModel, table=True):
     focus: str | None = Field(default=None, max_length=200)
 
 
-
 class VolunteerMember(SQLModel, table=True):
     __tablename__ = "volunteer_member"
 
     team_id: int = Field(foreign_key="volunteer_team.id", primary_key=True)
     cadre_id: int = Field(foreign_key="cadre.id", primary_key=True, index=True)
     joined_on: dt.date | None = None
-

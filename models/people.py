@@ -1,6 +1,5 @@
 """Cadres (离退休干部), their relatives, and the coordinators who answer for them."""
 
-
 from __future__ import annotations
 
 import datetime as dt
@@ -13,25 +12,19 @@ from models.types import UTCDateTime, utcnow
 LIXIU, TUIXIU = "lixiu", "tuixiu"
 
 
-
 CATEGORIES = (LIXIU, TUIXIU)
-
 
 
 ACTIVE, DECEASED, MOVED = "active", "deceased", "moved"
 
 
-
 STATUSES = (ACTIVE, DECEASED, MOVED)
-
 
 
 STAFF, GRID_ROLE, LEADER = "staff", "grid", "leader"
 
 
-
 ROLES = (STAFF, GRID_ROLE, LEADER)
-
 
 
 class Coordinator(SQLModel, table=True):
@@ -51,7 +44,6 @@ class Coordinator(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-
 class CoordinatorGrid(SQLModel, table=True):
     """The grids a coordinator answers for (one coordinator may hold several)."""
 
@@ -59,7 +51,6 @@ class CoordinatorGrid(SQLModel, table=True):
 
     coordinator_id: int = Field(foreign_key="coordinator.id", primary_key=True)
     grid_id: int = Field(foreign_key="grid.id", primary_key=True, index=True)
-
 
 
 class Cadre(SQLModel, table=True):
@@ -92,7 +83,6 @@ class Cadre(SQLModel, table=True):
         return [p for p in self.phones.split(";") if p]
 
 
-
 class Relative(SQLModel, table=True):
     """A relative the bureau can reach (亲人微信群)."""
 
@@ -103,4 +93,3 @@ class Relative(SQLModel, table=True):
     name: str = Field(max_length=50)
     relation: str = Field(max_length=20)
     phone: str | None = Field(default=None, max_length=40)
-

@@ -1,10 +1,10 @@
-"""Frozen monthly coverage snapshots (月度覆盖快照) and the tallies the scheduled reports are built from."""
-
+"""Frozen monthly coverage snapshots (月度覆盖快照): one row per grid and closed month, never rewritten."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Protocol
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -14,8 +14,27 @@ from models.types import UTCDateTime, utcnow
 _MONTH_KEY = re.compile(r"^\d{4}-\d{2}$")
 
 
+class _Counts(Protocol):
+    @property
+    def cadres(self) -> int: ...
 
-class CoverageSnapshot(SQLModel, table=True):
+    @property
+    def contacted(self) -> int: ...
+
+
+class CoverageFigures:
+    """What a coverage line derives from its two counts; today's report and a frozen snapshot alike."""
+
+    @property
+    def missed(self: _Counts) -> int:
+        return self.cadres - self.contacted
+
+    @property
+    def rate(self: _Counts) -> float:
+        return self.contacted / self.cadres if self.cadres else 1.0
+
+
+class CoverageSnapshot(SQLModel, CoverageFigures, table=True):
     """One grid's coverage for one closed month, as it stood when the month was snapshotted.
 
     Rows are written once and never updated: a contact recorded late, a cadre moved to another
@@ -37,12 +56,3 @@ class CoverageSnapshot(SQLModel, table=True):
     contacted: int
     taken_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     taken_by: str = Field(max_length=60)
-
-    @property
-    def missed(self) -> int:
-        return self.cadres - self.contacted
-
-    @property
-    def rate(self) -> float:
-        return self.contacted / self.cadres if self.cadres else 1.0
-

@@ -1,11 +1,7 @@
-"""The staff rhythm: leave, the Monday lecture rota (奋进讲堂) and the fortnightly writing group.
+"""The staff leave table (休假): a date range per coordinator, read by the lecture rota and the writing group.
 
-Lecture and writing-group tasks are rows of the task table without a cadre (kinds ``lecture`` and
-``writing_group``, subject the bureau: the level-1 grid), so they reach the staff in the same
-daily digest as everything else. Leave (``yinhui leave add``) is a date range per coordinator;
-see ``yinhui.rules.staff_rhythm`` for the rota.
+Lecture and writing-group tasks are ordinary task rows; ``yinhui.services.staff_rhythm`` plans them.
 """
-
 
 from __future__ import annotations
 
@@ -16,7 +12,6 @@ from sqlmodel import Field, SQLModel
 from models.types import UTCDateTime, utcnow
 
 MAX_LEAVE = dt.timedelta(days=366)
-
 
 
 class StaffLeave(SQLModel, table=True):
@@ -31,4 +26,3 @@ class StaffLeave(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=200)
     created_by: str = Field(max_length=60)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-

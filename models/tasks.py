@@ -11,7 +11,6 @@ from models.types import UTCDateTime, utcnow
 
 OPEN, OVERDUE, DONE, CANCELLED, MISSED = "open", "overdue", "done", "cancelled", "missed"
 LIVE_STATUSES = (OPEN, OVERDUE)
-OUTCOMES = ("reached", "unreachable", "visited", "declined", "covered")
 
 
 class Task(SQLModel, table=True):

@@ -1,11 +1,8 @@
-"""Volunteer service (志愿服务): the activities volunteer teams log, and activities and hours per team.
+"""Volunteer-service tables (志愿服务): the activities volunteer teams log and the cadres who took part.
 
-An activity has a day, a team, a topic (反诈 anti-fraud, 健康 health, ...), how many people it
-served, how long it lasted, and the cadres who took part. Volunteer-hours are its hours times the
-cadres taking part. One activity per team, day and topic: logging it again is refused, so nothing
-is counted twice.
+One activity per team, day and topic (a unique key), so nothing is counted twice; the report is in
+``yinhui.services.volunteering``.
 """
-
 
 from __future__ import annotations
 
@@ -17,7 +14,6 @@ from sqlmodel import Field, SQLModel
 from models.types import UTCDateTime, utcnow
 
 MAX_TOPIC = 50
-
 
 
 class VolunteerActivity(SQLModel, table=True):
@@ -37,7 +33,6 @@ class VolunteerActivity(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-
 class VolunteerParticipant(SQLModel, table=True):
     """A cadre who took part in an activity as a volunteer."""
 
@@ -45,4 +40,3 @@ class VolunteerParticipant(SQLModel, table=True):
 
     activity_id: int = Field(foreign_key="volunteer_activity.id", primary_key=True)
     cadre_id: int = Field(foreign_key="cadre.id", primary_key=True, index=True)
-

@@ -1,7 +1,7 @@
-"""Outbound channels, one small class each, found by kind."""
+"""Outbound channels, one small class each, found by kind: messages in, one `Result` each out."""
 
 from notifiers.apprise_channel import DingTalkNotifier, EmailNotifier, WeComNotifier
-from notifiers.base import Delivery, Notifier, NotifyError, Outbound, Recipient
+from notifiers.base import Delivery, Notifier, NotifyError, Outbound, PartSent, Recipient, Result
 from notifiers.console import ConsoleNotifier
 from notifiers.telegram import TelegramNotifier
 
@@ -13,4 +13,7 @@ NOTIFIERS: dict[str, type[Notifier]] = {
     EmailNotifier.kind: EmailNotifier,
 }
 
-__all__ = ["NOTIFIERS", "ConsoleNotifier", "Delivery", "Notifier", "NotifyError", "Outbound", "Recipient"]
+__all__ = [
+    "NOTIFIERS", "ConsoleNotifier", "Delivery", "Notifier", "NotifyError", "Outbound", "PartSent", "Recipient",
+    "Result",
+]

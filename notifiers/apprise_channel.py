@@ -2,8 +2,9 @@
 
 Targets are Apprise URLs stored per coordinator or per grid (models.chat.AppriseTarget):
 `wecombot://KEY`, `dingtalk://TOKEN` (or `dingtalk://SECRET@TOKEN` for signed robots),
-`mailtos://user:password@smtp.example.org?to=someone@example.org`. A robot posts into a group
-chat, so only the plain-text body goes out: it carries names and due dates, never a phone.
+`mailtos://user:password@smtp.example.org?to=someone@example.org`. The dispatch flow reads them
+and hands them over with the message. A robot posts into a group chat, so the message goes out
+in the plain-text format: names and due dates, never a phone.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import ClassVar
 
 import apprise
 
-from notifiers.base import Delivery, Notifier, NotifyError, Outbound
+from notifiers.base import Notifier, Outbound, Result
 from notifiers.bot.redaction import install_log_redaction
+from yinhui.messages.content import as_text
 
 SCHEMES: dict[str, tuple[str, ...]] = {
     "wecom": ("wecombot",),
@@ -49,30 +51,21 @@ class AppriseNotifier(Notifier):
 
     kind: ClassVar[str] = "apprise"
 
-    def notify(self, message: Outbound) -> Delivery:
-        urls = self._urls(message)
+    def notify(self, message: Outbound) -> Result:
+        nid, urls = message.notification_id, list(message.targets)
         if not urls:
-            raise NotifyError(f"no {self.kind} target is configured for this recipient", permanent=True)
+            return Result.refused(nid, f"no {self.kind} target is configured for this recipient")
         install_log_redaction(*urls)
         sender = apprise.Apprise()
         for url in urls:
             if url.split("://", 1)[0].lower() not in SCHEMES.get(self.kind, ()):
-                raise NotifyError(f"a {self.kind} target holds a URL of another kind", permanent=True)
+                return Result.refused(nid, f"a {self.kind} target holds a URL of another kind")
             if not sender.add(url):
-                raise NotifyError(f"Apprise cannot use a {self.kind} target URL", permanent=True)
-        if not sender.notify(body=message.body, title=message.subject):
-            raise NotifyError(f"{self.kind}: the service did not accept the message", permanent=False)
-        return Delivery(external_id=f"{self.kind}:{len(urls)}")
-
-    def _urls(self, message: Outbound) -> list[str]:
-        from models.db import session_scope
-        from yinhui.services.delivery import apprise_urls
-
-        target_id = message.payload.get("apprise_target_id") if isinstance(message.payload, dict) else None
-        with session_scope() as session:
-            return apprise_urls(
-                session, coordinator_id=message.recipient.coordinator_id, target_id=target_id, kind=self.kind
-            )
+                return Result.refused(nid, f"Apprise cannot use a {self.kind} target URL")
+        subject, body = as_text(message.message)
+        if not sender.notify(body=body, title=subject):
+            return Result.failed(nid, f"{self.kind}: the service did not accept the message")
+        return Result.sent(nid, f"{self.kind}:{len(urls)}")
 
 
 class WeComNotifier(AppriseNotifier):

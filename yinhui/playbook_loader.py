@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from yinhui.rules.playbook import Playbook, PlaybookError, parse_playbook
+from yinhui.settings import get_settings
 
 DEFAULT_PLAYBOOK = Path(__file__).parent / "rules" / "default_playbook.toml"
 
@@ -47,8 +48,6 @@ def _cached(path: str) -> Playbook:
 
 def current_playbook() -> Playbook:
     """The playbook named by the settings (YINHUI_PLAYBOOK), else the shipped default."""
-    from yinhui.settings import get_settings
-
     configured = get_settings().playbook
     return _cached(str(configured or DEFAULT_PLAYBOOK))
 

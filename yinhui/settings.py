@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -10,6 +11,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Language = Literal["zh", "en"]
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -23,11 +25,22 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default is SQLite under data_dir"
     )
-    timezone: str = "Asia/Shanghai"
-    language: Language = "zh"
+    timezone: str = Field(default="Asia/Shanghai", description="the bureau's day")
+    language: Language = Field(default="zh", description="en for English digests and messages")
     playbook: Path | None = Field(default=None, description="the bureau's playbook; default ships")
-    telegram_token: SecretStr | None = None
-    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_token: SecretStr | None = Field(
+        default=None, description="the bot token BotFather gave; else the Prefect Secret block below"
+    )
+    telegram_token_block: str = Field(
+        default="yinhui-telegram-token", description="Prefect Secret block holding the bot token"
+    )
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org/bot",
+        description="the Bot API address (a local Bot API server, a test stand-in)",
+    )
+    telegram_webhook_secret: str | None = Field(
+        default=None, description="secret Telegram sends with each webhook call; default a random one per start"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -47,6 +60,16 @@ class Settings(BaseSettings):
             "", "changeme", "change-me", "your-token", "xxx",
         }:
             raise ValueError("YINHUI_TELEGRAM_TOKEN is a placeholder; set the token BotFather gave you")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _telegram_accepts_secret(cls, value: str | None) -> str | None:
+        # Telegram refuses a webhook whose secret is not 1-256 of these characters.
+        if not value:
+            return None  # set but empty: a random secret per start, as when unset
+        if not _WEBHOOK_SECRET.fullmatch(value):
+            raise ValueError("YINHUI_TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
     @property

@@ -8,7 +8,6 @@ Telegram, a self-hosted Bot API server, or the test suite's stand-in.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 from urllib.parse import urlsplit
 
@@ -18,11 +17,11 @@ from telegram.ext import Application, ApplicationBuilder
 
 from notifiers.bot.handlers import add_handlers
 from notifiers.bot.redaction import install_log_redaction
-from notifiers.bot.texts import say
 from notifiers.rate_limit import ChatLimits, PacedRateLimiter
+from notifiers.telegram.config import webhook_secret
+from yinhui.messages.texts import text
 
 log = logging.getLogger(__name__)
-WEBHOOK_SECRET_ENV = "YINHUI_TELEGRAM_WEBHOOK_SECRET"
 
 
 def file_url_for(base_url: str) -> str:
@@ -34,7 +33,7 @@ def file_url_for(base_url: str) -> str:
 async def _publish_commands(app: Application) -> None:
     """The command menu in Chinese, and in English for English-language clients."""
     for language, code in (("zh", None), ("en", "en")):
-        commands = [BotCommand(name, say(language, f"cmd_{name}")) for name in ("today", "overdue", "week", "help")]
+        commands = [BotCommand(name, text(language, f"bot.cmd.{name}")) for name in ("today", "overdue", "week", "help")]
         try:
             await app.bot.set_my_commands(commands, language_code=code)
         except TelegramError as exc:  # a menu is a convenience; the bot works without it
@@ -77,10 +76,11 @@ def run_bot(
     """Serve until SIGINT/SIGTERM: long polling by default, a webhook when a public URL is given."""
     app = build_application(token, base_url=base_url)
     if webhook_url:
-        secret = os.environ.get(WEBHOOK_SECRET_ENV) or secrets.token_urlsafe(32)
+        secret = webhook_secret() or secrets.token_urlsafe(32)
         path = urlsplit(webhook_url).path.strip("/")
         log.info("bot: webhook on %s:%d/%s", listen, port, path)
-        # Telegram echoes the secret in a header on every update; PTB drops requests without it.
+        # Telegram echoes the secret (YINHUI_TELEGRAM_WEBHOOK_SECRET) in a header on every update;
+        # PTB drops requests without it.
         app.run_webhook(listen=listen, port=port, url_path=path, webhook_url=webhook_url, secret_token=secret,
                         allowed_updates=Update.ALL_TYPES)
     else:

@@ -7,26 +7,25 @@ language, refusal of strangers), so a capability adds a command by registering o
     from notifiers.bot.plugins import register
     register(MyCommand())          # has .name, .describe(language) and .run(session, ctx, args)
 
-`/report` and `/attend` are registered here already: `/report` finds the cadre among those the
-coordinator answers for and hands over to `models.must_visits.report_must_visit`; `/attend` to
-`models.events.record_attendance`. Each service is looked up when the command runs, so a missing
-one gets a polite "not available yet" instead of an error.
+`/report` finds the cadre among those the coordinator answers for and hands over to
+`yinhui.services.must_visits.report_must_visit`; `/attend` to `yinhui.services.events.record_attendance`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
-from sqlalchemy import or_, select
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from models.grids import Grid
-from models.people import ACTIVE, Cadre, CoordinatorGrid
-from models.tasks import LIVE_STATUSES, Task
+from models.people import Cadre
+from models.types import id_of
+from yinhui.messages.texts import text
+from yinhui.playbook_loader import current_playbook
+from yinhui.services.bot_queries import find_my_cadres
+from yinhui.services.events import record_attendance
+from yinhui.services.must_visits import report_must_visit
 
 
 @dataclass(frozen=True)
@@ -63,45 +62,15 @@ def register(command: ChatCommand) -> None:
     COMMANDS[command.name] = command
 
 
-def _t(language: str, zh: str, en: str) -> str:
-    return en if language == "en" else zh
-
-
-# -- finding a cadre the coordinator answers for ------------------------------------------------
-
-
-def cadre_scope(coordinator_id: int) -> Any:
-    """SQL condition: cadres this coordinator answers for (named, in their grids, or on their list)."""
-    held = select(col(CoordinatorGrid.grid_id)).where(col(CoordinatorGrid.coordinator_id) == coordinator_id)
-    under_held = select(col(Grid.id)).where(col(Grid.parent_id).in_(held))
-    on_list = select(col(Task.cadre_id)).where(
-        col(Task.status).in_(LIVE_STATUSES),
-        or_(col(Task.assignee_id) == coordinator_id, col(Task.escalated_to_id) == coordinator_id),
-    )
-    return or_(
-        col(Cadre.coordinator_id) == coordinator_id,
-        col(Cadre.grid_id).in_(held),
-        col(Cadre.grid_id).in_(under_held),
-        col(Cadre.id).in_(on_list),
-    )
-
-
 def find_my_cadre(session: Session, ctx: ChatContext, ref: str) -> Cadre:
     """A cadre by name or #id, among those the coordinator answers for; ambiguity is refused."""
-    text = ref.strip()
-    query = select(Cadre).where(cadre_scope(ctx.coordinator_id), col(Cadre.status) == ACTIVE)
-    if text.lstrip("#").isdigit() and len(text.lstrip("#")) < 10:
-        query = query.where(col(Cadre.id) == int(text.lstrip("#")))
-    else:
-        query = query.where(col(Cadre.name) == text)
-    found = list(session.execute(query.order_by(col(Cadre.id)).limit(6)).scalars())
+    name = ref.strip()
+    found = find_my_cadres(session, coordinator_id=ctx.coordinator_id, ref=name)
     if not found:
-        raise CommandRefused(_t(ctx.language, f"在您负责的老干部中没有找到“{text}”。",
-                                f"No cadre called {text!r} among those you look after."))
+        raise CommandRefused(text(ctx.language, "cadre.not_found", name=name))
     if len(found) > 1:
         options = "、".join(f"#{c.id}" for c in found[:5])
-        raise CommandRefused(_t(ctx.language, f"有多位“{text}”：{options}，请改用编号，例如 /report 住院 #{found[0].id}",
-                                f"Several cadres are called {text!r}: {options}; use the number instead."))
+        raise CommandRefused(text(ctx.language, "cadre.ambiguous", name=name, options=options, first=found[0].id))
     return found[0]
 
 
@@ -113,19 +82,6 @@ MUST_VISIT_KINDS = {
     "hardship": ("困难", "特殊困难", "hardship"),
     "death": ("去世", "逝世", "病故", "death", "deceased"),
 }
-# The must-visit service (models.must_visits): report_must_visit(session, *, cadre_id, reason, actor, on,
-# note=None) -> Task | None, raising a ValueError (CareError) on bad input.
-MUST_VISIT_SERVICE = ("yinhui.services.must_visits", "report_must_visit")
-
-
-def _service(spec: tuple[str, str]) -> Callable[..., Any] | None:
-    module_name, attribute = spec
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError:
-        return None
-    found = getattr(module, attribute, None)
-    return found if callable(found) else None
 
 
 def must_visit_kind(word: str) -> str | None:
@@ -140,62 +96,49 @@ class ReportCommand:
     name = "report"
 
     def describe(self, language: str) -> str:
-        return _t(language, "/report 类型 姓名 [说明] — 上报必访（住院、家事、困难、去世）",
-                  "/report KIND NAME [NOTE] — report a must-visit (hospital, family, hardship, death)")
+        return text(language, "report.describe")
 
     def run(self, session: Session, ctx: ChatContext, args: list[str]) -> str:
         if len(args) < 2:
-            raise CommandRefused(_t(ctx.language, "用法：/report 住院|家事|困难|去世 姓名 [说明]，例如 /report 住院 张老 县医院",
-                                    "Usage: /report hospital|family|hardship|death NAME [NOTE]"))
+            raise CommandRefused(text(ctx.language, "report.usage"))
         # Our words map to the four kinds; any other word goes to the service, which knows more
         # (出院 discharged, 婚事 ...) and refuses what it does not know.
         kind = must_visit_kind(args[0]) or args[0]
         cadre = find_my_cadre(session, ctx, args[1])
         note = " ".join(args[2:]) or None
-        service = _service(MUST_VISIT_SERVICE)
-        if service is None:
-            raise CommandRefused(_t(ctx.language, "必访上报功能尚未开通，请暂时电话告知局里。",
-                                    "Must-visit reports are not available yet; please phone the bureau."))
         try:
-            task = service(session, cadre_id=cadre.id, reason=kind, actor=ctx.actor, on=ctx.today, note=note)
+            task = report_must_visit(session, cadre_id=id_of(cadre), reason=kind, actor=ctx.actor, on=ctx.today,
+                                     note=note)
         except ValueError as exc:  # the service's own refusal (an unknown kind, a cadre not active ...)
-            raise CommandRefused(_t(ctx.language, "未能上报：", "Not reported: ") + str(exc).splitlines()[0]) from None
-        number = getattr(task, "id", None)
-        return _t(ctx.language, f"已上报：{cadre.name}（{args[0]}）" + (f"，必访任务 #{number}" if number else ""),
-                  f"Reported: {cadre.name} ({args[0]})" + (f", must-visit task #{number}" if number else ""))
+            raise CommandRefused(text(ctx.language, "report.refused", reason=str(exc).splitlines()[0])) from None
+        if task is not None and task.id is not None:
+            return text(ctx.language, "report.done_task", name=cadre.name, kind=args[0], task=task.id)
+        return text(ctx.language, "report.done", name=cadre.name, kind=args[0])
 
 
 # -- /attend EVENT NAME...: attendance at an event --------------------------------------------------
-
-ATTENDANCE_SERVICE = ("yinhui.services.events", "record_attendance")
 
 
 class AttendCommand:
     name = "attend"
 
     def describe(self, language: str) -> str:
-        return _t(language, "/attend 活动编号 姓名… — 登记老干部参加活动",
-                  "/attend EVENT NAME... — record who attended an event")
+        return text(language, "attend.describe")
 
     def run(self, session: Session, ctx: ChatContext, args: list[str]) -> str:
         if len(args) < 2 or not args[0].lstrip("#").isdigit():
-            raise CommandRefused(_t(ctx.language, "用法：/attend 活动编号 姓名…，例如 /attend 3 张老 李老",
-                                    "Usage: /attend EVENT_NUMBER NAME..., e.g. /attend 3 Zhang Li"))
-        service = _service(ATTENDANCE_SERVICE)
-        if service is None:
-            raise CommandRefused(_t(ctx.language, "活动签到功能尚未开通。", "Attendance is not available yet."))
-        from yinhui.playbook_loader import current_playbook
-
+            raise CommandRefused(text(ctx.language, "attend.usage"))
+        event = int(args[0].lstrip("#"))
         cadres = [find_my_cadre(session, ctx, ref) for ref in args[1:]]
         try:
-            result = service(session, int(args[0].lstrip("#")), [c.id for c in cadres],
-                             playbook=current_playbook(), today=ctx.today, actor=ctx.actor)
+            result = record_attendance(session, event, [id_of(c) for c in cadres], playbook=current_playbook(),
+                                       today=ctx.today, actor=ctx.actor)
         except ValueError as exc:  # the events service's CalendarError
             raise CommandRefused(str(exc).splitlines()[0]) from None
-        added = len(getattr(result, "added", []))
-        already = len(getattr(result, "already", []))
-        return _t(ctx.language, f"已登记 {added} 人参加活动 #{args[0].lstrip('#')}" + (f"（{already} 人此前已登记）" if already else ""),
-                  f"Recorded {added} attendee(s) of event #{args[0].lstrip('#')}" + (f" ({already} already)" if already else ""))
+        if result.already:
+            return text(ctx.language, "attend.done_already", added=len(result.added), event=event,
+                        already=len(result.already))
+        return text(ctx.language, "attend.done", added=len(result.added), event=event)
 
 
 register(ReportCommand())

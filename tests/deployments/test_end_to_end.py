@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -24,7 +25,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
-from deployments.serve import free_port, healthy, local_prefect_server, port_is_free
+from deployments.serve import healthy, local_prefect_server, port_is_free
 from tests.conftest import PG_ENV
 
 PREFECT_PG_ENV = "YINHUI_TEST_PREFECT_PG_URL"
@@ -55,6 +56,13 @@ pytestmark = pytest.mark.prefect
 
 
 # -- processes -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A port nobody listens on now (the test's own server will take it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

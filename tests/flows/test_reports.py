@@ -34,7 +34,7 @@ def _county() -> list[int]:
 
 def _contact(cadre_id: int, day: str) -> None:
     with session_scope() as s:
-        record_contact(s, cadre_id=cadre_id, on=D(day), mode="call", actor="test", playbook=PLAYBOOK)
+        record_contact(session=s, cadre_id=cadre_id, on=D(day), mode="call", actor="test", playbook=PLAYBOOK)
 
 
 @pytest.mark.prefect

@@ -20,7 +20,6 @@ from sqlalchemy import select
 from models.db import session_scope
 from models.outbox import Notification
 from notifiers.apprise_channel import TargetError, check_target, target_kind
-from notifiers.telegram_render import render_grid_notice
 from tests import factories
 from tests.notifiers.conftest import PHONES, D, build_county, plan_day
 from yinhui.services.delivery import add_apprise_target
@@ -159,7 +158,7 @@ def test_a_grid_dingtalk_robot_gets_the_grid_notice(database, robots):
     with session_scope() as s:
         add_apprise_target(s, kind="dingtalk", url="dingtalk://dingtoken0123456789",
                            grid_id=factories.grid(s, "城关镇", "东街村"))
-        assert queue_grid_notices(s, D("2026-10-02"), render=render_grid_notice) == 1
+        assert queue_grid_notices(s, D("2026-10-02")) == 1
     deliver()
     [(path, body)] = [p for p in robots.posts if p[0].startswith("/robot/send")]
     assert path == "/robot/send?access_token=dingtoken0123456789"

@@ -8,10 +8,11 @@ the outbox says about what did not.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pendulum
 import pytest
@@ -22,8 +23,9 @@ from models.db import session_scope
 from models.outbox import Notification
 from models.people import Coordinator
 from notifiers import NOTIFIERS
+from notifiers.base import Outbound, PartSent, Progress, Result
 from notifiers.rate_limit import ChatLimits
-from notifiers.telegram import TelegramNotifier, TelegramStore
+from notifiers.telegram import TelegramNotifier
 from tests import factories
 from tests.notifiers.conftest import (
     IGNORE_RETRY_AFTER_WARNING,
@@ -239,13 +241,13 @@ def test_bad_request_is_permanent_and_never_retried(database, channel, monkeypat
     build_county()
     plan_day(D("2026-10-01"))
 
-    class TooLongTokens(TelegramStore):
+    class TooLongTokens(FastTelegram):
         # A button whose data is over Telegram's 64 bytes: the Bot API answers 400 Bad Request.
-        def prepare(self, pairs, notification_ids):
-            tokens, done = super().prepare(pairs, notification_ids)
-            return {k: v * 5 for k, v in tokens.items()}, done
+        def notify_all(self, messages: Sequence[Outbound], progress: Progress | None = None) -> list[Result]:
+            longer = [dataclasses.replace(m, buttons={t: token * 5 for t, token in m.buttons.items()}) for m in messages]
+            return super().notify_all(longer, progress)
 
-    monkeypatch.setitem(NOTIFIERS, "telegram", lambda: FastTelegram(store=TooLongTokens()))
+    monkeypatch.setitem(NOTIFIERS, "telegram", TooLongTokens)
     result = deliver()
     assert result["dead"] == 3
     assert sum(1 for r in api.requests if r.method == "sendMessage") == 3  # one try each
@@ -263,17 +265,24 @@ def test_a_long_digest_resumes_where_it_failed(database, channel, monkeypatch):
             factories.cadre(s, f"东街{i}", village="东街村", phones=f"1391000{i:04d}")
     plan_day(D("2026-10-01"))  # the village coordinator has 22 tasks: three messages
 
-    class FailAfterFirstPart(TelegramStore):
-        # As soon as part 1 of the village digest is recorded, the Bot API starts failing.
-        def record_part(self, notification_id, part, chat_id, message_id):
-            super().record_part(notification_id, part, chat_id, message_id)
-            if chat_id == VILLAGE_CHAT and part == 0:
-                api.inject_faults(*(["server_error"] * 5))
+    class FailAfterFirstPart(FastTelegram):
+        # As soon as part 1 of the village digest is on record, the Bot API starts failing.
+        def notify_all(self, messages: Sequence[Outbound], progress: Progress | None = None) -> list[Result]:
+            def watch(event: PartSent | Result) -> None:
+                assert progress is not None
+                progress(event)
+                if isinstance(event, PartSent) and event.chat_id == VILLAGE_CHAT and event.part == 0:
+                    api.inject_faults(*(["server_error"] * 5))
 
-    monkeypatch.setitem(NOTIFIERS, "telegram", lambda: FastTelegram(store=FailAfterFirstPart(), concurrency=1))
+            return super().notify_all(messages, watch)
+
+    monkeypatch.setitem(NOTIFIERS, "telegram", lambda: FailAfterFirstPart(concurrency=1))
     result = deliver()
     assert result["failed"] == 1
     assert [m.text.split("\n", 1)[0] for m in api.sent if m.chat_id == VILLAGE_CHAT] == ["📋 2026-10-01 工作提醒（1/3）"]
+    with session_scope() as s:
+        parts = s.execute(select(ChatMessage.part).where(ChatMessage.chat_id == VILLAGE_CHAT)).scalars().all()
+    assert parts == [0]  # the part the channel reported is on record
     monkeypatch.setitem(NOTIFIERS, "telegram", FastTelegram)
     with later():
         assert deliver()["sent"] == 1
@@ -406,25 +415,35 @@ def test_the_token_can_come_from_a_prefect_secret_block(database, monkeypatch, p
     assert len(api.sent) == 3
 
 
-def test_notify_without_the_outbox_raises_the_channels_error(database, telegram_env):
-    from notifiers.base import NotifyError, Outbound, Recipient
+def test_the_channel_alone_sends_and_reports_without_a_database(telegram_env, monkeypatch, tmp_path):
+    """No database at all: whatever the channel needs comes with the message, whatever happened comes back."""
+    from notifiers.base import Recipient
+    from yinhui.messages.notices import stored_text
+    from yinhui.settings import reset_settings
 
+    monkeypatch.setenv("YINHUI_DATABASE_URL", f"sqlite:///{tmp_path / 'absent' / 'nothing.sqlite3'}")  # unopenable
+    reset_settings()
     api = telegram_env
-    with session_scope() as s:
-        for key in ("k1", "k2"):
-            enqueue(s, dedupe_key=key, recipient_id=None, channel="telegram", kind="alert", subject="s", body="你好")
-        first, second = s.execute(select(Notification.id).order_by(Notification.id)).scalars().all()
+    hello = stored_text(kind="alert", subject="s", body="你好", language="zh")
     notifier = FastTelegram(limits=ChatLimits())
-    delivery = notifier.notify(Outbound(first, "alert", Recipient(None, "x", chat_id=42), "s", "你好"))
-    assert delivery.external_id == "tg:42:1"
-    # The same message again: its one part is on record as sent, so nothing goes out twice.
-    assert notifier.notify(Outbound(first, "alert", Recipient(None, "x", chat_id=42), "s", "你好")).external_id == "tg:42:1"
+    heard: list[PartSent | Result] = []
+    [sent] = notifier.notify_all([Outbound(1, "alert", Recipient(None, "x", chat_id=42), hello)], heard.append)
+    assert (sent.outcome, sent.parts, sent.external_id) == ("sent", (1,), "tg:42:1")
+    assert heard == [PartSent(1, 0, 42, 1), sent]  # the part first, on record before anything else goes
+    # The same message again, with its one part passed in as sent: nothing goes out twice.
+    again = notifier.notify(Outbound(1, "alert", Recipient(None, "x", chat_id=42), hello, sent_parts={0: 1}))
+    assert (again.outcome, again.external_id) == ("sent", "tg:42:1")
     assert len(api.sent) == 1
     api.block_chat(43)
-    with pytest.raises(NotifyError) as caught:
-        notifier.notify(Outbound(second, "alert", Recipient(None, "x", chat_id=43), "s", "你好"))
-    assert caught.value.permanent and caught.value.recipient_unreachable
-    assert "你好" not in json.dumps(caught.value.args, ensure_ascii=False)  # the error names no message text
+    refused = notifier.notify(Outbound(2, "alert", Recipient(None, "x", chat_id=43), hello))
+    assert (refused.outcome, refused.unreachable) == ("refused", True)
+    assert "你好" not in json.dumps(dataclasses.asdict(refused), ensure_ascii=False)  # the reason names no text
+    unbound = notifier.notify(Outbound(3, "alert", Recipient(None, "x"), hello))
+    assert unbound.outcome == "refused" and "yinhui coordinator invite" in unbound.reason
+    api.migrate_chat(-4001, -1004001)
+    moved = notifier.notify(Outbound(4, "notice", Recipient(None, "g", chat_id=-4001, private=False), hello))
+    assert (moved.outcome, moved.moved_to, moved.external_id) == ("sent", -1004001, "tg:-1004001:2")
+    reset_settings()
 
 
 @pytest.mark.prefect

@@ -10,7 +10,6 @@ from yinhui.roster import (
     STAFF_COLUMNS,
     RosterFileError,
     read_table,
-    table_from_rows,
 )
 
 
@@ -174,8 +173,8 @@ def test_staff_columns(tmp_path):
     assert [cells["role"] for _, cells in table.rows] == ["领导"]
 
 
-def test_in_memory_rows_use_the_same_header_rules():
-    table = table_from_rows([["Name", "Role"], ["A", "staff"]], STAFF_COLUMNS)
+def test_an_english_staff_sheet(tmp_path):
+    table = read_table(write_csv(tmp_path / "s.csv", [["Name", "Role"], ["A", "staff"]]), STAFF_COLUMNS)
     assert table.language == "en"
     assert list(table.rows) == [(2, {"name": "A", "role": "staff"})]
 

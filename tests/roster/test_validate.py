@@ -19,7 +19,6 @@ from yinhui.roster import (
     RowError,
     StaffRecord,
     check_character,
-    format_problems,
     load_roster,
     load_staff,
     make_id_number,
@@ -120,7 +119,7 @@ def test_duplicates_name_the_other_rows(tmp_path):
     duplicates = {e.row: e.params["others"] for e in check.errors if e.code == "id_duplicate"}
     assert duplicates == {2: ("4", "6"), 4: ("2", "6"), 6: ("2", "4"), 3: ("5",), 5: ("3",)}
     assert [r.row for r in check.records] == [7]
-    assert "第 4 行「身份证号」：身份证号与第 2、6 行重复" in format_problems(check.errors)
+    assert "第 4 行「身份证号」：身份证号与第 2、6 行重复" in [e.message("zh") for e in check.errors]
 
 
 def test_messages_in_both_languages(bad_roster):
@@ -143,7 +142,7 @@ def test_messages_never_show_an_id_or_phone(tmp_path):
         roster_row(),
     ]
     check = load_roster(write_csv(tmp_path / "r.csv", rows), today=TODAY)
-    texts = format_problems(check.errors, "zh") + format_problems(check.errors, "en")
+    texts = [e.message(lang) for e in check.errors for lang in ("zh", "en")]
     assert len(check.errors) >= 8
     for text in texts:
         for secret in (BAD_CHECKSUM, ID_FEMALE_1950, ID_MALE_1960, ID_MALE_1938, phone,

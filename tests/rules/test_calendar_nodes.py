@@ -28,7 +28,6 @@ from yinhui.rules.calendar_nodes import (
     BureauNode,
     NotInYearError,
     builtin_keys,
-    next_occurrence,
     node_date,
     nodes_for_year,
 )
@@ -151,8 +150,6 @@ def test_one_off_bureau_node_only_in_its_year() -> None:
     assert "party_centenary" not in {n.key for n in nodes_for_year(2022, [CENTENARY])}
     with pytest.raises(NotInYearError, match="party_centenary"):
         node_date("party_centenary", 2022, [CENTENARY])
-    with pytest.raises(NotInYearError):
-        next_occurrence("party_centenary", D(2021, 7, 2), [CENTENARY])
 
 
 def test_lunar_bureau_node_can_fall_twice_or_not_at_all_in_a_year() -> None:
@@ -164,9 +161,7 @@ def test_lunar_bureau_node_can_fall_twice_or_not_at_all_in_a_year() -> None:
     ]
     assert node_date("laba", 2022, [LABA]) == D(2022, 1, 10)
     assert not [n for n in nodes_for_year(2023, [LABA]) if n.key == "laba"]
-    assert next_occurrence("laba", D(2023, 1, 1), [LABA]) == D(2024, 1, 18)
-    # From the last day of 2022 the next one is two Gregorian years ahead.
-    assert next_occurrence("laba", D(2022, 12, 31), [LABA]) == D(2024, 1, 18)
+    assert node_date("laba", 2024, [LABA]) == D(2024, 1, 18)
 
 
 def test_lunar_day_30_moves_to_29_in_a_short_month_with_a_note() -> None:
@@ -174,14 +169,6 @@ def test_lunar_day_30_moves_to_29_in_a_short_month_with_a_note() -> None:
     [found] = [n for n in nodes_for_year(2026, [eve]) if n.key == "new_year_greetings"]
     assert found.date == D(2026, 2, 16)  # 腊月二十九, the last day of that 12th month
     assert found.note is not None and "12-29" in found.note
-
-
-def test_next_occurrence() -> None:
-    assert next_occurrence("spring_festival", D(2026, 2, 17)) == D(2026, 2, 17)
-    assert next_occurrence("spring_festival", D(2026, 2, 18)) == D(2027, 2, 6)
-    assert next_occurrence("yearly_assessment", D(2026, 12, 21), [ASSESSMENT]) == D(2027, 12, 20)
-    with pytest.raises(KeyError):
-        next_occurrence("no_such_node", D(2026, 1, 1))
 
 
 @pytest.mark.parametrize(

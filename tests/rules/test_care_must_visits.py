@@ -8,7 +8,7 @@ import pytest
 
 from yinhui.playbook_loader import DEFAULT_PLAYBOOK, load_playbook
 from yinhui.rules.cadence import period_of
-from yinhui.rules.care import own_escalation_days, rule_title
+from yinhui.rules.care import escalation_days, own_escalation_days, rule_title
 from yinhui.rules.must_visits import (
     UnknownKind,
     birth_ranges,
@@ -106,8 +106,8 @@ def test_details_read_well_in_both_languages():
 def test_must_visits_escalate_faster_than_routine_tasks_through_the_one_mechanism():
     own = own_escalation_days(PLAYBOOK)
     assert own["must_visit:hospitalisation"] == own["must_visit:death"] == [1, 3]
-    assert PLAYBOOK.escalation_days("must_visit:hardship") == [1, 3]
-    assert PLAYBOOK.escalation_days("monthly_call") == PLAYBOOK.escalation.after_days == [3, 7]
+    assert escalation_days(PLAYBOOK, "must_visit:hardship") == [1, 3]
+    assert escalation_days(PLAYBOOK, "monthly_call") == PLAYBOOK.escalation.after_days == [3, 7]
     assert "follow_up:hospitalisation" not in own  # follow-ups are routine work
     text = DEFAULT_PLAYBOOK.read_text(encoding="utf-8").replace(
         "[must_visits.death]                  # the cadre's own death: condolences to the family\n",

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import chinese_calendar
 import pytest
 
 from yinhui.rules.workdays import (
     WorkCalendar,
     YearSchedule,
-    library_years,
+    guess_warning,
     schedule_from_mapping,
 )
 
@@ -28,7 +29,7 @@ def calendar() -> WorkCalendar:
 
 def test_official_years_are_the_library_years_without_gaps(calendar: WorkCalendar) -> None:
     years = calendar.official_years
-    assert years == library_years()
+    assert years == {day.year for day in (*chinese_calendar.holidays, *chinese_calendar.workdays)}
     assert {2004, 2025, 2026} <= years
     assert years == set(range(min(years), max(years) + 1))
 
@@ -64,19 +65,10 @@ def test_working_day_on_or_after(calendar: WorkCalendar) -> None:
     assert calendar.working_day_on_or_after(D(2025, 2, 7)) == D(2025, 2, 7)
 
 
-def test_add_working_days(calendar: WorkCalendar) -> None:
-    assert calendar.add_working_days(D(2026, 2, 13), 1) == D(2026, 2, 14)
-    assert calendar.add_working_days(D(2026, 2, 13), 2) == D(2026, 2, 24)
-    assert calendar.add_working_days(D(2026, 2, 24), -1) == D(2026, 2, 14)
-    assert calendar.add_working_days(D(2026, 2, 24), -2) == D(2026, 2, 13)
-    assert calendar.add_working_days(D(2026, 2, 16), 0) == D(2026, 2, 16)
-
-
 def test_an_override_replaces_the_library_for_its_year() -> None:
     empty_2026 = YearSchedule(2026, frozenset(), frozenset())
     calendar = WorkCalendar([empty_2026])
     assert calendar.schedule_for(2026) is empty_2026
-    assert calendar.override_years == {2026}
     assert not calendar.is_guess(2026)
     assert calendar.is_working_day(D(2026, 2, 16))  # the library says off
     assert calendar.is_day_off(D(2026, 2, 14))  # the library says worked
@@ -88,14 +80,12 @@ def test_unknown_year_falls_back_to_weekends_and_says_so(calendar: WorkCalendar)
     monday = D(year, 2, 1) + dt.timedelta(days=-D(year, 2, 1).weekday() % 7)
     assert monday.weekday() == 0
     assert calendar.is_guess(year)
-    assert calendar.warnings == ()  # nothing asked yet
     assert calendar.is_working_day(monday)
     assert calendar.is_day_off(monday + dt.timedelta(days=5))
-    expected = f"no official schedule for {year}: falling back to weekends"
     [warning] = calendar.warnings_for(year)
-    assert warning.startswith(expected)
-    assert "schedule_from_mapping" in warning
-    assert calendar.warnings == (warning,)
+    assert warning == guess_warning(year)
+    assert f"no official holiday schedule for {year}, so only weekends count" in warning
+    assert f"yinhui holidays set {year}" in warning and f"[holidays.{year}]" in warning
     assert calendar.warnings_for(2026) == ()
     assert not calendar.is_guess(2026)
 

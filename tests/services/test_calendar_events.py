@@ -20,7 +20,6 @@ from yinhui.services.event_views import event_plan, list_events, step_labels
 from yinhui.services.events import (
     create_event,
     move_event,
-    plan_season,
     plan_yearly_events,
     reassign_orphaned_steps,
     record_attendance,
@@ -124,7 +123,7 @@ def test_moving_the_event_moves_open_steps_and_leaves_done_ones(session, bureau)
     complete_task(session, tasks["plan"].id, outcome="reached", actor="test", on=D("2026-08-18"), playbook=PLAYBOOK)
     # "design" (due 09-03) is late and escalated by 09-07.
     mark_overdue(session, day=D("2026-09-04"), actor="t")
-    escalate_overdue(session, day=D("2026-09-07"), schedules=[(None, [3, 7])], leader_id=bureau["leader"].id, actor="t")
+    escalate_overdue(session=session, day=D("2026-09-07"), schedules=[(None, [3, 7])], leader_id=bureau["leader"].id, actor="t")
     session.refresh(tasks["design"])
     assert (tasks["design"].status, tasks["design"].escalation_level) == ("overdue", 1)
 
@@ -225,17 +224,10 @@ def test_the_plan_shows_what_is_late(session, bureau):
     }
 
 
-def test_a_season_plan_gives_each_visited_festival_in_the_period_an_event(session, bureau):
-    calendar = work_calendar(session, PLAYBOOK)
-    # 2026-10-01 .. 2027-02-28 holds Double Ninth 2026 (10-18) and Spring Festival 2027 (02-06).
-    created = plan_season(session, playbook=PLAYBOOK, calendar=calendar, start=D("2026-10-01"), days=150,
-                          actor="test", teams=["家门口志愿服务者团队"])
-    assert [(e.node_key, e.year, e.held_on) for e in created] == [
-        ("double_ninth_festival", 2026, D("2026-10-18")), ("spring_festival", 2027, D("2027-02-06")),
-    ]
-    assert plan_season(session, playbook=PLAYBOOK, calendar=calendar, start=D("2026-10-01"), days=150,
-                       actor="test") == []
-    late = steps(session, created[0].id)
+def test_an_event_planned_late_has_its_past_steps_due_the_day_it_is_planned(session, bureau):
+    event, _ = new_event(session, today=D("2026-10-01"), teams=["家门口志愿服务者团队"])
+    assert event.held_on == D("2026-10-18")
+    late = steps(session, event.id)
     assert {late[k].due for k in ("plan", "design", "venue")} == {D("2026-10-01")}  # planned late: due now
 
 

@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from flows.contact_cadence import escalation_schedules
 from models.must_visits import Occurrence
 from models.people import Cadre
 from models.tasks import Contact, Task, TaskEvent
@@ -26,7 +25,13 @@ from yinhui.services.must_visits import (
     report_occurrence,
 )
 from yinhui.services.planning import create_cadence_tasks, plan_leader, refresh_grid_owners
-from yinhui.services.tasks import complete_task, escalate_overdue, lapse_overdue, mark_overdue
+from yinhui.services.tasks import (
+    complete_task,
+    escalate_overdue,
+    escalation_schedules,
+    lapse_overdue,
+    mark_overdue,
+)
 
 PLAYBOOK = load_playbook()
 D = dt.date.fromisoformat
@@ -111,7 +116,7 @@ def test_late_must_visits_escalate_faster_than_routine_tasks(session, county):
 
     def sweep(day: str) -> None:
         mark_overdue(session, day=D(day), actor="test")
-        escalate_overdue(session, day=D(day), schedules=schedules, leader_id=county["leader"].id, actor="test")
+        escalate_overdue(session=session, day=D(day), schedules=schedules, leader_id=county["leader"].id, actor="test")
         session.expire_all()
 
     sweep("2026-11-05")  # one day late: up to the township's coordinator already
@@ -120,7 +125,7 @@ def test_late_must_visits_escalate_faster_than_routine_tasks(session, county):
     sweep("2026-11-07")  # three days late: a leader
     assert (task.escalation_level, task.escalated_to_id) == (2, county["leader"].id)
     assert (routine.escalation_level, routine.escalated_to_id) == (1, county["town"].id)
-    lapse_overdue(session, day=D("2026-11-07"), after_days=15, actor="test")
+    lapse_overdue(session=session, day=D("2026-11-07"), after_days=15, actor="test")
     assert session.get(Task, task.id).status == "overdue"  # still open, on the leader's list
 
 

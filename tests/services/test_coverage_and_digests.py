@@ -81,7 +81,7 @@ def test_escalated_tasks_reach_the_target_digest(session):
     factories.cadre(session, "迟", village="东街村")
     leader = _plan(session, D("2026-11-01"))
     mark_overdue(session, day=D("2026-12-04"), actor="t")
-    escalate_overdue(session, day=D("2026-12-04"), schedules=[(None, [3, 7])], leader_id=leader, actor="t")
+    escalate_overdue(session=session, day=D("2026-12-04"), schedules=[(None, [3, 7])], leader_id=leader, actor="t")
     digests = {d.coordinator_id: d for d in collect_digests(session, day=D("2026-12-04"), horizon_days=7, max_items=10)}
     town = digests[people["town"].id]
     assert [(i.cadre_name, i.escalated) for i in town.escalated_items] == [("迟", True)]

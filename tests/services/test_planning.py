@@ -12,8 +12,14 @@ from tests import factories
 from yinhui.playbook_loader import load_playbook
 from yinhui.rules.cadence import due_cadence, priority_of
 from yinhui.services.cadres import set_cadre_status
-from yinhui.services.planning import create_cadence_tasks, priority_expression, refresh_grid_owners
-from yinhui.services.tasks import complete_task, escalate_overdue, lapse_overdue, mark_overdue
+from yinhui.services.planning import create_cadence_tasks, refresh_grid_owners
+from yinhui.services.tasks import (
+    complete_task,
+    escalate_overdue,
+    lapse_overdue,
+    mark_overdue,
+    priority_expression,
+)
 
 PLAYBOOK = load_playbook()
 D = dt.date.fromisoformat
@@ -140,20 +146,20 @@ def test_overdue_then_escalation_once_per_level(session):
     assert mark_overdue(session, day=D("2026-10-31"), actor="t") == 0
     assert mark_overdue(session, day=D("2026-11-01"), actor="t") == 1
     assert mark_overdue(session, day=D("2026-11-01"), actor="t") == 0
-    assert escalate_overdue(session, day=D("2026-11-02"), schedules=schedules, leader_id=leader, actor="t") == 0
-    assert escalate_overdue(session, day=D("2026-11-03"), schedules=schedules, leader_id=leader, actor="t") == 1
-    assert escalate_overdue(session, day=D("2026-11-04"), schedules=schedules, leader_id=leader, actor="t") == 0
+    assert escalate_overdue(session=session, day=D("2026-11-02"), schedules=schedules, leader_id=leader, actor="t") == 0
+    assert escalate_overdue(session=session, day=D("2026-11-03"), schedules=schedules, leader_id=leader, actor="t") == 1
+    assert escalate_overdue(session=session, day=D("2026-11-04"), schedules=schedules, leader_id=leader, actor="t") == 0
     session.refresh(call)
     assert (call.escalation_level, call.escalated_to_id) == (1, people["town"].id)
-    assert escalate_overdue(session, day=D("2026-11-07"), schedules=schedules, leader_id=leader, actor="t") == 1
+    assert escalate_overdue(session=session, day=D("2026-11-07"), schedules=schedules, leader_id=leader, actor="t") == 1
     session.refresh(call)
     assert (call.escalation_level, call.escalated_to_id) == (2, leader)
     events = session.execute(
         select(TaskEvent.action, TaskEvent.coordinator_id).where(TaskEvent.task_id == call.id).order_by(TaskEvent.id)
     ).all()
     assert events == [("overdue", None), ("escalated", people["town"].id), ("escalated", leader)]
-    assert lapse_overdue(session, day=D("2026-11-14"), after_days=15, actor="t") == 0
-    assert lapse_overdue(session, day=D("2026-11-15"), after_days=15, actor="t") == 1
+    assert lapse_overdue(session=session, day=D("2026-11-14"), after_days=15, actor="t") == 0
+    assert lapse_overdue(session=session, day=D("2026-11-15"), after_days=15, actor="t") == 1
     session.refresh(call)
     assert call.status == "missed"
 
@@ -163,7 +169,7 @@ def test_far_overdue_task_jumps_to_the_highest_level_with_one_event(session):
     c = factories.cadre(session, "辛", village="西街村")  # owned by the township coordinator
     plan(session, D("2026-10-01"))
     mark_overdue(session, day=D("2026-11-20"), actor="t")
-    n = escalate_overdue(session, day=D("2026-11-20"), schedules=[(None, [3, 7])],
+    n = escalate_overdue(session=session, day=D("2026-11-20"), schedules=[(None, [3, 7])],
                          leader_id=people["leader"].id, actor="t")
     assert n == 1
     call = next(t for t in tasks_of(session, c.id) if t.rule == "monthly_call")
@@ -179,7 +185,7 @@ def test_level_one_skips_to_leader_when_the_assignee_is_the_township_coordinator
     c = factories.cadre(session, "壬", village="西街村")
     plan(session, D("2026-10-01"))
     mark_overdue(session, day=D("2026-11-04"), actor="t")
-    escalate_overdue(session, day=D("2026-11-04"), schedules=[(None, [3, 7])],
+    escalate_overdue(session=session, day=D("2026-11-04"), schedules=[(None, [3, 7])],
                      leader_id=people["leader"].id, actor="t")
     call = next(t for t in tasks_of(session, c.id) if t.rule == "monthly_call")
     assert call.assignee_id == people["town"].id
@@ -194,12 +200,12 @@ def test_live_tasks_follow_the_cadre_to_a_new_coordinator(session):
     plan(session, D("2026-10-01"))
     call, visit = tasks_of(session, c.id)
     complete_task(session, call.id, outcome="reached", actor="t", on=D("2026-10-02"), playbook=PLAYBOOK)
-    assert reassign_live_tasks(session, leader_id=people["leader"].id, actor="t") == 0
+    assert reassign_live_tasks(session=session, leader_id=people["leader"].id, actor="t") == 0
     staff = factories.coordinator(session, "孙干事", "staff")
     c.coordinator_id = staff.id
     session.add(c)
     session.flush()
-    assert reassign_live_tasks(session, leader_id=people["leader"].id, actor="t") == 1
+    assert reassign_live_tasks(session=session, leader_id=people["leader"].id, actor="t") == 1
     session.refresh(visit)
     session.refresh(call)
     assert visit.assignee_id == staff.id

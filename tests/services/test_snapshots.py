@@ -46,7 +46,7 @@ def _by_path(rows) -> dict[str, tuple[int, int]]:
 def test_a_closed_month_is_frozen_once_and_later_edits_do_not_rewrite_it(session):
     county = _county(session)
     cadres = county["cadres"]
-    record_contact(session, cadre_id=cadres[0].id, on=D("2026-10-08"), mode="call", actor="test", playbook=PLAYBOOK)
+    record_contact(session=session, cadre_id=cadres[0].id, on=D("2026-10-08"), mode="call", actor="test", playbook=PLAYBOOK)
 
     rows, created = take_snapshot(session, "2026-10", today=D("2026-11-01"), taken_by="test")
     assert created is True
@@ -55,7 +55,7 @@ def test_a_closed_month_is_frozen_once_and_later_edits_do_not_rewrite_it(session
     assert _by_path(rows)["河底镇/上村"] == (1, 0)
 
     # A late entry for October and a renamed township change today's report...
-    record_contact(session, cadre_id=cadres[3].id, on=D("2026-10-20"), mode="visit", actor="test", playbook=PLAYBOOK)
+    record_contact(session=session, cadre_id=cadres[3].id, on=D("2026-10-20"), mode="visit", actor="test", playbook=PLAYBOOK)
     town = session.execute(select(Grid).where(Grid.name == "河底镇")).scalar_one()
     town.name = "河底乡"
     session.flush()

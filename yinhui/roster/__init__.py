@@ -26,15 +26,14 @@ from yinhui.roster.fields import (
     parse_status,
 )
 from yinhui.roster.idcard import IdNumber, check_character, make_id_number, parse_id_number
-from yinhui.roster.messages import TEMPLATES, mask_id, mask_phone
-from yinhui.roster.reader import RosterFileError, Table, read_table, table_from_rows
+from yinhui.roster.messages import TEMPLATES
+from yinhui.roster.reader import RosterFileError, Table, read_table
 from yinhui.roster.validate import (
     CadreRecord,
     RosterCheck,
     RowError,
     StaffCheck,
     StaffRecord,
-    format_problems,
     load_roster,
     load_staff,
     validate_roster,
@@ -70,9 +69,6 @@ __all__ = [
     "load_roster",
     "load_staff",
     "make_id_number",
-    "mask_id",
-    "mask_phone",
-    "format_problems",
     "parse_category",
     "parse_date",
     "parse_flag",
@@ -85,7 +81,6 @@ __all__ = [
     "parse_role",
     "parse_status",
     "read_table",
-    "table_from_rows",
     "validate_roster",
     "validate_staff",
 ]

@@ -1,167 +1,93 @@
-"""Message templates (zh and en) for roster problems, and masking of personal numbers."""
+"""Message templates for roster problems; personal numbers in them are masked.
+
+The templates are English gettext message ids; the Chinese lives in the zh_CN catalogue
+(yinhui/locale, see yinhui.i18n) and ``render`` translates for the reader's language.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 
-Lang = str  # 'zh' or 'en'
+from yinhui.i18n import N_, translator
+from yinhui.privacy import mask_id_number, mask_phone
 
-# One template pair per problem code. Placeholders are filled by ``render``; every string
+Lang = str  # 'zh' or 'en' (yinhui.i18n.LOCALES); any other code reads Chinese
+
+# One template per problem code. Placeholders are filled by ``render``; every string
 # parameter is scrubbed first, so a raw ID or phone number can never reach a log line.
-TEMPLATES: dict[str, dict[Lang, str]] = {
+TEMPLATES: dict[str, str] = {
     # -- whole file ------------------------------------------------------------------
-    "file_missing": {"zh": "文件不存在", "en": "file does not exist"},
-    "file_extension": {
-        "zh": "不支持的文件类型「{suffix}」，请另存为 .xlsx 或 .csv",
-        "en": "unsupported file type '{suffix}'; save it as .xlsx or .csv",
-    },
-    "file_decode": {
-        "zh": "无法识别文件编码（已尝试 UTF-8 和 GB18030），请另存为 UTF-8 编码的 CSV",
-        "en": "cannot decode the file (tried UTF-8 and GB18030); save it as UTF-8 CSV",
-    },
-    "file_unreadable": {
-        "zh": "无法读取文件：{detail}",
-        "en": "cannot read the file: {detail}",
-    },
-    "file_empty": {"zh": "文件是空的，没有表头", "en": "the file is empty: no header row"},
-    "missing_columns": {
-        "zh": "缺少必需的列：{columns}",
-        "en": "missing required columns: {columns}",
-    },
-    "duplicate_header": {
-        "zh": "列「{header}」与「{other}」表示同一项内容，只能保留一列",
-        "en": "columns '{header}' and '{other}' mean the same field; keep only one",
-    },
+    "file_missing": N_("file does not exist"),
+    "file_extension": N_("unsupported file type '{suffix}'; save it as .xlsx or .csv"),
+    "file_decode": N_("cannot decode the file (tried UTF-8 and GB18030); save it as UTF-8 CSV"),
+    "file_unreadable": N_("cannot read the file: {detail}"),
+    "file_empty": N_("the file is empty: no header row"),
+    "missing_columns": N_("missing required columns: {columns}"),
+    "duplicate_header": N_("columns '{header}' and '{other}' mean the same field; keep only one"),
     # -- whole-file warnings (reported against the header row) ------------------------
-    "column_ignored": {
-        "zh": "未识别的列，已忽略",
-        "en": "unknown column, ignored",
-    },
-    "no_rows": {"zh": "表头下没有数据行", "en": "no data rows under the header"},
+    "column_ignored": N_("unknown column, ignored"),
+    "no_rows": N_("no data rows under the header"),
     # -- generic cell problems --------------------------------------------------------
-    "required": {"zh": "不能为空", "en": "must not be empty"},
+    "required": N_("must not be empty"),
     # -- ID number (身份证号) -----------------------------------------------------------
-    "id_length": {
-        "zh": "应为 18 位，实际为 {length} 位",
-        "en": "must have 18 characters, found {length}",
-    },
-    "id_chars": {
-        "zh": "前 17 位必须是数字，最后一位是数字或 X",
-        "en": "the first 17 characters must be digits and the last a digit or X",
-    },
-    "id_as_number": {
-        "zh": "以数字格式保存，Excel 已丢失末几位；请把该列设为文本格式后重新录入",
-        "en": "stored as a number, so Excel lost the last digits; "
-        "format the column as text and enter it again",
-    },
-    "id_birth_date": {
-        "zh": "第 7–14 位不是有效的出生日期",
-        "en": "characters 7-14 are not a valid birth date",
-    },
-    "id_checksum": {
-        "zh": "校验位应为 {expected}",
-        "en": "check character should be {expected}",
-    },
-    "id_duplicate": {
-        "zh": "身份证号与第 {others} 行重复",
-        "en": "same ID number as row {others}",
-    },
+    "id_length": N_("must have 18 characters, found {length}"),
+    "id_chars": N_("the first 17 characters must be digits and the last a digit or X"),
+    "id_as_number": N_(
+        "stored as a number, so Excel lost the last digits; "
+        "format the column as text and enter it again"
+    ),
+    "id_birth_date": N_("characters 7-14 are not a valid birth date"),
+    "id_checksum": N_("check character should be {expected}"),
+    "id_duplicate": N_("same ID number as row {others}"),
     # -- agreement with the ID number -------------------------------------------------
-    "gender_mismatch": {
-        "zh": "性别与身份证号不符（按身份证号应为{expected}）",
-        "en": "gender does not match the ID number (the ID says {expected})",
-    },
-    "birth_mismatch": {
-        "zh": "出生日期与身份证号中的出生日期不一致",
-        "en": "birth date differs from the one in the ID number",
-    },
+    "gender_mismatch": N_("gender does not match the ID number (the ID says {expected})"),
+    "birth_mismatch": N_("birth date differs from the one in the ID number"),
     # -- dates ------------------------------------------------------------------------
-    "date_format": {
-        "zh": "无法识别的日期「{value}」，可写作 1938-05-01、1938/5/1、1938.5.1、"
-        "1938年5月1日 或 19380501",
-        "en": "unrecognised date '{value}'; write e.g. 1938-05-01, 1938/5/1, 1938.5.1, "
-        "1938年5月1日 or 19380501",
-    },
-    "date_impossible": {
-        "zh": "日期 {year}-{month:02d}-{day:02d} 不存在",
-        "en": "date {year}-{month:02d}-{day:02d} does not exist",
-    },
-    "date_range": {
-        "zh": "日期 {value} 不在 1900-01-01 至 {today} 之间",
-        "en": "date {value} is not between 1900-01-01 and {today}",
-    },
-    "date_serial": {
-        "zh": "Excel 日期序号 {value} 无效",
-        "en": "invalid Excel date serial {value}",
-    },
+    "date_format": N_(
+        "unrecognised date '{value}'; write e.g. 1938-05-01, 1938/5/1, 1938.5.1, "
+        "1938年5月1日 or 19380501"
+    ),
+    "date_impossible": N_("date {year}-{month:02d}-{day:02d} does not exist"),
+    "date_range": N_("date {value} is not between 1900-01-01 and {today}"),
+    "date_serial": N_("invalid Excel date serial {value}"),
     # -- phones -----------------------------------------------------------------------
-    "phone_mobile": {
-        "zh": "手机号「{piece}」应为 13–19 开头的 11 位数字",
-        "en": "mobile number '{piece}' must be 11 digits starting with 13-19",
-    },
-    "phone_landline": {
-        "zh": "固定电话「{piece}」应为区号加 7–8 位号码，如 0359-7012345",
-        "en": "landline '{piece}' must be an area code and a 7-8 digit number, e.g. 0359-7012345",
-    },
-    "phone_no_area_code": {
-        "zh": "固定电话「{piece}」缺少区号，如 0359-7012345",
-        "en": "landline '{piece}' lacks an area code, e.g. 0359-7012345",
-    },
-    "phone_invalid": {
-        "zh": "「{piece}」不是电话号码",
-        "en": "'{piece}' is not a phone number",
-    },
-    "phone_multiple": {
-        "zh": "只能填写一个电话号码，实际有 {count} 个",
-        "en": "only one phone number allowed, found {count}",
-    },
+    "phone_mobile": N_("mobile number '{piece}' must be 11 digits starting with 13-19"),
+    "phone_landline": N_(
+        "landline '{piece}' must be an area code and a 7-8 digit number, e.g. 0359-7012345"
+    ),
+    "phone_no_area_code": N_("landline '{piece}' lacks an area code, e.g. 0359-7012345"),
+    "phone_invalid": N_("'{piece}' is not a phone number"),
+    "phone_multiple": N_("only one phone number allowed, found {count}"),
     # -- enumerations -----------------------------------------------------------------
-    "category_invalid": {
-        "zh": "类别「{value}」无法识别，应为 离休 或 退休",
-        "en": "unknown category '{value}'; use 离休 (lixiu) or 退休 (tuixiu)",
-    },
-    "gender_invalid": {
-        "zh": "性别「{value}」无法识别，应为 男 或 女",
-        "en": "unknown gender '{value}'; use M or F",
-    },
-    "flag_invalid": {
-        "zh": "「{value}」无法识别，应为 是 或 否",
-        "en": "'{value}' is not yes/no",
-    },
-    "status_invalid": {
-        "zh": "状态「{value}」无法识别，应为 正常、去世 或 迁出",
-        "en": "unknown status '{value}'; use active, deceased or moved",
-    },
-    "role_invalid": {
-        "zh": "角色「{value}」无法识别，应为 工作人员、网格员 或 领导",
-        "en": "unknown role '{value}'; use staff, grid or leader",
-    },
+    "category_invalid": N_("unknown category '{value}'; use 离休 (lixiu) or 退休 (tuixiu)"),
+    "gender_invalid": N_("unknown gender '{value}'; use M or F"),
+    "flag_invalid": N_("'{value}' is not yes/no"),
+    "status_invalid": N_("unknown status '{value}'; use active, deceased or moved"),
+    "role_invalid": N_("unknown role '{value}'; use staff, grid or leader"),
     # -- staff sheet ------------------------------------------------------------------
-    "grid_ref_invalid": {
-        "zh": "网格「{value}」无效，应写作「乡镇社区」或「乡镇社区/村小区」",
-        "en": "invalid grid '{value}'; write 'township' or 'township/village'",
-    },
-    "grid_role_needs_grid": {
-        "zh": "网格员必须填写所负责的网格",
-        "en": "a grid coordinator needs at least one grid",
-    },
-    "name_duplicate": {
-        "zh": "姓名与第 {others} 行重复",
-        "en": "same name as row {others}",
-    },
+    "grid_ref_invalid": N_("invalid grid '{value}'; write 'township' or 'township/village'"),
+    "grid_role_needs_grid": N_("a grid coordinator needs at least one grid"),
+    "name_duplicate": N_("same name as row {others}"),
     # -- cross-checks made when a roster is imported ----------------------------------
-    "coordinator_unknown": {
-        "zh": "责任人「{name}」不在工作人员名单中",
-        "en": "coordinator '{name}' is not on the staff sheet",
-    },
+    "coordinator_unknown": N_("coordinator '{name}' is not on the staff sheet"),
 }
 
-ROW_PREFIX: dict[Lang, str] = {
-    "zh": "第 {row} 行「{column}」：",
-    "en": "row {row}, column {column}: ",
-}
-ROW_ONLY_PREFIX: dict[Lang, str] = {"zh": "第 {row} 行：", "en": "row {row}: "}
+# Put before a message by RowError: the cell (or the row) the problem is in.
+ROW_PREFIX = N_("row {row}, column {column}: ")
+ROW_ONLY_PREFIX = N_("row {row}: ")
+# Between the items of a list parameter (Chinese uses 、).
+LIST_SEPARATOR = N_(", ")
+
+
+class Term(str):
+    """A word of our own given as a parameter, e.g. ``Term(N_("female"))``.
+
+    It is translated into the message's language, not scrubbed: it is not user input.
+    """
+
+    __slots__ = ()
+
 
 # Raw cell values quoted back to the user are cut so a pasted paragraph cannot flood a log
 # line; only these parameters carry raw text (others are numbers, dates or our own words).
@@ -173,24 +99,6 @@ _MAX_LISTED = 5
 _DIGIT_RUN = re.compile(r"\+?\d(?:[\d \-]*\d)?[Xx]?")
 
 
-def mask_id(value: str) -> str:
-    """Hide the middle of an ID number: 142623********12 (region and last two stay)."""
-    text = value.strip()
-    if len(text) <= 8:
-        return "*" * len(text)
-    return f"{text[:6]}********{text[-2:]}"
-
-
-def mask_phone(value: str) -> str:
-    """Hide the middle of a phone number: 139****5678."""
-    digits = re.sub(r"\D", "", value)
-    if len(digits) >= 11:
-        return f"{digits[:3]}****{digits[-4:]}"
-    if len(digits) >= 7:
-        return f"{digits[:2]}****{digits[-2:]}"
-    return value
-
-
 def scrub(text: str, limit: int | None = None) -> str:
     """Mask anything in ``text`` that could be an ID or phone number; cut it to ``limit``."""
 
@@ -198,7 +106,7 @@ def scrub(text: str, limit: int | None = None) -> str:
         run = match.group(0)
         digits = re.sub(r"\D", "", run)
         if len(digits) >= 15:
-            return mask_id(re.sub(r"[^\dXx]", "", run))
+            return mask_id_number(re.sub(r"[^\dXx]", "", run))
         if len(digits) >= 7:
             return mask_phone(run)
         return run
@@ -209,26 +117,29 @@ def scrub(text: str, limit: int | None = None) -> str:
     return scrubbed
 
 
+def translate(message: str, lang: Lang) -> str:
+    """One marked text (a template, a prefix, a Term) in ``lang``, placeholders left as they are."""
+    return translator(lang).gettext(message)
+
+
 def render(code: str, params: Mapping[str, object], lang: Lang = "zh") -> str:
     """Fill the template for ``code`` in ``lang``; string parameters are scrubbed.
 
     Dates and counts should be passed as ``date``/``int`` objects: only strings are scrubbed,
     and an ISO date written as text would look like a phone number to the scrubber. Lists
-    are joined the language's way; a ``{"zh": ..., "en": ...}`` mapping gives one word per
-    language.
+    are joined the language's way; a ``Term`` is a word of ours, given in the language.
     """
     safe = {key: _safe_param(key, value, lang) for key, value in params.items()}
-    templates = TEMPLATES.get(code)
-    if templates is None:
+    template = TEMPLATES.get(code)
+    if template is None:
         # A code without a template must not stop an error report from being printed.
         return " ".join([code, *(f"{key}={value}" for key, value in safe.items())])
-    return templates.get(lang, templates["en"]).format(**safe)
+    return translate(template, lang).format(**safe)
 
 
 def _safe_param(key: str, value: object, lang: Lang) -> object:
-    if isinstance(value, Mapping):
-        # A word given in each language, e.g. {"zh": "女", "en": "female"}.
-        return value.get(lang, value.get("en"))
+    if isinstance(value, Term):
+        return str(translate(value, lang))
     if isinstance(value, str):
         return scrub(value, _MAX_SHOWN if key in _RAW_PARAMS else None)
     if isinstance(value, list | tuple):
@@ -241,4 +152,4 @@ def join_list(items: list[str] | tuple[str, ...], lang: Lang) -> str:
     shown = list(items[:_MAX_LISTED])
     if len(items) > _MAX_LISTED:
         shown.append("…")
-    return ("、" if lang == "zh" else ", ").join(shown)
+    return translate(LIST_SEPARATOR, lang).join(shown)

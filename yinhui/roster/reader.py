@@ -196,11 +196,6 @@ def table_from_source(
     )
 
 
-def table_from_rows(rows: Sequence[Sequence[object]], columns: Sequence[Column]) -> Table:
-    """A Table over rows already in memory (row 1 first), e.g. from another importer."""
-    return table_from_source(lambda: enumerate(rows, start=1), columns)
-
-
 # -- .xlsx ------------------------------------------------------------------------------
 
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from yinhui.i18n import N_
 from yinhui.roster.columns import ROSTER_COLUMNS, STAFF_COLUMNS, Column
 from yinhui.roster.fields import (
-    GENDER_ZH,
     Category,
     FieldError,
     Gender,
@@ -31,12 +31,13 @@ from yinhui.roster.fields import (
     parse_status,
 )
 from yinhui.roster.idcard import IdNumber, parse_id_number
-from yinhui.roster.messages import ROW_ONLY_PREFIX, ROW_PREFIX, Lang, render
+from yinhui.roster.messages import ROW_ONLY_PREFIX, ROW_PREFIX, Lang, Term, render, translate
 from yinhui.roster.reader import Table, read_table
 
 T = TypeVar("T")
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_GENDER_EN = {"M": "male", "F": "female"}
+# The gender an ID number encodes, as a mismatch message names it.
+_GENDER_WORD: dict[Gender, str] = {"M": N_("male"), "F": N_("female")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,7 @@ class RowError:
 
     def message(self, lang: Lang = "zh") -> str:
         prefix = ROW_PREFIX if self.column else ROW_ONLY_PREFIX
-        where = prefix.get(lang, prefix["en"]).format(row=self.row, column=self.column)
+        where = translate(prefix, lang).format(row=self.row, column=self.column)
         return where + render(self.code, self.params, lang)
 
 
@@ -234,7 +235,7 @@ def _agree_with_id(
         check.error(
             "gender",
             "gender_mismatch",
-            expected={"zh": GENDER_ZH[card.gender], "en": _GENDER_EN[card.gender]},
+            expected=Term(_GENDER_WORD[card.gender]),
         )
     if birth is not None and birth != card.birth_date:
         check.error("birth_date", "birth_mismatch")
@@ -362,7 +363,3 @@ def load_staff(path: Path | str) -> StaffCheck:
     """Read and check a staff sheet; RosterFileError if the file itself is unusable."""
     return validate_staff(read_table(path, STAFF_COLUMNS))
 
-
-def format_problems(problems: Iterable[RowError], lang: Lang = "zh") -> list[str]:
-    """The problems as text lines, ready to print or log (numbers already masked)."""
-    return [problem.message(lang) for problem in problems]

@@ -6,10 +6,22 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal, Protocol
 
-from yinhui.rules.playbook import CadenceRule, Playbook, Priority
+from yinhui.rules.playbook import Playbook
+from yinhui.rules.playbook_sections import Priority
 
 ShiftDue = Callable[[dt.date], dt.date]
+
+
+class Windowed(Protocol):
+    """Anything on a period's window: a cadence rule, a door-to-door service, the theme party day."""
+
+    @property
+    def opens_on_day(self) -> int: ...
+
+    @property
+    def due(self) -> Literal["period_end"] | int: ...
 
 
 @dataclass(frozen=True)
@@ -69,7 +81,7 @@ def period_from_key(key: str) -> Period:
     return period_of("year", dt.date(year, 1, 1))
 
 
-def window_for(rule: CadenceRule, period: Period, shift_due: ShiftDue | None = None) -> tuple[dt.date, dt.date]:
+def window_for(rule: Windowed, period: Period, shift_due: ShiftDue | None = None) -> tuple[dt.date, dt.date]:
     """When the rule's window opens in `period` and when its task is due.
 
     A due date never leaves its period (a call for November is due in November), and a due date

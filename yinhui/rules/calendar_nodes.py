@@ -28,7 +28,6 @@ __all__ = [
     "NodeKind",
     "NotInYearError",
     "builtin_keys",
-    "next_occurrence",
     "node_date",
     "nodes_for_year",
 ]
@@ -266,20 +265,3 @@ def node_date(key: str, year: int, bureau_nodes: Iterable[BureauNode] = ()) -> d
         raise NotInYearError(f"calendar node {key!r} does not fall in {year}")
     return min(node.date for node in found)
 
-
-def next_occurrence(
-    key: str, on_or_after: dt.date, bureau_nodes: Iterable[BureauNode] = ()
-) -> dt.date:
-    """The first date of node ``key`` on or after ``on_or_after``.
-
-    Raises KeyError for an unknown key and NotInYearError when none is left before MAX_YEAR ends
-    (a one-off node already past, for instance).
-    """
-    _check_year(on_or_after.year)
-    bureau = _index_bureau_nodes(bureau_nodes)
-    # A yearly lunar node can skip one Gregorian year, so look up to two years ahead.
-    for year in range(on_or_after.year, min(on_or_after.year + 2, MAX_YEAR) + 1):
-        dates = sorted(n.date for n in _occurrences(key, year, bureau) if n.date >= on_or_after)
-        if dates:
-            return dates[0]
-    raise NotInYearError(f"calendar node {key!r} has no date on or after {on_or_after}")

@@ -1,4 +1,4 @@
-"""What the care rules share: every rule's own escalation days, and the title of any care task's rule.
+"""What the care rules share: every rule's escalation days, and the title of any care task's rule.
 
 Pure rules. One escalation mechanism serves every task: a rule either has its own days overdue
 before it goes up a level (must-visits faster than routine work) or uses ``[escalation]``.
@@ -9,7 +9,8 @@ from __future__ import annotations
 from yinhui.rules.door_services import key_of_rule, service_rule
 from yinhui.rules.must_visits import MUST_VISIT, kind_of_rule, must_visit_rule
 from yinhui.rules.org_life import ABSENCE_RULE, THEME_DAY_RULE
-from yinhui.rules.playbook import Playbook, Title
+from yinhui.rules.playbook import Playbook
+from yinhui.rules.playbook_sections import Title
 from yinhui.rules.staff_rhythm import LECTURE_RULE, WRITING_GROUP_RULE
 
 
@@ -25,6 +26,11 @@ def own_escalation_days(playbook: Playbook) -> dict[str, list[int]]:
     if playbook.org_life.escalate_after_days:
         own[THEME_DAY_RULE] = list(playbook.org_life.escalate_after_days)
     return own
+
+
+def escalation_days(playbook: Playbook, rule: str) -> list[int]:
+    """Days overdue before a task of ``rule`` goes up a level: its own, else ``[escalation]``."""
+    return own_escalation_days(playbook).get(rule) or list(playbook.escalation.after_days)
 
 
 def rule_title(playbook: Playbook, rule: str) -> Title | None:

@@ -9,10 +9,10 @@ reached; done as visited it also records a home visit, so it counts in coverage.
 from __future__ import annotations
 
 import datetime as dt
-from typing import cast
 
 from yinhui.rules.cadence import DueCadence, Period, ShiftDue, period_of, window_for
-from yinhui.rules.playbook import CadenceRule, DoorService, Playbook
+from yinhui.rules.playbook import Playbook
+from yinhui.rules.playbook_sections import DoorService
 
 SERVICE = "service"
 DELIVERED = ("visited", "reached")
@@ -30,8 +30,7 @@ def key_of_rule(rule: str) -> str | None:
 def service_window(
     service: DoorService, period: Period, shift_due: ShiftDue | None = None
 ) -> tuple[dt.date, dt.date]:
-    # window_for reads only opens_on_day and due, which a service has in the same meaning.
-    return window_for(cast(CadenceRule, service), period, shift_due)
+    return window_for(service, period, shift_due)
 
 
 def due_services(playbook: Playbook, day: dt.date, shift_due: ShiftDue | None = None) -> list[DueCadence]:

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from yinhui.rules.cadence import ShiftDue
-from yinhui.rules.playbook import EventTemplate
+from yinhui.rules.playbook_sections import EventTemplate
 
 EVENT_STEP = "event_step"
 _RULE_PREFIX = "event:"

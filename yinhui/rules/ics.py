@@ -84,18 +84,18 @@ def render_ics(
     calendar_name: str,
     tz: str = "Asia/Shanghai",
     *,
-    generated_at: dt.datetime | None = None,
+    generated_at: dt.datetime,
 ) -> str:
     """One VCALENDAR with an all-day VEVENT per node, in the order given.
 
     ``tz`` names the calendar's home zone (X-WR-TIMEZONE); all-day dates themselves float, as
-    RFC 5545 intends. ``generated_at`` becomes every DTSTAMP; pass the flow's clock for
-    reproducible output, otherwise the current time is used.
+    RFC 5545 intends. ``generated_at`` becomes every DTSTAMP: the caller reads the clock
+    (``yinhui.clock.now()``), so the same input always renders the same text.
     """
     ZoneInfo(tz)  # fail early on a misspelt zone name
     if not calendar_name.strip():
         raise ValueError("calendar_name must not be empty")
-    stamp = _utc_stamp(generated_at or dt.datetime.now(dt.UTC))
+    stamp = _utc_stamp(generated_at)
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",

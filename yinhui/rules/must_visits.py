@@ -22,7 +22,8 @@ from __future__ import annotations
 import datetime as dt
 
 from yinhui.rules.cadence import Period, ShiftDue
-from yinhui.rules.playbook import FollowUp, MustVisitKind, Playbook, Title
+from yinhui.rules.playbook import Playbook
+from yinhui.rules.playbook_sections import FollowUp, MustVisitKind, Title
 
 MUST_VISIT = "must_visit"
 FOLLOW_UP = "follow_up"

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import cast
 
 from yinhui.rules.cadence import Period, ShiftDue, period_of, window_for
-from yinhui.rules.playbook import CadenceRule, OrgLife
+from yinhui.rules.playbook_sections import OrgLife
 
 MEETING, ABSENCE_VISIT = "meeting", "absence_visit"
 THEME_DAY_RULE, ABSENCE_RULE = "org_life:theme_day", "org_life:absence"
-RULES = (THEME_DAY_RULE, ABSENCE_RULE)
 
 
 def theme_day_window(
@@ -27,8 +25,7 @@ def theme_day_window(
 ) -> tuple[Period, dt.date, dt.date] | None:
     """(month, opens, due) of the theme party day whose window is open on ``day``, else None."""
     month = period_of("month", day)
-    # window_for reads only opens_on_day and due, which the theme day has in the same meaning.
-    opens, due = window_for(cast(CadenceRule, org_life), month, shift_due)
+    opens, due = window_for(org_life, month, shift_due)
     return (month, opens, due) if opens <= day else None
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
-from yinhui.rules.playbook import Lecture, WritingGroup
+from yinhui.rules.playbook_sections import Lecture, WritingGroup
 
 LECTURE, WRITING_GROUP = "lecture", "writing_group"
 LECTURE_RULE, WRITING_GROUP_RULE = "staff:lecture", "staff:writing_group"

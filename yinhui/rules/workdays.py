@@ -3,7 +3,7 @@
 The State Council (国务院办公厅) publishes each year's schedule in November of the year before.
 ``WorkCalendar`` uses chinese_calendar's copy of those notices for the years it has, and the
 bureau's own entries (``YearSchedule``) for the rest or to correct it. A year nobody knows falls
-back to plain weekends, and the calendar says so: ``is_guess``, ``warnings_for`` and ``warnings``.
+back to plain weekends, and the calendar says so: ``is_guess`` and ``warnings_for``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import chinese_calendar
 __all__ = [
     "WorkCalendar",
     "YearSchedule",
-    "library_years",
+    "guess_warning",
     "schedule_from_mapping",
 ]
 
@@ -79,16 +79,12 @@ def _library_schedules() -> dict[int, YearSchedule]:
     }
 
 
-def library_years() -> frozenset[int]:
-    """The years for which chinese_calendar carries an official schedule."""
-    return frozenset(_library_schedules())
-
-
-def _guess_warning(year: int) -> str:
+def guess_warning(year: int) -> str:
+    """What to tell a person when ``year``'s days off are not known (weekends stand in)."""
     return (
-        f"no official schedule for {year}: falling back to weekends; enter it with "
-        f"schedule_from_mapping({year}, {{'days_off': [...], 'workdays': [...]}}) from the "
-        f"State Council notice (国务院办公厅关于{year}年部分节假日安排的通知)"
+        f"{year}年放假安排未录入: no official holiday schedule for {year}, so only weekends count as days off; "
+        f"enter it from the State Council notice with `yinhui holidays set {year} --days-off ... --workdays ...` "
+        f"or under [holidays.{year}] in the playbook"
     )
 
 
@@ -102,17 +98,11 @@ class WorkCalendar:
             if schedule.year in self._overrides:
                 raise ValueError(f"two override schedules for {schedule.year}")
             self._overrides[schedule.year] = schedule
-        self._guessed_years_used: set[int] = set()
 
     @property
     def official_years(self) -> frozenset[int]:
         """Years chinese_calendar knows (whether or not the bureau overrides them)."""
         return frozenset(self._library)
-
-    @property
-    def override_years(self) -> frozenset[int]:
-        """Years the bureau entered itself; these replace the library's data."""
-        return frozenset(self._overrides)
 
     def schedule_for(self, year: int) -> YearSchedule | None:
         """The schedule in force for ``year``: the bureau's, else the library's, else None."""
@@ -126,18 +116,11 @@ class WorkCalendar:
 
     def warnings_for(self, year: int) -> tuple[str, ...]:
         """What a planner should tell a person about ``year`` (empty when it is known)."""
-        return (_guess_warning(year),) if self.is_guess(year) else ()
-
-    @property
-    def warnings(self) -> tuple[str, ...]:
-        """Warnings for every guessed year this calendar has actually been asked about."""
-        return tuple(_guess_warning(year) for year in sorted(self._guessed_years_used))
+        return (guess_warning(year),) if self.is_guess(year) else ()
 
     def _listed_status(self, day: dt.date) -> bool | None:
         # True/False when a schedule names the day, None when the weekday rule decides.
         own = self.schedule_for(day.year)
-        if own is None:
-            self._guessed_years_used.add(day.year)
         # Next year's notice may move a December day; it is the later word on that day.
         for schedule in (self.schedule_for(day.year + 1), own):
             if schedule is None:
@@ -178,17 +161,6 @@ class WorkCalendar:
     def working_day_on_or_after(self, day: dt.date) -> dt.date:
         """``day`` if it is a working day, else the first working day after it."""
         return self._scan(day, 1)
-
-    def add_working_days(self, day: dt.date, count: int) -> dt.date:
-        """The ``count``-th working day after ``day`` (before it when negative).
-
-        ``day`` itself is never counted, and a count of 0 returns ``day`` unchanged even when it
-        is a day off: roll it with ``working_day_on_or_before/after`` if that matters.
-        """
-        step = 1 if count > 0 else -1
-        for _ in range(abs(count)):
-            day = self._scan(day + dt.timedelta(days=step), step)
-        return day
 
 
 def _parse_day(text: str) -> dt.date:

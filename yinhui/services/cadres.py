@@ -16,6 +16,7 @@ from models.types import id_of, utcnow
 from yinhui.privacy import mask_id_number
 from yinhui.services.errors import CalendarError, CareError, TaskError
 from yinhui.services.grids import GridBook
+from yinhui.services.lookup import get_or_raise
 from yinhui.services.tasks import cancel_open_tasks
 
 
@@ -48,10 +49,7 @@ def resolve_cadre(session: Session, ref: str, *, grid: str | None = None) -> Cad
             (cadre_id,) = resolve_cadres(session, [text])
         except CalendarError as exc:
             raise CareError(str(exc)) from None
-        cadre = session.get(Cadre, cadre_id)
-        if cadre is None:
-            raise CareError(f"no cadre #{cadre_id}")
-        return cadre
+        return get_or_raise(session, Cadre, cadre_id, CareError(f"no cadre #{cadre_id}"))
     query = select(Cadre).where(col(Cadre.name) == text).order_by(col(Cadre.id))
     if grid:
         ids = _grid_ids(session, grid)
@@ -106,6 +104,18 @@ def resolve_cadres(session: Session, refs: Sequence[str]) -> list[int]:
     return ids
 
 
+def active_cadres(session: Session, cadre_ids: Sequence[int], error: type[ValueError]) -> dict[int, Cadre]:
+    """The cadres of ``cadre_ids`` by id; raises ``error`` naming the first one unknown, else the first no longer active."""
+    cadres = {c.id: c for c in session.execute(select(Cadre).where(col(Cadre.id).in_(cadre_ids))).scalars()}
+    missing = [cid for cid in cadre_ids if cid not in cadres]
+    if missing:
+        raise error(f"no cadre #{missing[0]}")
+    gone = [cadres[cid] for cid in cadre_ids if cadres[cid].status != ACTIVE]
+    if gone:
+        raise error(f"{gone[0].name} ({mask_id_number(gone[0].id_number)}) is {gone[0].status}, not active")
+    return {cid: cadres[cid] for cid in cadre_ids}
+
+
 def set_cadre_status(
     session: Session, cadre: Cadre, *, status: str, on: dt.date, reason: str | None, actor: str
 ) -> int:
@@ -125,5 +135,4 @@ def set_cadre_status(
     if status == ACTIVE:
         return 0
     why = reason or {"deceased": "cadre deceased", "moved": "cadre moved away"}.get(status, status)
-    return cancel_open_tasks(session, cadre_id=id_of(cadre), reason=why, actor=actor)
-
+    return cancel_open_tasks(session=session, cadre_id=id_of(cadre), reason=why, actor=actor)

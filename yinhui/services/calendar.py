@@ -1,15 +1,15 @@
-"""Calendar tables (节点与放假安排) and the bureau's own entries: task nodes and official days off.
+"""The bureau's calendar (节点与放假安排): its own task nodes and official days off, over the playbook's, and the working days they make.
 
 The bureau can add task nodes (重要任务节点) and enter a year's official days off and make-up
 working days (放假调休) from the command line; the playbook can declare both too. Where both speak
 for the same year's schedule, the database wins (it is the later word); a node key may live in
-only one of them. Event tables (活动) live here as well, their services in models.events.
+only one of them. `shifts_for` says how a due date leaves a day off, for every planner alike.
 """
-
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlmodel import Session, col
@@ -24,6 +24,7 @@ from models.calendar import (
     BureauNodeRow,
     HolidayDay,
 )
+from yinhui.rules.cadence import ShiftDue
 from yinhui.rules.calendar_nodes import BureauNode, Node, builtin_keys, nodes_for_year
 from yinhui.rules.playbook import Playbook
 from yinhui.rules.workdays import WorkCalendar, YearSchedule
@@ -147,3 +148,17 @@ def guess_warning(year: int) -> str:
         f"or under [holidays.{year}] in the playbook"
     )
 
+
+@dataclass(frozen=True)
+class Shifts:
+    """How due dates leave days off: to the working day before, or after; both None when the playbook keeps them."""
+
+    before: ShiftDue | None = None
+    after: ShiftDue | None = None
+
+
+def shifts_for(playbook: Playbook, calendar: WorkCalendar) -> Shifts:
+    """The playbook's ``due_on_day_off`` over the bureau's working days."""
+    if playbook.due_on_day_off == "keep":
+        return Shifts()
+    return Shifts(calendar.working_day_on_or_before, calendar.working_day_on_or_after)

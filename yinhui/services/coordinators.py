@@ -1,25 +1,31 @@
 """Adding and listing coordinators (staff, grid coordinators, leaders) and the grids they hold."""
 
-
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlmodel import Session, col
 
-from models.people import ROLES, Cadre, Coordinator, CoordinatorGrid
+from models.people import LEADER, ROLES, Cadre, Coordinator, CoordinatorGrid
 from models.types import id_of
 from yinhui.services.errors import CoordinatorError
 from yinhui.services.grids import GridBook
+from yinhui.services.lookup import get_or_raise
 
 
 def find_coordinator(session: Session, name: str) -> Coordinator:
-    found = session.execute(select(Coordinator).where(col(Coordinator.name) == name.strip())).scalar_one_or_none()
-    if found is None:
-        raise CoordinatorError(f"no coordinator named {name!r} (see `yinhui coordinator list`)")
-    return found
+    """A coordinator by exact name (names are unique)."""
+    return get_or_raise(session, Coordinator, col(Coordinator.name) == name.strip(),
+                        CoordinatorError(f"no coordinator named {name!r} (see `yinhui coordinator list`)"))
+
+
+def active_leaders(session: Session) -> list[Coordinator]:
+    """The active leaders, oldest first (who failure alerts go to)."""
+    return list(session.execute(
+        select(Coordinator).where(col(Coordinator.role) == LEADER, col(Coordinator.active) == true()).order_by(col(Coordinator.id))
+    ).scalars())
 
 
 def save_coordinator(
@@ -92,8 +98,3 @@ def list_coordinators(session: Session) -> list[dict[str, Any]]:
         }
         for c in session.execute(select(Coordinator).order_by(col(Coordinator.role), col(Coordinator.id))).scalars()
     ]
-
-
-
-
-

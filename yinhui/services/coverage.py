@@ -1,6 +1,5 @@
 """Coverage (联系无死角): for a month, per grid at every level, who was contacted and who was missed."""
 
-
 from __future__ import annotations
 
 import datetime as dt
@@ -11,6 +10,7 @@ from sqlmodel import Session, col
 
 from models.grids import BASE_LEVEL, COUNTY_LEVEL, TOWNSHIP_LEVEL, Grid
 from models.people import ACTIVE, Cadre, Coordinator
+from models.snapshots import CoverageFigures
 from models.tasks import Contact, Task
 from yinhui import clock
 from yinhui.rules.cadence import Period
@@ -18,7 +18,9 @@ from yinhui.services.planning import compute_assignment
 
 
 @dataclass
-class GridCoverage:
+class GridCoverage(CoverageFigures):
+    """One grid's coverage this month so far (a `CoverageSnapshot` is the same line, frozen)."""
+
     grid_id: int
     level: int
     name: str
@@ -26,14 +28,6 @@ class GridCoverage:
     parent_id: int | None
     cadres: int = 0
     contacted: int = 0
-
-    @property
-    def missed(self) -> int:
-        return self.cadres - self.contacted
-
-    @property
-    def rate(self) -> float:
-        return self.contacted / self.cadres if self.cadres else 1.0
 
 
 @dataclass(frozen=True)
@@ -159,4 +153,3 @@ def _missed(
         grid = rows[grid_id].path if grid_id in rows else "?"
         result.append(MissedCadre(cadre_id, name, grid, names.get(assignee) if assignee else None, reason))
     return result
-

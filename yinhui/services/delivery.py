@@ -1,10 +1,11 @@
-"""What dispatch records about delivery: sent message parts, broken channels and their alerts, apprise targets."""
+"""What dispatch reads before sending and records after: parts sent, broken channels and their alerts, Apprise targets."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -14,8 +15,6 @@ from sqlalchemy import (
 from sqlmodel import Session, col
 
 from models.chat import (
-    BROKEN_TEXT,
-    GROUP_BROKEN_TEXT,
     AppriseTarget,
     ChatMessage,
     GroupChat,
@@ -24,7 +23,15 @@ from models.grids import Grid, GridOwner
 from models.outbox import FAILED, Notification
 from models.people import LEADER, Coordinator, CoordinatorGrid
 from models.types import table_of, utcnow
-from yinhui.services.chat import _chunks, _insert_ignoring_duplicates, grid_path
+from yinhui.messages.content import Message, as_text
+from yinhui.messages.notices import render_channel_broken, render_group_broken
+from yinhui.messages.texts import language_of
+from yinhui.services.chat import (
+    _chunks,
+    _insert_ignoring_duplicates,
+    grid_path,
+    issue_callback_tokens,
+)
 from yinhui.services.errors import ChatError
 from yinhui.services.grids import GridBook
 from yinhui.services.outbox import enqueue, undelivered
@@ -56,6 +63,42 @@ def group_chats_by_id(session: Session, ids: Iterable[int]) -> dict[int, GroupCh
     if not wanted:
         return {}
     return {g.id: g for g in session.execute(select(GroupChat).where(col(GroupChat.id).in_(wanted))).scalars()}
+
+
+def coordinators_by_id(session: Session, ids: Iterable[int]) -> dict[int, Coordinator]:
+    wanted = sorted(set(ids))
+    found: dict[int, Coordinator] = {}
+    for chunk in _chunks(wanted):
+        found.update((c.id, c) for c in session.execute(select(Coordinator).where(col(Coordinator.id).in_(chunk))).scalars()
+                     if c.id is not None)
+    return found
+
+
+@dataclass(frozen=True)
+class SendingContext:
+    """What the channels need besides the messages, read before any is sent."""
+
+    tokens: dict[tuple[int, int], str]  # (task id, coordinator id) → callback token of its buttons
+    parts: dict[int, dict[int, int]]  # notification id → part → message id already accepted
+    urls: dict[int, list[str]]  # notification id → its Apprise URLs
+
+
+def sending_context(
+    session: Session,
+    *,
+    buttons: Iterable[tuple[int, int]],
+    resumable: Sequence[int],
+    targets: Mapping[int, tuple[str, int | None, int | None]],
+) -> SendingContext:
+    """Button tokens for (task, coordinator) pairs (issued on first use), parts of `resumable` messages
+    already sent, and the URLs of each Apprise message (`targets`: id → kind, coordinator, target)."""
+    pairs = list(buttons)
+    tokens = issue_callback_tokens(session, pairs) if pairs else {}
+    parts = {nid: {part: message_id for part, (_, message_id) in sent.items()}
+             for nid, sent in sent_parts(session, resumable).items()}
+    urls = {nid: apprise_urls(session, coordinator_id=coordinator_id, target_id=target_id, kind=kind)
+            for nid, (kind, coordinator_id, target_id) in targets.items()}
+    return SendingContext(tokens, parts, urls)
 
 
 def leader_of(session: Session, coordinator_id: int | None) -> Coordinator | None:
@@ -96,11 +139,10 @@ def mark_unreachable(
         grid = session.get(Grid, group.grid_id)
         leader = leader_of(session, None)
         if leader is not None:
-            lang = leader.language if leader.language in GROUP_BROKEN_TEXT else default_language
-            text = GROUP_BROKEN_TEXT.get(lang, GROUP_BROKEN_TEXT["zh"]).format(
-                grid=grid_path(session, grid) if grid else "?", reason=reason
-            )
-            _alert(session, leader, key=f"group-broken:{group.id}:{day.isoformat()}", text=text)
+            data = {"render": "group_broken", "grid": grid_path(session, grid) if grid else "?", "reason": reason,
+                    "language": language_of(leader.language, default_language)}
+            message = render_group_broken(grid=data["grid"], reason=reason, language=data["language"])
+            _alert(session, leader, key=f"group-broken:{group.id}:{day.isoformat()}", message=message, payload=data)
         return True
     if notification.recipient_id is None:
         return False
@@ -111,19 +153,19 @@ def mark_unreachable(
     session.add(coordinator)
     leader = leader_of(session, coordinator.id)
     if leader is not None:
-        lang = leader.language if leader.language in BROKEN_TEXT else default_language
-        text = BROKEN_TEXT.get(lang, BROKEN_TEXT["zh"]).format(
-            who=coordinator.name, channel=notification.channel, reason=reason, name=coordinator.name
-        )
-        _alert(session, leader, key=f"channel-broken:{coordinator.id}:{day.isoformat()}", text=text)
+        data = {"render": "channel_broken", "who": coordinator.name, "channel": notification.channel,
+                "reason": reason, "language": language_of(leader.language, default_language)}
+        message = render_channel_broken(who=coordinator.name, channel=notification.channel, reason=reason,
+                                        language=data["language"])
+        _alert(session, leader, key=f"channel-broken:{coordinator.id}:{day.isoformat()}", message=message, payload=data)
     session.flush()
     return True
 
 
-def _alert(session: Session, leader: Coordinator, *, key: str, text: str) -> None:
-    subject = text.split("】", 1)[0].lstrip("【") if text.startswith("【") else "Delivery failed"
+def _alert(session: Session, leader: Coordinator, *, key: str, message: Message, payload: dict[str, Any]) -> None:
+    subject, body = as_text(message)
     enqueue(session, dedupe_key=key, recipient_id=leader.id, channel=leader.channel, kind="alert",
-            subject=subject, body=text)
+            subject=subject, body=body, payload=payload)
 
 
 def undelivered_report(session: Session) -> list[dict[str, Any]]:

@@ -15,18 +15,11 @@ from sqlmodel import Session, col
 from models.grids import Grid
 from models.people import Cadre, Coordinator
 from models.tasks import LIVE_STATUSES, OVERDUE, Task
+from yinhui.messages.digest import KIND_ORDER
 from yinhui.rules.playbook import Playbook
 from yinhui.services.task_views import Label, task_labels
 
-# Must-visits first, then festival visits, follow-ups and routine visits, services, calls, then
-# the bureau's own work (meetings, lectures, the writing group, event steps), the rest.
-KIND_ORDER = {
-    "must_visit": 0, "festival_visit": 1, "follow_up": 2, "visit": 3, "absence_visit": 4, "service": 5, "call": 6,
-    "meeting": 7, "lecture": 8, "writing_group": 9, "event_step": 10,
-}
-
-
-OTHER_KIND = len(KIND_ORDER)
+OTHER_KIND = len(KIND_ORDER)  # KIND_ORDER: the digest's order of kinds (yinhui.messages.digest)
 
 
 @dataclass(frozen=True)
@@ -185,3 +178,33 @@ def collect_digests(
             d.escalated_items = [replace(i, label=labels.get(i.task_id)) for i in d.escalated_items]
     return [digests[cid] for cid in sorted(digests)]
 
+
+def digest_payload(digest: Digest, *, language: str, horizon_days: int) -> dict[str, Any]:
+    """The digest as its outbox row keeps it: what `yinhui.messages.digest.render_digest` draws from.
+
+    Phones are included for the coordinator's own private chat; the formats drop them anywhere
+    else. The payload lives in the database, never in logs.
+    """
+
+    def item(i: DigestItem) -> dict[str, Any]:
+        return {
+            "task_id": i.task_id, "kind": i.kind, "rule": i.rule, "status": i.status,
+            "due": i.due.isoformat(), "cadre": i.cadre_name, "phones": list(i.phones), "grid": i.grid,
+            "label": i.label.text(language) if i.label else None,
+            "new": i.new, "escalation_level": i.escalation_level,
+        }
+
+    return {
+        "render": "digest",
+        "day": digest.day.isoformat(),
+        "language": language,
+        "horizon_days": horizon_days,
+        "coordinator": digest.coordinator_name,
+        "counts": {
+            "total": digest.total, "new": digest.new, "overdue": digest.overdue,
+            "due_soon": digest.due_soon, "escalated": digest.escalated, "more": digest.more,
+            "by_kind": digest.by_kind,
+        },
+        "items": [item(i) for i in digest.items],
+        "escalated_items": [item(i) for i in digest.escalated_items],
+    }

@@ -5,7 +5,6 @@ cadence rule that nothing but delivering it satisfies. The report says, per cadr
 six were delivered in a period and which are missing.
 """
 
-
 from __future__ import annotations
 
 import datetime as dt
@@ -89,4 +88,3 @@ def services_report(session: Session, *, playbook: Playbook, period: Period, tod
         "cadres": rows,
         "complete": sum(1 for r in rows if not r["missing"]),
     }
-

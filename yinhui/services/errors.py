@@ -6,7 +6,6 @@ from __future__ import annotations
 class CareError(ValueError):
     """A care request (report, attendance, leave, volunteer log ...) that cannot be carried out."""
 
-
 class CalendarError(ValueError):
     """A calendar, node or event request that cannot be carried out; the message says why."""
 
@@ -25,4 +24,3 @@ class TaskError(ValueError):
 
 class SnapshotError(ValueError):
     """A snapshot that cannot be taken (the month is not over yet, or is not a month)."""
-

@@ -130,4 +130,3 @@ def list_events(session: Session, *, year: int | None = None, today: dt.date) ->
         }
         for e in events
     ]
-

@@ -1,4 +1,4 @@
-"""Events around calendar nodes (节点活动): plan, steps as tasks, moving, attendance, the plan view.
+"""Events around calendar nodes (节点活动): planning them with their steps as tasks, moving them, attendance.
 
 An event's steps are rows of the task table (kind ``event_step``, rule ``event:<template>``,
 subject and ``event_id`` the event, period the step key), so a step is done, escalated and
@@ -9,11 +9,9 @@ owner for that role (``--owner staff=NAME``, or ``owners`` in the playbook) take
 first active coordinator with that role (lowest id); else the first active leader.
 """
 
-
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -22,11 +20,9 @@ from sqlmodel import Session, col
 
 from models.calendar import Attendance, Event, EventOwner, EventStep, EventTeam
 from models.organisations import VolunteerTeam
-from models.people import ACTIVE, LEADER, ROLES, Cadre, Coordinator
-from models.tasks import DONE, LIVE_STATUSES, OPEN, OVERDUE, Task, TaskEvent
+from models.people import LEADER, ROLES, Coordinator
+from models.tasks import DONE, LIVE_STATUSES, Task
 from models.types import id_of
-from yinhui.privacy import mask_id_number
-from yinhui.rules.cadence import ShiftDue
 from yinhui.rules.calendar_nodes import NotInYearError, nodes_for_year
 from yinhui.rules.events import (
     EVENT_STEP,
@@ -38,26 +34,14 @@ from yinhui.rules.events import (
 )
 from yinhui.rules.playbook import Playbook
 from yinhui.rules.workdays import WorkCalendar
-from yinhui.services.calendar import bureau_nodes
+from yinhui.services.cadres import active_cadres
+from yinhui.services.calendar import Shifts, bureau_nodes, shifts_for
 from yinhui.services.coordinators import find_coordinator
 from yinhui.services.errors import CalendarError, CoordinatorError
-from yinhui.services.tasks import record_contact
+from yinhui.services.lookup import get_or_raise
+from yinhui.services.tasks import create_tasks, move_task, reassign_task, record_contact
 
 MAX_TITLE = 100
-
-
-@dataclass(frozen=True)
-class Shifts:
-    """How due dates leave days off: both None when the playbook says keep them."""
-
-    before: ShiftDue | None = None
-    after: ShiftDue | None = None
-
-
-def shifts_for(playbook: Playbook, calendar: WorkCalendar) -> Shifts:
-    if playbook.due_on_day_off == "keep":
-        return Shifts()
-    return Shifts(calendar.working_day_on_or_before, calendar.working_day_on_or_after)
 
 
 def _node_in_year(session: Session, playbook: Playbook, key: str, year: int) -> tuple[str, str, dt.date]:
@@ -139,23 +123,17 @@ def create_step_tasks(session: Session, event: Event, *, shifts: Shifts, today: 
         session.execute(select(col(Task.period)).where(col(Task.rule) == rule, col(Task.subject_id) == event_id)).scalars()
     )
     owners: dict[str, int] = {}
-    created = 0
+    rows = []
     for step in _plan(event, event_steps(session, event_id), shifts=shifts, today=today):
         if step.spec.key in have:
             continue
         role = step.spec.owner
         if role not in owners:
             owners[role] = owner_for(session, event_id, role)
-        session.add(
-            Task(
-                kind=EVENT_STEP, rule=rule, subject_id=event_id, period=step.spec.key, event_id=event_id,
-                window_opens=step.window_opens, due=step.due, assignee_id=owners[role], status=OPEN,
-                created_by=actor,
-            )
-        )
-        created += 1
-    session.flush()
-    return created
+        rows.append({"kind": EVENT_STEP, "rule": rule, "subject_id": event_id, "period": step.spec.key,
+                     "event_id": event_id, "window_opens": step.window_opens, "due": step.due,
+                     "assignee_id": owners[role]})
+    return create_tasks(session=session, rows=rows, actor=actor)
 
 
 def reassign_orphaned_steps(session: Session, *, actor: str) -> int:
@@ -172,14 +150,8 @@ def reassign_orphaned_steps(session: Session, *, actor: str) -> int:
         .with_for_update(of=Task)
     ).all()
     for task, role in rows:
-        task.assignee_id = owner_for(session, task.event_id, role)
-        session.add(task)
-        session.add(
-            TaskEvent(
-                task_id=task.id, actor=actor, action="reassigned", from_status=task.status, to_status=task.status,
-                coordinator_id=task.assignee_id, detail=json.dumps({"reason": "step owner no longer active"}),
-            )
-        )
+        reassign_task(task, session=session, to=owner_for(session, task.event_id, role), reason="step owner no longer active",
+                      actor=actor)
     session.flush()
     return len(rows)
 
@@ -294,43 +266,6 @@ def plan_yearly_events(
     return created, problems
 
 
-def plan_season(
-    session: Session,
-    *,
-    playbook: Playbook,
-    calendar: WorkCalendar,
-    start: dt.date,
-    days: int,
-    actor: str,
-    template: str | None = None,
-    teams: Sequence[str] = (),
-    language: str = "zh",
-) -> list[Event]:
-    """Plan an event for each visited festival (festival_visits.festivals) held in the ``days``
-    from ``start`` that has none of that template yet; returns the events created.
-
-    What a bureau does at the start of a season, and how the demo sets up its event plans.
-    ``template`` defaults to the playbook's first event template.
-    """
-    if not playbook.event_templates:
-        raise CalendarError("the playbook has no event templates")
-    name = template or playbook.event_templates[0].name
-    nodes, _ = bureau_nodes(session, playbook)
-    end = start + dt.timedelta(days=days)
-    wanted = set(playbook.festival_visits.festivals)
-    created = []
-    for year in sorted({start.year, end.year}):
-        for node in nodes_for_year(year, nodes):
-            if node.key in wanted and start <= node.date < end:
-                event, new = create_event(
-                    session, node_key=node.key, year=year, template=name, playbook=playbook, calendar=calendar,
-                    today=start, actor=actor, teams=teams, language=language, exist_ok=True,
-                )
-                if new:
-                    created.append(event)
-    return created
-
-
 @dataclass(frozen=True)
 class MovedStep:
     key: str
@@ -340,13 +275,8 @@ class MovedStep:
 
 
 def get_event(session: Session, event_id: int, *, for_update: bool = False) -> Event:
-    query = select(Event).where(col(Event.id) == event_id)
-    if for_update:
-        query = query.with_for_update()
-    event = session.execute(query).scalar_one_or_none()
-    if event is None:
-        raise CalendarError(f"no event #{event_id} (see `yinhui event list`)")
-    return event
+    return get_or_raise(session, Event, event_id, CalendarError(f"no event #{event_id} (see `yinhui event list`)"),
+                        for_update=for_update)
 
 
 def _step_tasks(session: Session, event: Event) -> dict[str, Task]:
@@ -388,22 +318,9 @@ def move_event(
         task = tasks.get(step.spec.key)
         if task is None or task.status not in LIVE_STATUSES:
             continue
-        before, old_due = task.status, task.due
-        # A step already on someone's list stays there; one not yet shown waits for its new window.
-        task.window_opens = min(task.window_opens, step.window_opens) if task.window_opens <= today else step.window_opens
-        task.due = step.due
-        if task.status == OVERDUE and task.due >= today:
-            task.status, task.overdue_since = OPEN, None
-            task.escalation_level, task.escalated_to_id, task.escalated_on = 0, None, None
-        session.add(task)
-        session.flush()
-        session.add(
-            TaskEvent(
-                task_id=id_of(task), actor=actor, action="moved", from_status=before, to_status=task.status,
-                detail=json.dumps({"event_from": old_day.isoformat(), "event_to": new_day.isoformat(),
-                                   "due_from": old_due.isoformat(), "due_to": task.due.isoformat()}),
-            )
-        )
+        old_due = task.due
+        move_task(task, session=session, window_opens=step.window_opens, due=step.due, today=today, actor=actor,
+                  detail={"event_from": old_day.isoformat(), "event_to": new_day.isoformat()})
         moved.append(MovedStep(step.spec.key, id_of(task), old_due, task.due))
     session.flush()
     return moved
@@ -432,13 +349,7 @@ def record_attendance(
             f"event #{event_id} is on {event.held_on.isoformat()}; attendance can be recorded from that day"
         )
     wanted = list(dict.fromkeys(cadre_ids))
-    cadres = {c.id: c for c in session.execute(select(Cadre).where(col(Cadre.id).in_(wanted))).scalars()}
-    missing = [cid for cid in wanted if cid not in cadres]
-    if missing:
-        raise CalendarError(f"no cadre #{missing[0]}")
-    gone = [c for c in cadres.values() if c.status != ACTIVE]
-    if gone:
-        raise CalendarError(f"{gone[0].name} ({mask_id_number(gone[0].id_number)}) is {gone[0].status}, not active")
+    active_cadres(session, wanted, CalendarError)
     seen = set(
         session.execute(
             select(col(Attendance.cadre_id)).where(col(Attendance.event_id) == event_id, col(Attendance.cadre_id).in_(wanted))
@@ -451,21 +362,8 @@ def record_attendance(
             continue
         session.add(Attendance(event_id=event_id, cadre_id=cadre_id, recorded_by=actor))
         result.covered_tasks += record_contact(
-            session, cadre_id=cadre_id, on=event.held_on, mode="event", actor=actor, playbook=playbook
+            session=session, cadre_id=cadre_id, on=event.held_on, mode="event", actor=actor, playbook=playbook
         )
         result.added.append(cadre_id)
     session.flush()
     return result
-
-
-
-
-
-
-
-
-
-
-
-
-

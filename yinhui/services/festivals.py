@@ -1,5 +1,4 @@
-"""Set-based festival-visit planning (逢年过节必访): one statement per festival, never one per cadre."""
-
+"""Festival visits (逢年过节必访): planned set-based, one statement per festival window, and summed up per festival."""
 
 from __future__ import annotations
 
@@ -8,30 +7,19 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import (
-    Date,
-    Integer,
-    String,
-    case,
-    exists,
-    func,
-    insert,
-    literal,
-    select,
-    update,
-)
+from sqlalchemy import Date, Integer, String, case, exists, func, literal, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from models.people import ACTIVE, DECEASED, MOVED, Cadre
-from models.tasks import CANCELLED, DONE, LIVE_STATUSES, MISSED, OPEN, OVERDUE, Task, TaskEvent
-from models.types import UTCDateTime, table_of, utcnow
+from models.tasks import CANCELLED, DONE, MISSED, OPEN, OVERDUE, Task
+from models.types import table_of
 from yinhui.rules.calendar_nodes import nodes_for_year
 from yinhui.rules.festivals import FESTIVAL_VISIT, FestivalWindow, festival_of_rule, windows_open_on
 from yinhui.rules.playbook import Playbook, Priority
 from yinhui.rules.workdays import WorkCalendar
-from yinhui.services.calendar import bureau_nodes
-from yinhui.services.planning import insert_cadre_tasks, priority_expression
+from yinhui.services.calendar import bureau_nodes, shifts_for
+from yinhui.services.tasks import cancel_tasks, insert_cadre_tasks, priority_expression
 
 DROP_REASONS = {
     DECEASED: "已故，节日走访取消 (cadre died before the festival)",
@@ -42,7 +30,8 @@ DROP_REASONS = {
 OTHER_DROP_REASON = "不再在册，节日走访取消 (cadre no longer active)"
 
 
-def _due_by_priority(window: FestivalWindow, priority: ColumnElement[int]) -> ColumnElement[dt.date]:
+def festival_due_expression(window: FestivalWindow, priority: ColumnElement[int]) -> ColumnElement[dt.date]:
+    """SQL twin of `FestivalWindow.due_for`: the due date of a visit of ``priority`` in ``window``."""
     whens = [(priority == literal(value, Integer), literal(due, Date)) for value, due in window.dues]
     return case(*whens, else_=literal(window.closes, Date))
 
@@ -59,16 +48,16 @@ def create_festival_visits(
     # Age is counted on the festival day: a cadre turning 80 that day is visited as one.
     priority = priority_expression(prio, window.node.date)
     return insert_cadre_tasks(
-        session,
+        session=session,
         kind=FESTIVAL_VISIT,
         rule=window.rule,
         period=window.period,
         window_opens=window.opens,
-        due=_due_by_priority(window, priority),
+        due=festival_due_expression(window, priority),
         priority=priority,
         leader_id=leader_id,
         actor=actor,
-        conditions=(cadre.c.category.in_(window.categories),),
+        where=(cadre.c.category.in_(window.categories),),
     )
 
 
@@ -85,33 +74,17 @@ def drop_departed_visits(session: Session, *, actor: str) -> int:
         whens = [(status == literal(s, String), literal(text, String)) for s, text in text_of.items()]
         return case(*whens, else_=literal(other, String))
 
-    reason = by_status(DROP_REASONS, OTHER_DROP_REASON)
-    detail = by_status(
-        {s: json.dumps({"reason": text}, ensure_ascii=False) for s, text in DROP_REASONS.items()},
-        json.dumps({"reason": OTHER_DROP_REASON}, ensure_ascii=False),
-    )
     departed = exists().where(cadre.c.id == task.c.cadre_id, cadre.c.status != ACTIVE)
-    where = (task.c.kind == FESTIVAL_VISIT, task.c.status.in_(LIVE_STATUSES), departed)
-    now = utcnow()
-    session.execute(
-        insert(table_of(TaskEvent)).from_select(
-            ["task_id", "at", "actor", "action", "from_status", "to_status", "detail"],
-            select(
-                task.c.id,
-                literal(now, UTCDateTime()),
-                literal(actor, String),
-                literal("cancelled", String),
-                task.c.status,
-                literal(CANCELLED, String),
-                detail,
-            ).where(*where),
-        )
+    return cancel_tasks(
+        session=session,
+        where=(task.c.kind == FESTIVAL_VISIT, departed),
+        reason=by_status(DROP_REASONS, OTHER_DROP_REASON),
+        detail=by_status(
+            {s: json.dumps({"reason": text}, ensure_ascii=False) for s, text in DROP_REASONS.items()},
+            json.dumps({"reason": OTHER_DROP_REASON}, ensure_ascii=False),
+        ),
+        actor=actor,
     )
-    note = case((task.c.note.is_(None), reason), else_=task.c.note + literal("\n", String) + reason)
-    result = session.exec(
-        update(task).where(*where).values(status=CANCELLED, note=note, closed_by=actor, closed_at=now)
-    )
-    return max(result.rowcount or 0, 0)
 
 
 @dataclass
@@ -131,8 +104,7 @@ def open_windows(
     nodes, warnings = bureau_nodes(session, playbook)
     # A Spring Festival window can open in the December before it: look one year ahead.
     candidates = nodes_for_year(day.year, nodes) + nodes_for_year(day.year + 1, nodes)
-    shift = None if playbook.due_on_day_off == "keep" else calendar.working_day_on_or_before
-    return windows_open_on(playbook, day, candidates, shift), warnings
+    return windows_open_on(playbook, day, candidates, shifts_for(playbook, calendar).before), warnings
 
 
 def plan_festival_visits(
@@ -170,4 +142,3 @@ def festival_visit_summary(session: Session, *, year: int) -> list[dict[str, Any
         entry["done_on_time"] += n if status == DONE and on_time else 0
         entry["first_due"], entry["last_due"] = min(entry["first_due"], first_due), max(entry["last_due"], last_due)
     return sorted(summary.values(), key=lambda e: e["first_due"])
-

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pendulum
 from sqlalchemy import (
@@ -24,6 +24,9 @@ from models.people import Cadre
 from models.tasks import LIVE_STATUSES, OVERDUE, Task
 from models.types import id_of
 from yinhui import clock
+from yinhui.messages.content import Message, as_text
+from yinhui.messages.notices import render_grid_notice
+from yinhui.messages.texts import language_of
 from yinhui.services.chat import grid_path
 from yinhui.services.errors import ChatError
 from yinhui.services.outbox import enqueue
@@ -58,33 +61,39 @@ def grid_counts(session: Session, grid_id: int, day: dt.date) -> GridCounts:
     return GridCounts(id_of(grid), grid_path(session, grid), live, late, done)
 
 
-RenderNotice = Callable[[GridCounts, dt.date, str], str]
+def grid_notice(counts: GridCounts, day: dt.date, language: str) -> tuple[Message, dict[str, Any]]:
+    """A grid's notice for the day, and the payload its outbox row keeps to draw it again."""
+    language = language_of(language)
+    message = render_grid_notice(grid=counts.grid, day=day.isoformat(), live=counts.live, overdue=counts.overdue,
+                                 done=counts.done_this_month, language=language)
+    payload = {"render": "grid_notice", "grid": counts.grid, "day": day.isoformat(), "live": counts.live,
+               "overdue": counts.overdue, "done": counts.done_this_month, "language": language}
+    return message, payload
 
 
-def queue_grid_notices(session: Session, day: dt.date, *, render: RenderNotice, default_language: str = "zh") -> int:
+def queue_grid_notices(session: Session, day: dt.date, *, render: object = None, default_language: str = "zh") -> int:
     """One notice a day to every bound grid group chat and grid-level target: counts only, no names.
 
-    `render(counts, day, language)` writes the text (notifiers.telegram_render.render_grid_notice).
+    `render` is ignored: the notice has one renderer (yinhui.messages.notices); the parameter stays
+    for callers that still pass one.
     """
-    written = 0
     groups = session.execute(select(GroupChat).where(col(GroupChat.active) == true(), col(GroupChat.broken).is_(None))).scalars().all()
-    for group in groups:
-        lang = group.language or default_language
-        text = render(grid_counts(session, group.grid_id, day), day, lang)
-        written += enqueue(
-            session, dedupe_key=f"grid-notice:{day.isoformat()}:g{group.id}", recipient_id=None,
-            channel="telegram", kind="notice", subject=text.splitlines()[0], body=text,
-            payload={"group_chat_id": group.id},
-        )
     targets = session.execute(
         select(AppriseTarget).where(col(AppriseTarget.grid_id).is_not(None), col(AppriseTarget.active) == true())
     ).scalars().all()
-    for target in targets:
-        text = render(grid_counts(session, target.grid_id, day), day, default_language)
+    queued: list[tuple[str, int, str, str, dict[str, Any]]] = [
+        (f"g{group.id}", group.grid_id, group.language or default_language, "telegram", {"group_chat_id": group.id})
+        for group in groups
+    ] + [
+        (f"a{target.id}", target.grid_id, default_language, target.kind, {"apprise_target_id": target.id})
+        for target in targets if target.grid_id is not None
+    ]
+    written = 0
+    for suffix, grid_id, language, channel, address in queued:
+        message, payload = grid_notice(grid_counts(session, grid_id, day), day, language)
+        subject, body = as_text(message)
         written += enqueue(
-            session, dedupe_key=f"grid-notice:{day.isoformat()}:a{target.id}", recipient_id=None,
-            channel=target.kind, kind="notice", subject=text.splitlines()[0], body=text,
-            payload={"apprise_target_id": target.id},
+            session, dedupe_key=f"grid-notice:{day.isoformat()}:{suffix}", recipient_id=None,
+            channel=channel, kind="notice", subject=subject, body=body, payload={**payload, **address},
         )
     return written
-

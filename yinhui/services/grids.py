@@ -1,5 +1,4 @@
-"""The three-level grid (县乡村三级网格): the bureau, townships/communities, villages/compounds."""
-
+"""Finding and creating grids of the three-level grid (县乡村三级网格): the bureau, townships/communities, villages/compounds."""
 
 from __future__ import annotations
 
@@ -77,4 +76,3 @@ class GridBook:
         self.by_id[grid.id] = grid
         self.created.append(grid)
         return grid
-

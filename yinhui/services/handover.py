@@ -8,9 +8,14 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from models.people import LEADER, Coordinator
+from models.tasks import LIVE_STATUSES, Task
 from yinhui.services.coordinators import find_coordinator
 from yinhui.services.errors import CoordinatorError
+from yinhui.services.events import reassign_orphaned_steps
 from yinhui.services.grids import GridBook
+from yinhui.services.org_life import reassign_meetings
+from yinhui.services.planning import refresh_grid_owners
+from yinhui.services.tasks import reassign_live_tasks
 
 
 @dataclass(frozen=True)
@@ -31,12 +36,6 @@ def set_coordinator_active(session: Session, name: str, *, active: bool, actor: 
     to the audit trail with `actor`. The last active leader cannot leave: tasks nobody else covers
     go to a leader, so there must always be one.
     """
-    from models.tasks import LIVE_STATUSES, Task
-    from yinhui.services.events import reassign_orphaned_steps
-    from yinhui.services.org_life import reassign_meetings
-    from yinhui.services.planning import refresh_grid_owners
-    from yinhui.services.tasks import reassign_live_tasks
-
     coordinator = find_coordinator(session, name)
     if coordinator.active == active:
         raise CoordinatorError(f"{coordinator.name} is already {'active' if active else 'inactive'}")
@@ -55,7 +54,7 @@ def set_coordinator_active(session: Session, name: str, *, active: bool, actor: 
     session.add(coordinator)
     session.flush()
     assignment = refresh_grid_owners(session)
-    moved = reassign_live_tasks(session, leader_id=assignment.leader_id, actor=actor)
+    moved = reassign_live_tasks(session=session, leader_id=assignment.leader_id, actor=actor)
     moved += reassign_orphaned_steps(session, actor=actor)
     moved += reassign_meetings(session, leader_id=assignment.leader_id, actor=actor)
     held = 0
@@ -68,4 +67,3 @@ def set_coordinator_active(session: Session, name: str, *, active: bool, actor: 
     book = GridBook(session)
     uncovered = sorted(book.path(book.by_id[grid_id]) for grid_id in assignment.uncovered)
     return Handover(coordinator=coordinator.name, moved=moved, still_held=held, uncovered=uncovered)
-

@@ -14,7 +14,7 @@ from sqlmodel import Session, col
 from models.must_visits import Occurrence
 from models.people import Cadre, Coordinator
 from models.tasks import CANCELLED, DONE, Task
-from yinhui import clock
+from yinhui import clock, textable
 from yinhui.rules.must_visits import (
     KINDS,
     detail_text,
@@ -98,3 +98,20 @@ def occurrence_summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     order = {kind: i for i, kind in enumerate(KINDS)}
     return sorted(summary.values(), key=lambda e: order.get(e["kind"], len(order)))
 
+
+def render_occurrences(rows: list[dict[str, Any]]) -> textable.Table:
+    """One line per occurrence: who, what, when, and how its visit and follow-ups went (print it, or str() it)."""
+
+    def visit(v: dict[str, Any] | None) -> str:
+        if v is None:
+            return "-"
+        if v["status"] == "done":
+            return f"done {v['done_on']}" + ("" if v["on_time"] else f" (late, due {v['due']})")
+        return f"{v['status']} (due {v['due']})" + (f", escalated L{v['escalation_level']}" if v["escalation_level"] else "")
+
+    return textable.Table(
+        ["cadre", "grid", "kind", "on", "visit", "by", "follow-ups"],
+        [[r["cadre"], r["grid"], r["kind"] + (f" ({r['detail']})" if r["detail"] else ""), r["on"], visit(r["visit"]),
+          (r["visit"] or {}).get("assignee", ""), "; ".join(f"{f['period']}: {visit(f)}" for f in r["follow_ups"]) or "-"]
+         for r in rows],
+    )

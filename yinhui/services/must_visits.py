@@ -1,4 +1,4 @@
-"""Triggered must-visits (四必访): occurrences reported for a cadre, the visits and follow-ups they create.
+"""Triggered must-visits (四必访): reporting and closing occurrences, and planning the visits and follow-ups they call for.
 
 An occurrence (hospitalisation, family event, hardship, death) is stored once per cadre, kind and
 day; reporting it again changes nothing and returns the same task. Its visit and follow-up dates
@@ -14,7 +14,6 @@ does not move a deadline already given.
 The chat bot and the CLI both come here: ``report_occurrence`` (or ``record_occurrence`` for the
 whole result). Notes may hold health details: they are stored, never logged or echoed in errors.
 """
-
 
 from __future__ import annotations
 
@@ -35,10 +34,10 @@ from sqlmodel import Session, col
 
 from models.must_visits import MAX_DISTANCE, MAX_NOTE, RESOLVED_REASON, Occurrence
 from models.people import ACTIVE, DECEASED, Cadre
-from models.tasks import CANCELLED, LIVE_STATUSES, Task, TaskEvent
+from models.tasks import Task
 from models.types import id_of, table_of, utcnow
 from yinhui import clock
-from yinhui.rules.cadence import ShiftDue, period_of
+from yinhui.rules.cadence import period_of
 from yinhui.rules.must_visits import (
     CLOSES,
     DEATH,
@@ -60,10 +59,11 @@ from yinhui.rules.must_visits import (
 from yinhui.rules.playbook import Playbook
 from yinhui.rules.workdays import WorkCalendar
 from yinhui.services.cadres import set_cadre_status
-from yinhui.services.calendar import work_calendar
+from yinhui.services.calendar import shifts_for, work_calendar
 from yinhui.services.errors import CareError
+from yinhui.services.lookup import get_or_raise
 from yinhui.services.planning import plan_leader
-from yinhui.services.tasks import insert_cadre_tasks
+from yinhui.services.tasks import cancel_tasks, insert_cadre_tasks, priority_expression
 
 
 @dataclass
@@ -76,14 +76,6 @@ class ReportResult:
     created: bool = True  # False: the same report was made before; nothing changed
     cancelled: int = 0  # open tasks cancelled (a death; a closed hardship case's review)
     closed: list[int] = field(default_factory=list)  # occurrences this report closed
-
-
-def _shift_after(playbook: Playbook, calendar: WorkCalendar) -> ShiftDue | None:
-    return None if playbook.due_on_day_off == "keep" else calendar.working_day_on_or_after
-
-
-def _shift_before(playbook: Playbook, calendar: WorkCalendar) -> ShiftDue | None:
-    return None if playbook.due_on_day_off == "keep" else calendar.working_day_on_or_before
 
 
 def plan_occurrence_tasks(
@@ -106,13 +98,14 @@ def plan_occurrence_tasks(
     source = occ.join(cadre, cadre.c.id == occ.c.cadre_id)
     only = [occ.c.id.in_(occurrence_ids)] if occurrence_ids is not None else []
     month = period_of("month", day)
-    common: dict[str, Any] = {"day": day, "prio": playbook.priority, "leader_id": leader_id, "actor": actor, "source": source}
+    common: dict[str, Any] = {"priority": priority_expression(playbook.priority, day), "leader_id": leader_id,
+                              "actor": actor, "source": source}
     created: dict[str, int] = {}
     for kind, rule in playbook.must_visits.kinds().items():
         status = DECEASED if kind == DEATH else ACTIVE
         visit = must_visit_rule(kind)
         created[visit] = insert_cadre_tasks(
-            session, kind=MUST_VISIT, rule=visit, period=occ.c.period, window_opens=occ.c.visit_opens,
+            session=session, kind=MUST_VISIT, rule=visit, period=occ.c.period, window_opens=occ.c.visit_opens,
             due=occ.c.visit_due, where=[occ.c.kind == kind, occ.c.visit_opens <= day, *only],
             cadre_status=status, **common,
         )
@@ -121,16 +114,16 @@ def plan_occurrence_tasks(
             continue
         name = follow_up_rule(kind)
         if follow.when == "monthly":
-            opens, due = review_window(follow, month, _shift_after(playbook, calendar))
+            opens, due = review_window(follow, month, shifts_for(playbook, calendar).after)
             created[name] = insert_cadre_tasks(
-                session, kind=FOLLOW_UP, rule=name, period=occ.c.period + literal("/" + month.key, String),
+                session=session, kind=FOLLOW_UP, rule=name, period=occ.c.period + literal("/" + month.key, String),
                 window_opens=opens, due=due,
                 where=[occ.c.kind == kind, occ.c.closed_on.is_(None), occ.c.on_date < month.start, *only],
                 cadre_status=status, **common,
             )
         else:
             created[name] = insert_cadre_tasks(
-                session, kind=FOLLOW_UP, rule=name, period=occ.c.period, window_opens=occ.c.follow_up_opens,
+                session=session, kind=FOLLOW_UP, rule=name, period=occ.c.period, window_opens=occ.c.follow_up_opens,
                 due=occ.c.follow_up_due,
                 where=[occ.c.kind == kind, occ.c.follow_up_opens.is_not(None), occ.c.follow_up_opens <= day, *only],
                 cadre_status=status, **common,
@@ -165,7 +158,7 @@ def add_milestone_birthdays(
             )
         ).all()
     )
-    shift = _shift_before(playbook, calendar)
+    shift = shifts_for(playbook, calendar).before
     rows_to_add = []
     for (cid, bday), age in sorted(wanted.items()):
         if (cid, bday) in have:
@@ -240,7 +233,7 @@ def _close(session: Session, cadre: Cadre, closing: str, *, on: dt.date, actor: 
         raise CareError(f"{cadre.name} has no open {kind} reported on or before {on.isoformat()}; nothing was closed")
     occurrence.closed_on, occurrence.closed_by = on, actor
     follow = playbook.must_visits.kinds()[kind].follow_up
-    window = follow_up_window(follow, on=occurrence.on_date, closed_on=on, shift_after=_shift_after(playbook, calendar))
+    window = follow_up_window(follow, on=occurrence.on_date, closed_on=on, shift_after=shifts_for(playbook, calendar).after)
     already = _occurrence_task(session, occurrence, follow_up=True)
     if window is not None and already is None:
         occurrence.follow_up_opens, occurrence.follow_up_due = window
@@ -256,21 +249,13 @@ def _close(session: Session, cadre: Cadre, closing: str, *, on: dt.date, actor: 
 
 
 def _cancel_reviews(session: Session, occurrence: Occurrence, *, actor: str) -> int:
-    tasks = session.execute(
-        select(Task).where(
-            col(Task.rule) == follow_up_rule(occurrence.kind), col(Task.subject_id) == occurrence.cadre_id,
-            col(Task.period).like(occurrence.period + "/%"), col(Task.status).in_(LIVE_STATUSES),
-        ).with_for_update()
-    ).scalars().all()
-    for task in tasks:
-        before = task.status
-        task.status, task.closed_by, task.closed_at = CANCELLED, actor, utcnow()
-        task.note = RESOLVED_REASON if not task.note else f"{task.note}\n{RESOLVED_REASON}"
-        session.add(task)
-        session.flush()
-        session.add(TaskEvent(task_id=task.id, actor=actor, action="cancelled", from_status=before,
-                              to_status=CANCELLED, detail='{"reason": "hardship case closed"}'))
-    return len(tasks)
+    task = table_of(Task)
+    return cancel_tasks(
+        session=session,
+        where=(task.c.rule == follow_up_rule(occurrence.kind), task.c.subject_id == occurrence.cadre_id,
+               task.c.period.like(occurrence.period + "/%")),
+        reason=RESOLVED_REASON, detail='{"reason": "hardship case closed"}', actor=actor,
+    )
 
 
 def _close_all_open(session: Session, cadre_id: int, *, on: dt.date, actor: str) -> list[int]:
@@ -306,9 +291,7 @@ def record_occurrence(
     except UnknownKind as exc:
         raise CareError(str(exc)) from None
     note = _clean_note(note)
-    cadre = session.execute(select(Cadre).where(col(Cadre.id) == cadre_id).with_for_update()).scalar_one_or_none()
-    if cadre is None:
-        raise CareError(f"no cadre #{cadre_id}")
+    cadre = get_or_raise(session, Cadre, cadre_id, CareError(f"no cadre #{cadre_id}"), for_update=True)
     calendar = calendar or work_calendar(session, playbook)
     if kind in CLOSES:
         if cadre.status != ACTIVE:
@@ -335,7 +318,7 @@ def record_occurrence(
         _check_report(cadre, kind, on, today)
         cancelled, closed = 0, []
     rule = playbook.must_visits.kinds()[kind]
-    shift = _shift_after(playbook, calendar)
+    shift = shifts_for(playbook, calendar).after
     opens, due = visit_window(rule, on=on, reported=today, shift_after=shift)
     follow = follow_up_window(rule.follow_up, on=on, shift_after=shift)
     occurrence = Occurrence(
@@ -383,10 +366,3 @@ def report_must_visit(
 
     return report_occurrence(session, cadre_id=cadre_id, kind=reason, on=on, note=note, actor=actor,
                              playbook=playbook or current_playbook())
-
-
-
-
-
-
-

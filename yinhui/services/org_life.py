@@ -1,4 +1,4 @@
-"""Organisational life (组织生活): branch secretaries, theme party days, attendance, visits after absence.
+"""Organisational life (组织生活): planning and recording theme party days, their hosts, attendance, and visits after absence.
 
 Every party branch with members gets a monthly theme party day (主题党日) task (kind ``meeting``,
 subject the branch). It goes to the branch's secretary (``yinhui branch secretary``); with none
@@ -8,17 +8,15 @@ counts each attendee's month as contacted (mode ``event``, like attending an eve
 meeting task, and plans a visit for any member who has now missed too many meetings in a row.
 """
 
-
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, true
+from sqlalchemy import and_, func, or_, select, true
 from sqlmodel import Session, col
 
 from models.grids import GridOwner
@@ -33,7 +31,7 @@ from models.org_life import (
 )
 from models.organisations import BRANCH, PartyOrg
 from models.people import ACTIVE, Cadre, Coordinator
-from models.tasks import LIVE_STATUSES, OPEN, Task, TaskEvent
+from models.tasks import LIVE_STATUSES, Task
 from models.types import id_of, table_of, utcnow
 from yinhui.privacy import mask_id_number
 from yinhui.rules.cadence import Period, ShiftDue, period_from_key, period_of
@@ -49,17 +47,22 @@ from yinhui.rules.org_life import (
 )
 from yinhui.rules.playbook import Playbook
 from yinhui.services.errors import CareError
-from yinhui.services.tasks import complete_task, insert_cadre_tasks, record_contact
+from yinhui.services.lookup import get_or_raise, matching_name
+from yinhui.services.tasks import (
+    complete_task,
+    create_tasks,
+    insert_cadre_tasks,
+    priority_expression,
+    reassign_task,
+    record_contact,
+)
 
 
 def find_branch(session: Session, ref: str) -> PartyOrg:
     """A party branch by #id, full name, or a part of its name that only one branch has."""
     text = ref.strip()
     branches = list(session.execute(select(PartyOrg).where(col(PartyOrg.kind) == BRANCH).order_by(col(PartyOrg.id))).scalars())
-    if text.lstrip("#").isdigit():
-        found = [b for b in branches if b.id == int(text.lstrip("#"))]
-    else:
-        found = [b for b in branches if b.name == text] or [b for b in branches if text and text in b.name]
+    found = matching_name(branches, text)
     if len(found) == 1:
         return found[0]
     if not found:
@@ -126,16 +129,12 @@ def plan_theme_days(
     have = set(session.execute(
         select(col(Task.subject_id)).where(col(Task.rule) == THEME_DAY_RULE, col(Task.period) == month.key)
     ).scalars())
-    now = utcnow()
     rows = [
         {"kind": MEETING, "rule": THEME_DAY_RULE, "subject_id": branch_id, "period": month.key, "window_opens": opens,
-         "due": due, "priority": playbook.priority.default, "assignee_id": host, "status": OPEN,
-         "escalation_level": 0, "created_by": actor, "created_at": now}
+         "due": due, "priority": playbook.priority.default, "assignee_id": host}
         for branch_id, (host, _) in sorted(hosts.items()) if branch_id not in have
     ]
-    if rows:
-        session.execute(insert(Task), rows)
-    return len(rows)
+    return create_tasks(session=session, rows=rows, actor=actor)
 
 
 def reassign_meetings(session: Session, *, leader_id: int, actor: str) -> int:
@@ -149,11 +148,7 @@ def reassign_meetings(session: Session, *, leader_id: int, actor: str) -> int:
         host = hosts.get(task.subject_id)
         if host is None or host[0] == task.assignee_id:
             continue
-        task.assignee_id = host[0]
-        session.add(task)
-        session.add(TaskEvent(task_id=task.id, actor=actor, action="reassigned", from_status=task.status,
-                              to_status=task.status, coordinator_id=host[0],
-                              detail=json.dumps({"reason": f"branch host is now the {host[1]}"})))
+        reassign_task(task, session=session, to=host[0], reason=f"branch host is now the {host[1]}", actor=actor)
         moved += 1
     session.flush()
     return moved
@@ -216,9 +211,9 @@ def plan_absence_visits(
     for month, ids in sorted(by_month.items()):
         for start in range(0, len(ids), 900):
             created += insert_cadre_tasks(
-                session, kind=ABSENCE_VISIT, rule=ABSENCE_RULE, period=month, window_opens=opens, due=due,
-                where=[cadre.c.id.in_(sorted(ids)[start:start + 900])], day=day, prio=playbook.priority,
-                leader_id=leader_id, actor=actor,
+                session=session, kind=ABSENCE_VISIT, rule=ABSENCE_RULE, period=month, window_opens=opens, due=due,
+                where=[cadre.c.id.in_(sorted(ids)[start:start + 900])],
+                priority=priority_expression(playbook.priority, day), leader_id=leader_id, actor=actor,
             )
     return created
 
@@ -251,9 +246,8 @@ def record_meeting(
     Attendees must be active members of the branch. Each new attendee's month counts as
     contacted; the meeting task closes; members now missing too many in a row get a visit.
     """
-    branch = session.get(PartyOrg, branch_id)
-    if branch is None or branch.kind != BRANCH:
-        raise CareError(f"no party branch #{branch_id}")
+    branch = get_or_raise(session, PartyOrg, and_(col(PartyOrg.id) == branch_id, col(PartyOrg.kind) == BRANCH),
+                          CareError(f"no party branch #{branch_id}"))
     try:
         period = period_from_key(month)
     except ValueError as exc:
@@ -290,7 +284,7 @@ def record_meeting(
             result.already.append(cadre_id)
             continue
         session.add(MeetingAttendance(meeting_id=id_of(meeting), cadre_id=cadre_id, recorded_by=actor))
-        result.covered_tasks += record_contact(session, cadre_id=cadre_id, on=meeting.held_on, mode="event",
+        result.covered_tasks += record_contact(session=session, cadre_id=cadre_id, on=meeting.held_on, mode="event",
                                                actor=actor, playbook=playbook)
         result.added.append(cadre_id)
     session.flush()
@@ -367,4 +361,3 @@ def branch_report(session: Session, *, month: Period, playbook: Playbook, leader
         "attended": sum(r["attended"] for r in held_rows),
         "absence_limit": every,
     }
-

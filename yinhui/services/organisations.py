@@ -1,5 +1,4 @@
-"""Party organisations (党工委, 党总支, 党支部) and volunteer teams (志愿服务体系)."""
-
+"""Party organisations (党工委, 党总支, 党支部) found or created by name, as a roster import meets them."""
 
 from __future__ import annotations
 
@@ -32,24 +31,19 @@ class BranchBook:
         self.created: list[PartyOrg] = []
 
     def branch(self, name: str) -> PartyOrg:
-        org = self.by_name.get(name)
-        if org is None:
-            parent = working_committee(self.session)
-            org = PartyOrg(name=name, kind=BRANCH, parent_id=parent.id)
-            self.session.add(org)
-            self.session.flush()
-            self.by_name[name] = org
-            self.created.append(org)
-        return org
+        return self._org(name, BRANCH)
 
     def general_branch(self, name: str) -> PartyOrg:
+        return self._org(name, GENERAL_BRANCH)
+
+    def _org(self, name: str, kind: str) -> PartyOrg:
+        """The organisation called ``name``, created under the working committee as ``kind`` if unknown."""
         org = self.by_name.get(name)
         if org is None:
             parent = working_committee(self.session)
-            org = PartyOrg(name=name, kind=GENERAL_BRANCH, parent_id=parent.id)
+            org = PartyOrg(name=name, kind=kind, parent_id=parent.id)
             self.session.add(org)
             self.session.flush()
             self.by_name[name] = org
             self.created.append(org)
         return org
-

@@ -1,41 +1,21 @@
-"""Set-based planning queries: one statement per rule and day, never one round trip per cadre."""
-
+"""Who answers for each grid (grid owners), and the contact cadence's tasks: set-based, never one round trip per cadre."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 
-from sqlalchemy import (
-    Date,
-    Integer,
-    String,
-    Table,
-    and_,
-    case,
-    delete,
-    exists,
-    func,
-    insert,
-    literal,
-    select,
-    true,
-)
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import Date, delete, exists, insert, literal, select, true
 from sqlmodel import Session, col
 
 from models.grids import COUNTY_LEVEL, Grid, GridOwner
-from models.people import ACTIVE, LEADER, ROLES, Cadre, Coordinator, CoordinatorGrid
-from models.tasks import OPEN, Contact, Task
-from models.types import UTCDateTime, id_of, table_of, utcnow
+from models.people import LEADER, ROLES, Cadre, Coordinator, CoordinatorGrid
+from models.tasks import Contact
+from models.types import id_of, table_of
 from yinhui.rules.assignment import Assignment, GridNode, assign_grids
-from yinhui.rules.cadence import DueCadence, aged_cutoff
+from yinhui.rules.cadence import DueCadence
 from yinhui.rules.playbook import Priority
 from yinhui.services.grids import county_grid
-
-
-def _cadre() -> Table:
-    return table_of(Cadre)
+from yinhui.services.tasks import insert_cadre_tasks, priority_expression
 
 
 def compute_assignment(session: Session) -> Assignment:
@@ -80,78 +60,6 @@ def refresh_grid_owners(session: Session) -> Assignment:
     return assignment
 
 
-def priority_expression(prio: Priority, day: dt.date) -> ColumnElement[int]:
-    """SQL twin of `rules.cadence.priority_of`: the smallest value whose condition holds."""
-    cadre = _cadre()
-    conditions = [
-        (prio.lixiu, cadre.c.category == "lixiu"),
-        (prio.aged, cadre.c.birth_date <= literal(aged_cutoff(day, prio.aged_from), Date)),
-        (prio.lives_alone, cadre.c.lives_alone == true()),
-        (prio.hardship, cadre.c.hardship == true()),
-    ]
-    whens = [(cond, literal(value, Integer)) for value, cond in sorted(conditions, key=lambda p: p[0]) if value < prio.default]
-    if not whens:
-        return literal(prio.default, Integer)
-    return case(*whens, else_=literal(prio.default, Integer))
-
-
-def insert_cadre_tasks(
-    session: Session,
-    *,
-    kind: str,
-    rule: str,
-    period: str,
-    window_opens: dt.date,
-    due: dt.date | ColumnElement[dt.date],
-    priority: ColumnElement[int],
-    leader_id: int,
-    actor: str,
-    conditions: Sequence[ColumnElement[bool]] = (),
-) -> int:
-    """Insert one task of `rule` for `period` for every active cadre meeting `conditions`.
-
-    One INSERT … SELECT whatever the county's size. The assignee is the cadre's named
-    coordinator (一联五包) if active, else the owner of the cadre's grid, else the leader; cadres
-    who already have the task get none (the unique key would refuse it anyway).
-    """
-    cadre = _cadre()
-    task = table_of(Task)
-    owner = table_of(GridOwner)
-    named = table_of(Coordinator).alias("named")
-    already = exists().where(task.c.rule == rule, task.c.subject_id == cadre.c.id, task.c.period == period)
-    source = (
-        select(
-            literal(kind, String),
-            literal(rule, String),
-            cadre.c.id,
-            literal(period, String),
-            cadre.c.id,
-            literal(window_opens, Date),
-            due if isinstance(due, ColumnElement) else literal(due, Date),
-            priority,
-            func.coalesce(named.c.id, owner.c.owner_id, literal(leader_id, Integer)),
-            literal(OPEN, String),
-            literal(0, Integer),
-            literal(actor, String),
-            literal(utcnow(), UTCDateTime()),
-        )
-        .select_from(
-            cadre.outerjoin(owner, owner.c.grid_id == cadre.c.grid_id).outerjoin(
-                named, and_(named.c.id == cadre.c.coordinator_id, named.c.active == true())
-            )
-        )
-        .where(cadre.c.status == ACTIVE, ~already, *conditions)
-    )
-    columns = [
-        "kind", "rule", "subject_id", "period", "cadre_id", "window_opens", "due", "priority",
-        "assignee_id", "status", "escalation_level", "created_by", "created_at",
-    ]
-    result = session.exec(
-        insert(task).from_select(columns, source).execution_options(preserve_rowcount=True)
-    )
-    return max(result.rowcount or 0, 0)
-
-
 def create_cadence_tasks(
     session: Session, due: DueCadence, *, day: dt.date, prio: Priority, leader_id: int, actor: str
 ) -> int:
@@ -160,7 +68,7 @@ def create_cadence_tasks(
     A cadre already contacted in the period in a way that satisfies the rule (a visit covering
     the month's call) gets no task. Returns the number created.
     """
-    cadre = _cadre()
+    cadre = table_of(Cadre)
     contact = table_of(Contact)
     contacted = exists().where(
         contact.c.cadre_id == cadre.c.id,
@@ -169,7 +77,7 @@ def create_cadence_tasks(
         contact.c.mode.in_(due.satisfied_by),
     )
     return insert_cadre_tasks(
-        session,
+        session=session,
         kind=due.kind,
         rule=due.rule,
         period=due.period.key,
@@ -178,20 +86,8 @@ def create_cadence_tasks(
         priority=priority_expression(prio, day),
         leader_id=leader_id,
         actor=actor,
-        conditions=(cadre.c.category.in_(due.categories), ~contacted),
+        where=(cadre.c.category.in_(due.categories), ~contacted),
     )
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 def plan_leader(session: Session) -> int:
@@ -202,4 +98,3 @@ def plan_leader(session: Session) -> int:
 def bureau_subject(session: Session) -> int:
     """The subject of the bureau's own tasks (lecture, writing group): the level-1 grid."""
     return id_of(county_grid(session))
-

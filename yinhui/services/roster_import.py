@@ -1,6 +1,5 @@
 """Writes a checked roster or staff sheet into the database: all of it, or (on any error) nothing."""
 
-
 from __future__ import annotations
 
 import datetime as dt
@@ -158,4 +157,3 @@ def apply_staff(session: Session, records: Sequence[StaffRecord]) -> StaffImport
             result.created += 1
     result.grids_created = [book.path(g) for g in book.created]
     return result
-

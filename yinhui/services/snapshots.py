@@ -1,5 +1,4 @@
-"""Frozen monthly coverage snapshots (月度覆盖快照) and the tallies the scheduled reports are built from."""
-
+"""Freezing a closed month's coverage (月度覆盖快照), and the tallies (activity, deadlines, changes) the scheduled reports are built from."""
 
 from __future__ import annotations
 
@@ -257,4 +256,3 @@ def _contact_days(session: Session, task_ids: Sequence[int]) -> dict[int, dt.dat
             ).all()
         )
     return days
-

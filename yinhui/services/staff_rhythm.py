@@ -1,4 +1,4 @@
-"""The staff rhythm: leave, the Monday lecture rota (奋进讲堂) and the fortnightly writing group.
+"""Planning the staff rhythm: leave, the Monday lecture rota (奋进讲堂) and the fortnightly writing group.
 
 Lecture and writing-group tasks are rows of the task table without a cadre (kinds ``lecture`` and
 ``writing_group``, subject the bureau: the level-1 grid), so they reach the staff in the same
@@ -6,11 +6,9 @@ daily digest as everything else. Leave (``yinhui leave add``) is a date range pe
 see ``yinhui.rules.staff_rhythm`` for the rota.
 """
 
-
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +17,7 @@ from sqlmodel import Session, col
 
 from models.people import STAFF, Coordinator
 from models.staff_rhythm import MAX_LEAVE, StaffLeave
-from models.tasks import CANCELLED, LIVE_STATUSES, OPEN, Task, TaskEvent
+from models.tasks import CANCELLED, LIVE_STATUSES, Task
 from models.types import id_of
 from yinhui.rules.playbook import Playbook
 from yinhui.rules.staff_rhythm import (
@@ -33,8 +31,11 @@ from yinhui.rules.staff_rhythm import (
     writing_meetings,
 )
 from yinhui.rules.workdays import WorkCalendar
+from yinhui.services.calendar import shifts_for
 from yinhui.services.errors import CareError
+from yinhui.services.lookup import get_or_raise
 from yinhui.services.planning import bureau_subject
+from yinhui.services.tasks import create_tasks, reassign_task
 
 
 def add_leave(
@@ -62,9 +63,7 @@ def add_leave(
 
 
 def remove_leave(session: Session, leave_id: int) -> StaffLeave:
-    leave = session.get(StaffLeave, leave_id)
-    if leave is None:
-        raise CareError(f"no leave #{leave_id} (see `yinhui leave list`)")
+    leave = get_or_raise(session, StaffLeave, leave_id, CareError(f"no leave #{leave_id} (see `yinhui leave list`)"))
     session.delete(leave)
     session.flush()
     return leave
@@ -121,6 +120,7 @@ def plan_lectures(
     have = set(session.execute(select(col(Task.period)).where(col(Task.rule) == LECTURE_RULE, col(Task.subject_id) == subject)).scalars())
     candidates = _candidates(session, list(lecture.roles))
     last = last_lectures(session)
+    rows = []
     for lecture_day in lecture_days(lecture, day):
         if lecture_day.isoformat() in have or calendar.is_day_off(lecture_day):
             continue
@@ -130,12 +130,11 @@ def plan_lectures(
                                  "coordinator is on leave or none is active")
             continue
         opens, due = lecture_window(lecture, lecture_day, day)
-        session.add(Task(kind=LECTURE, rule=LECTURE_RULE, subject_id=subject, period=lecture_day.isoformat(),
-                         window_opens=opens, due=due, priority=playbook.priority.default, assignee_id=chosen,
-                         status=OPEN, created_by=actor))
+        rows.append({"kind": LECTURE, "rule": LECTURE_RULE, "subject_id": subject, "period": lecture_day.isoformat(),
+                     "window_opens": opens, "due": due, "priority": playbook.priority.default, "assignee_id": chosen})
         last[chosen] = lecture_day
         plan.lectures.append((lecture_day, chosen))
-    session.flush()
+    create_tasks(session=session, rows=rows, actor=actor)
 
 
 def reassign_lectures(session: Session, *, playbook: Playbook, day: dt.date, actor: str, plan: StaffPlan) -> None:
@@ -163,11 +162,7 @@ def reassign_lectures(session: Session, *, playbook: Playbook, day: dt.date, act
             plan.warnings.append(f"the {task.period} lecture's speaker is away and nobody else can give it")
             continue
         reason = "on leave" if task.assignee_id in away else "no longer active"
-        task.assignee_id = chosen
-        session.add(task)
-        session.add(TaskEvent(task_id=task.id, actor=actor, action="reassigned", from_status=task.status,
-                              to_status=task.status, coordinator_id=chosen,
-                              detail=json.dumps({"reason": f"speaker {reason}; next in turn"})))
+        reassign_task(task, session=session, to=chosen, reason=f"speaker {reason}; next in turn", actor=actor)
         last[chosen] = task.due
         plan.reassigned.append((task.due, chosen))
     session.flush()
@@ -206,20 +201,22 @@ def plan_writing_group(
     have = set(session.execute(
         select(col(Task.period)).where(col(Task.rule) == WRITING_GROUP_RULE, col(Task.subject_id) == subject)
     ).scalars())
+    rows = []
+    shift = shifts_for(playbook, calendar).after
     for nominal in writing_meetings(group, day):
         if nominal.isoformat() in have:
             continue
-        held = nominal if playbook.due_on_day_off == "keep" else calendar.working_day_on_or_after(nominal)
+        held = shift(nominal) if shift is not None else nominal
         convenor = _convenor(session, playbook, held)
         if convenor is None:
             plan.warnings.append(f"nobody can convene the {held.isoformat()} writing group: no active staff member "
                                  "who is not on leave")
             continue
-        session.add(Task(kind=WRITING_GROUP, rule=WRITING_GROUP_RULE, subject_id=subject, period=nominal.isoformat(),
-                         window_opens=min(day, held), due=held, priority=playbook.priority.default,
-                         assignee_id=convenor, status=OPEN, created_by=actor))
+        rows.append({"kind": WRITING_GROUP, "rule": WRITING_GROUP_RULE, "subject_id": subject, "period": nominal.isoformat(),
+                     "window_opens": min(day, held), "due": held, "priority": playbook.priority.default,
+                     "assignee_id": convenor})
         plan.writing.append((held, convenor))
-    session.flush()
+    create_tasks(session=session, rows=rows, actor=actor)
 
 
 def plan_staff_rhythm(
@@ -231,4 +228,3 @@ def plan_staff_rhythm(
     plan_lectures(session, playbook=playbook, calendar=calendar, day=day, actor=actor, plan=plan)
     plan_writing_group(session, playbook=playbook, calendar=calendar, day=day, actor=actor, plan=plan)
     return plan
-

@@ -152,4 +152,3 @@ def task_labels(session: Session, task_ids: Sequence[int], *, playbook: Playbook
                 zh, en = f"{zh}（请准备课件）", f"{en} (prepare slides)"
         labels[tid] = Label(zh, en)
     return labels
-

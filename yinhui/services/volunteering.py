@@ -1,11 +1,10 @@
-"""Volunteer service (志愿服务): the activities volunteer teams log, and activities and hours per team.
+"""Volunteer service (志愿服务): logging the activities volunteer teams hold, and the report of activities and hours per team.
 
 An activity has a day, a team, a topic (反诈 anti-fraud, 健康 health, ...), how many people it
 served, how long it lasted, and the cadres who took part. Volunteer-hours are its hours times the
 cadres taking part. One activity per team, day and topic: logging it again is refused, so nothing
 is counted twice.
 """
-
 
 from __future__ import annotations
 
@@ -17,22 +16,19 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from models.organisations import VolunteerTeam
-from models.people import ACTIVE, Cadre
 from models.types import id_of
 from models.volunteering import MAX_TOPIC, VolunteerActivity, VolunteerParticipant
-from yinhui.privacy import mask_id_number
 from yinhui.rules.cadence import Period
+from yinhui.services.cadres import active_cadres
 from yinhui.services.errors import CareError
+from yinhui.services.lookup import get_or_raise, matching_name
 
 
 def find_team(session: Session, ref: str) -> VolunteerTeam:
     """A volunteer team by #id, full name, or a part of its name that only one team has."""
     text = ref.strip()
     teams = list(session.execute(select(VolunteerTeam).order_by(col(VolunteerTeam.id))).scalars())
-    if text.lstrip("#").isdigit():
-        found = [t for t in teams if t.id == int(text.lstrip("#"))]
-    else:
-        found = [t for t in teams if t.name == text] or [t for t in teams if text and text in t.name]
+    found = matching_name(teams, text)
     if len(found) == 1:
         return found[0]
     known = "、".join(t.name for t in (found or teams)[:6]) or "none yet"
@@ -55,9 +51,7 @@ def log_activity(
     note: str | None = None,
 ) -> VolunteerActivity:
     """Record an activity and who took part; bad input raises CareError and writes nothing."""
-    team = session.get(VolunteerTeam, team_id)
-    if team is None:
-        raise CareError(f"no volunteer team #{team_id}")
+    team = get_or_raise(session, VolunteerTeam, team_id, CareError(f"no volunteer team #{team_id}"))
     topic = topic.strip()
     if not topic or len(topic) > MAX_TOPIC:
         raise CareError(f"a topic needs 1 to {MAX_TOPIC} characters (e.g. 反诈宣传, 健康讲座)")
@@ -77,13 +71,7 @@ def log_activity(
     if twice is not None:
         raise CareError(f"{team.name} already logged {topic!r} on {held_on.isoformat()} (activity #{twice})")
     wanted = list(dict.fromkeys(cadre_ids))
-    cadres = {c.id: c for c in session.execute(select(Cadre).where(col(Cadre.id).in_(wanted))).scalars()}
-    for cadre_id in wanted:
-        cadre = cadres.get(cadre_id)
-        if cadre is None:
-            raise CareError(f"no cadre #{cadre_id}")
-        if cadre.status != ACTIVE:
-            raise CareError(f"{cadre.name} ({mask_id_number(cadre.id_number)}) is {cadre.status}, not active")
+    active_cadres(session, wanted, CareError)
     activity = VolunteerActivity(team_id=team_id, held_on=held_on, topic=topic, people_served=people_served,
                                  hours=float(hours), note=text, recorded_by=actor)
     session.add(activity)
@@ -133,4 +121,3 @@ def volunteer_report(session: Session, *, period: Period) -> dict[str, Any]:
         "people_served": sum(r["people_served"] for r in rows),
         "volunteer_hours": round(sum(r["volunteer_hours"] for r in rows), 1),
     }
-

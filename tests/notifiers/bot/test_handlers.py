@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from models.db import session_scope
 from models.people import Coordinator
 from models.tasks import Task, TaskEvent
-from notifiers.telegram_render import render_grid_notice
 from tests import factories
 from tests.notifiers.conftest import (
     IGNORE_RETRY_AFTER_WARNING,
@@ -317,7 +316,7 @@ async def test_a_grid_group_gets_counts_and_never_personal_data(database, telegr
             # Commands that would show cadres are not served in a group.
             assert await say(api, -3001, "/report 住院 张老", chat_type="group") == ["本群可用命令：/today — 网格通报（只有统计数字）。"]
     with session_scope() as s:
-        assert queue_grid_notices(s, D("2026-10-05"), render=render_grid_notice) == 1
+        assert queue_grid_notices(s, D("2026-10-05")) == 1
     deliver()
     group_texts = [m.text for m in api.sent if m.chat_id < 0]
     assert len(group_texts) == 4 and group_texts[-1].startswith("📣 2026-10-05 网格通报 · 城关镇/东街村")

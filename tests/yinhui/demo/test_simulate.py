@@ -2,44 +2,48 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
+import os
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import func, select
 
-from yinhui.demo.simulate import planned_day
-
 pytestmark = pytest.mark.prefect
 
 
-def test_planned_day_is_stable_and_mostly_on_time():
-    opens, due = dt.date(2026, 10, 1), dt.date(2026, 10, 30)
-    days = [planned_day(i, opens, due, 0.9, 7) for i in range(2000)]
-    assert days == [planned_day(i, opens, due, 0.9, 7) for i in range(2000)]
-    on_time = sum(1 for d in days if d is not None and d <= due)
-    never = sum(1 for d in days if d is None)
-    assert 0.85 < on_time / 2000 < 0.95
-    assert 0 < never < 100
-
-
 def test_demo_runs_a_short_season_end_to_end(tmp_path, capsys, monkeypatch, prefect_harness):
-    from models.db import dispose_engines, session_scope
+    from models.db import dispose_engines, get_engine, session_scope
     from models.people import Cadre
     from models.tasks import Contact, Task
     from yinhui.cli import main
-    from yinhui.settings import reset_settings
+    from yinhui.settings import get_settings, reset_settings
 
-    # The demo sets both for its own database; monkeypatch puts them back afterwards.
+    # The operator's own settings: the demo plays in its own database and leaves these alone.
     monkeypatch.setenv("YINHUI_DATABASE_URL", "sqlite:///ignored-by-the-demo.sqlite3")
     monkeypatch.setenv("YINHUI_DATA_DIR", str(tmp_path))
+    days: list[str] = []
+
+    @contextlib.contextmanager
+    def progress(description: str, total: int | None = None) -> Iterator[object]:
+        assert total == 6
+        yield lambda steps=1, *, description=None: days.append(description)
+
+    monkeypatch.setattr("yinhui.cli.demo.progress", progress)  # the bar a terminal would show
+    environment = dict(os.environ)
     code = main(["demo", "--dir", str(tmp_path / "demo"), "--days", "6", "--quiet"])
     out = capsys.readouterr().out
     assert code == 0
+    assert days == [f"simulated 2026-10-0{n}" for n in range(1, 7)]
+    assert dict(os.environ) == environment  # the demo writes no environment variable
+    assert get_settings().database_url == "sqlite:///ignored-by-the-demo.sqlite3"
+    assert not (tmp_path / "ignored-by-the-demo.sqlite3").exists() and not os.path.exists("ignored-by-the-demo.sqlite3")
     assert (tmp_path / "demo" / "roster.xlsx").exists()
     assert "1988 cadres" in out
     assert "工作提醒" in out  # what a coordinator receives
     assert "coverage 2026-10" in out
-    with session_scope() as s:
+    demo_database = get_engine(f"sqlite:///{(tmp_path / 'demo' / 'yinhui.sqlite3').resolve()}")
+    with session_scope(demo_database) as s:
         assert s.execute(select(func.count()).select_from(Cadre)).scalar_one() == 1988
         assert s.execute(select(func.count()).select_from(Task)).scalar_one() >= 2 * 1988
         assert s.execute(select(func.count()).select_from(Contact)).scalar_one() > 0
@@ -52,3 +56,15 @@ def test_demo_runs_a_short_season_end_to_end(tmp_path, capsys, monkeypatch, pref
     with get_client(sync_client=True) as client:
         [run] = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=["demo-quarter-2026-10-01"])))
     assert run.state is not None and run.state.is_completed()
+
+
+def test_the_demo_refuses_to_go_on_when_its_settings_are_replaced(tmp_path):
+    from yinhui.demo import sandbox
+    from yinhui.settings import get_settings, reset_settings
+
+    with pytest.raises(RuntimeError, match="replaced"), sandbox.demo_database(tmp_path) as chosen:
+        assert get_settings() is chosen
+        assert chosen.effective_database_url == f"sqlite:///{(tmp_path / 'yinhui.sqlite3').resolve()}"
+        reset_settings()  # as if something read the environment again mid-demo
+        sandbox.check()
+    assert get_settings().effective_database_url != f"sqlite:///{(tmp_path / 'yinhui.sqlite3').resolve()}"

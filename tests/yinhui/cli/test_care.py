@@ -163,7 +163,8 @@ def test_services_report_marks_what_is_missing(cli, county):
 def test_the_demo_reports_occurrences_and_shows_how_they_were_handled(county, capsys):
     import io
 
-    from yinhui.demo.simulate import _print_care, _report_occurrences
+    from yinhui.demo.people import _report_occurrences
+    from yinhui.demo.simulate import _print_care
 
     lines = []
     for offset in range(10):

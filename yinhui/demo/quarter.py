@@ -9,8 +9,11 @@ its `simulated-day-YYYY-MM-DD` task run with the plan's counts as its result and
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from prefect import flow, task
@@ -19,13 +22,28 @@ from flows.alerts import one_planning_run_at_a_time
 from flows.daily_plan import plan_day
 from flows.steps import inline_steps
 from yinhui import clock
+from yinhui.demo import sandbox
+from yinhui.demo.people import coordinators_act
+
+# Who wants to hear of each finished day (a progress bar): not a flow parameter, which Prefect
+# would have to store with the run; the flow runs in the caller's thread and context.
+_day_done: ContextVar[Callable[[dt.date], None] | None] = ContextVar("demo_day_done", default=None)
+
+
+@contextlib.contextmanager
+def reporting_days(on_day: Callable[[dt.date], None] | None) -> Iterator[None]:
+    """Within the block, `demo_quarter` calls `on_day(day)` after each simulated day."""
+    token = _day_done.set(on_day)
+    try:
+        yield
+    finally:
+        _day_done.reset(token)
 
 
 @task(name="simulated-day · 模拟一日", task_run_name="simulated-day-{day}")
 def simulated_day(day: dt.date, offset: int, seed: int) -> dict[str, Any]:
     """One day: the morning plan and delivery, then what the coordinators do that day."""
-    from yinhui.demo.simulate import coordinators_act
-
+    sandbox.check()
     with clock.frozen_at(day):
         with inline_steps():
             plan = plan_day(day)
@@ -43,6 +61,7 @@ def simulated_day(day: dt.date, offset: int, seed: int) -> dict[str, Any]:
 def demo_quarter(start: dt.date, days: int, seed: int, progress: bool = True) -> list[dict[str, Any]]:
     """Play `days` days from `start`; returns each day's plan counts and the coordinators' actions."""
     results: list[dict[str, Any]] = []
+    on_day = _day_done.get()
     for offset in range(days):
         day = start + dt.timedelta(days=offset)
         result = simulated_day(day, offset, seed)
@@ -51,4 +70,6 @@ def demo_quarter(start: dt.date, days: int, seed: int, progress: bool = True) ->
             cadence, plan = result["plan"]["contact_cadence"], result["plan"]
             print(f"  {day}: +{cadence['created_total']} tasks, {cadence['overdue']} newly overdue, "
                   f"{cadence['escalated']} escalated, {plan['digests']} digests", file=sys.stdout, flush=True)
+        if on_day is not None:
+            on_day(day)
     return results

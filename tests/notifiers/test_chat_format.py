@@ -1,26 +1,35 @@
-"""Digest payload → Telegram messages: order by kind, the 4,096 limit, phones and buttons only in private."""
+"""Digest payload → one Message → Telegram messages: order by kind, the 4,096 limit, phones and buttons only in private."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
-from notifiers.telegram_render import (
-    MAX_TEXT,
-    TASKS_PER_MESSAGE,
+from notifiers.telegram.chat_format import MAX_TEXT, TASKS_PER_MESSAGE, ChatText, split_text, tg_len, to_chat
+from notifiers.telegram.keyboard import (
     Button,
     CallbackData,
     date_rows,
     mark_task,
     parse_callback,
-    render_digest,
-    render_plain,
     replace_task_rows,
     task_rows,
-    tg_len,
 )
+from yinhui.messages.digest import render_digest as render_message
+from yinhui.messages.digest import task_line
 from yinhui.playbook_loader import load_playbook
 
 PLAYBOOK = load_playbook()
+
+
+def render_digest(payload: Mapping[str, Any], *, private: bool, tokens: Mapping[int, str] | None,
+                  playbook: Any = PLAYBOOK, limit: int = MAX_TEXT) -> list[ChatText]:
+    return to_chat(render_message(payload, playbook=playbook), private=private, tokens=tokens, limit=limit)
+
+
+def render_plain(text: str, *, limit: int = MAX_TEXT) -> list[ChatText]:
+    return split_text(text, limit=limit)
 
 
 def _item(task_id: int, kind: str = "call", **extra: object) -> dict[str, object]:
@@ -110,7 +119,7 @@ def test_plain_text_splits_at_lines():
 
 def test_callback_data_is_short_opaque_and_parsed_strictly():
     token = "AbCdEfGhIjKlMnOp"
-    rows = task_rows(token, _item(7), "zh", PLAYBOOK) + date_rows(
+    rows = task_rows(token, task_line(_item(7), "zh", PLAYBOOK), "zh") + date_rows(
         token, today=dt.date(2026, 10, 1), latest=dt.date(2026, 10, 31), language="zh")
     datas = [b.data for row in rows for b in row]
     assert all(len(d.encode()) <= 64 for d in datas)

@@ -1,0 +1,209 @@
+"""Answers in chat: a button under a task (outcome, date picker, note, details) and the note typed after it.
+
+Each press is checked on the server (`yinhui.services.bot_queries.check_press`) and carried out by
+the task service (complete, reschedule, note), so an answer from chat shows in the audit trail
+exactly like one from the CLI, with the coordinator as actor. The message is then edited to
+show the new state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+from telegram import ForceReply, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from models.types import id_of
+from notifiers.bot.common import default_language, identify, in_db, polite_refusal, today
+from notifiers.telegram.keyboard import (
+    CODE_OUTCOMES,
+    Button,
+    date_rows,
+    from_markup,
+    mark_task,
+    parse_callback,
+    replace_task_rows,
+    state_label,
+    task_button_label,
+    task_rows,
+    to_markup,
+)
+from yinhui.messages.content import task_text
+from yinhui.messages.digest import task_line
+from yinhui.messages.texts import text
+from yinhui.playbook_loader import current_playbook
+from yinhui.services.bot_queries import PressCheck, check_press
+from yinhui.services.errors import TaskError
+from yinhui.services.tasks import add_note, complete_task, latest_reschedule_day, reschedule_task
+
+log = logging.getLogger(__name__)
+NOTE_LIMIT = 1000
+CLOSED_STATUSES = ("done", "cancelled", "missed")
+
+
+@dataclass
+class PressResult:
+    """What answering a button press does in chat."""
+
+    answer: str
+    alert: bool = False
+    text: str | None = None  # new message text, when it changes
+    keyboard: list[list[Button]] | None = None  # new keyboard, when it changes
+    prompt: str | None = None  # a question to send (the note)
+    note_for: dict[str, Any] | None = None
+
+
+def _closed_status(language: str, status: str) -> str:
+    return text(language, f"bot.status.{status}") if status in CLOSED_STATUSES else status
+
+
+def handle_press(
+    session: Session, *, presser: int, data: str | None, text_: str | None, keyboard: list[list[Button]],
+    day: dt.date,
+) -> PressResult:
+    """Check a button press on the server and carry it out.
+
+    The presser must be a bound coordinator; the token must exist, be theirs, and its task must
+    still be on their list and open. Nothing in the callback data is trusted beyond the token.
+    """
+    parsed = parse_callback(data)
+    check = check_press(session, chat_id=presser, token=parsed.token if parsed else None,
+                        default_language=default_language())
+    language = check.language
+    if check.status == "stranger":
+        return PressResult(text(language, "bot.stranger"), alert=True)
+    if parsed is None or check.status == "invalid":
+        return PressResult(text(language, "bot.invalid"), alert=True)
+    if check.status == "not_yours":
+        return PressResult(text(language, "bot.not_yours"), alert=True)
+    task = check.task
+    assert task is not None  # ok or closed: the task is known
+    task_id = id_of(task)
+    if check.status == "closed":
+        # A replayed or stale button: refuse, and tidy the message so it cannot be pressed again.
+        shown = state_label(language, task.outcome) if task.status == "done" and task.outcome else state_label(language, "closed")
+        return PressResult(
+            text(language, "bot.closed", status=_closed_status(language, task.status)), alert=True,
+            text=mark_task(text_, task_id, shown) if text_ else None,
+            keyboard=replace_task_rows(keyboard, parsed.token, []),
+        )
+    playbook = current_playbook()
+    line = task_line(check.item, language, playbook)
+    try:
+        return _carry_out(session, check, parsed.action, parsed.arg, parsed.token, line=line, text_=text_,
+                          keyboard=keyboard, day=day)
+    except (TaskError, ValueError) as exc:
+        session.rollback()
+        return PressResult(text(language, "bot.failed", reason=str(exc).splitlines()[0])[:190], alert=True)
+
+
+def _carry_out(session: Session, check: PressCheck, action: str, arg: str | None, token: str, *, line: Any,
+               text_: str | None, keyboard: list[list[Button]], day: dt.date) -> PressResult:
+    language, task = check.language, check.task
+    assert task is not None
+    task_id = id_of(task)
+    if action == "o":
+        outcome = CODE_OUTCOMES[arg or ""]
+        complete_task(session, task_id, outcome=outcome, actor=check.actor, on=day, playbook=current_playbook())
+        state = state_label(language, outcome)
+        return PressResult(
+            text(language, "bot.recorded", state=state),
+            text=mark_task(text_, task_id, state) if text_ else None,
+            keyboard=replace_task_rows(keyboard, token, []),
+        )
+    if action == "s":
+        latest = latest_reschedule_day(task)
+        if latest <= day:
+            return PressResult(text(language, "bot.no_dates"), alert=True)
+        label = task_button_label(keyboard, token)
+        rows = task_rows(token, line, language)[:1]
+        if label:
+            rows = [[Button(label, rows[0][0].data)]]
+        rows += date_rows(token, today=day, latest=latest, language=language)
+        return PressResult(text(language, "bot.pick_date"), keyboard=replace_task_rows(keyboard, token, rows))
+    if action == "d":
+        to = dt.datetime.strptime(arg or "", "%Y%m%d").date()
+        reschedule_task(session, task_id, to=to, actor=check.actor, today=day)
+        shown = to.strftime("%m-%d")
+        return PressResult(
+            text(language, "bot.rescheduled", date=shown),
+            text=mark_task(text_, task_id, state_label(language, "rescheduled", date=shown)) if text_ else None,
+            keyboard=replace_task_rows(keyboard, token, task_rows(token, line, language)),
+        )
+    if action == "b":
+        return PressResult(text(language, "bot.back"), keyboard=replace_task_rows(keyboard, token, task_rows(token, line, language)))
+    if action == "n":
+        return PressResult(
+            "📝", prompt=text(language, "bot.note_prompt", task_id=task_id, name=check.item.get("cadre") or "—"),
+            note_for={"token": token, "task_id": task_id},
+        )
+    # "i": the task's details, phones included: this is the coordinator's own private chat.
+    return PressResult(task_text(line, language, short_date=True, phones=True)[:190], alert=True)
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    message = query.message
+    shown = getattr(message, "text", None)
+    keyboard = from_markup(getattr(message, "reply_markup", None))
+    day = today()
+    result: PressResult = await in_db(
+        lambda s: handle_press(s, presser=query.from_user.id, data=query.data, text_=shown, keyboard=keyboard, day=day)
+    )
+    # Every query is answered, or the client keeps spinning.
+    await query.answer(result.answer, show_alert=result.alert)
+    if message is not None and (result.text is not None or result.keyboard is not None):
+        try:
+            if result.text is not None and result.text != shown:
+                await query.edit_message_text(result.text, reply_markup=to_markup(result.keyboard or keyboard))
+            elif result.keyboard is not None and result.keyboard != keyboard:
+                await query.edit_message_reply_markup(reply_markup=to_markup(result.keyboard))
+        except BadRequest as exc:  # "message is not modified" after a double tap, or too old to edit
+            log.info("message not edited: %s", exc.message)
+    if result.prompt and context.chat_data is not None and message is not None:
+        context.chat_data["note_for"] = result.note_for
+        await context.bot.send_message(message.chat.id, result.prompt, reply_markup=ForceReply(selective=True))
+
+
+def save_note(session: Session, *, presser: int, pending: dict[str, Any], note: str) -> str:
+    """Add the note the coordinator typed, after checking the task is still theirs and open."""
+    check = check_press(session, chat_id=presser, token=str(pending.get("token", "")) or None,
+                        default_language=default_language())
+    language = check.language
+    if check.status == "stranger":
+        return text(language, "bot.stranger")
+    if check.status in ("invalid", "not_yours") or check.task is None:
+        return text(language, "bot.invalid")
+    if check.status == "closed":
+        return text(language, "bot.closed", status=_closed_status(language, check.task.status))
+    if len(note) > NOTE_LIMIT:
+        return text(language, "bot.note_too_long", limit=NOTE_LIMIT)
+    add_note(session, id_of(check.task), note=note, actor=check.actor)
+    return text(language, "bot.note_saved", task_id=check.task.id)
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    chat, message = update.effective_chat, update.effective_message
+    if chat is None or message is None:
+        return
+    who = await identify(update)
+    if who.kind == "group" or (who.kind == "stranger" and chat.type != ChatType.PRIVATE):
+        return  # group chatter is not for the bot; a group hears from it only on a command
+    if who.kind == "stranger":
+        await polite_refusal(update, context, who.language)
+        return
+    pending = context.chat_data.pop("note_for", None) if context.chat_data is not None else None
+    if pending and message.text:
+        note = message.text.strip()
+        reply = await in_db(lambda s: save_note(s, presser=chat.id, pending=pending, note=note))
+        await context.bot.send_message(chat.id, reply)
+        return
+    await context.bot.send_message(chat.id, text(who.language, "bot.plain_text"))

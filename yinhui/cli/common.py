@@ -1,0 +1,363 @@
+"""What every command group shares: errors and exit codes, option types, output, the database check.
+
+Command modules import from here and from the services, never from one another. Heavy modules
+(the database layer, Prefect, Rich) are imported inside the functions that need them, so that
+`yinhui --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
+
+import typer
+from typer.core import TyperCommand
+
+from yinhui import textable
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+    from yinhui.rules.playbook import Playbook
+    from yinhui.rules.workdays import WorkCalendar
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: whoever read our output stopped (`yinhui tasks | head -1`)
+ACTOR = "cli:operator"
+DATABASE_SETTING = "YINHUI_DATABASE_URL"
+
+
+class CommandError(Exception):
+    """A request the command cannot carry out; printed as one line."""
+
+    def __init__(self, message: str, code: int = EXIT_INVALID) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Options:
+    """The global options of the command being run (set by the root callback)."""
+
+    debug: bool = False
+
+
+OPTIONS = Options()
+
+
+# -- option types -----------------------------------------------------------------------------
+
+
+def parse_day(value: str | dt.date) -> dt.date:
+    if isinstance(value, dt.date):  # a default
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def parse_month(value: str) -> str:
+    try:
+        dt.datetime.strptime(value, "%Y-%m")
+    except ValueError:
+        raise typer.BadParameter(f"not a month (YYYY-MM): {value!r}") from None
+    return value
+
+
+def parse_year(value: str) -> int:
+    from yinhui.rules.calendar_nodes import MAX_YEAR, MIN_YEAR
+
+    try:
+        year = int(value)
+    except ValueError:
+        raise typer.BadParameter(f"not a year: {value!r}") from None
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise typer.BadParameter(f"year must be {MIN_YEAR}..{MAX_YEAR}")
+    return year
+
+
+def parse_period(value: str) -> str:
+    from yinhui.rules.cadence import period_from_key
+
+    try:
+        return period_from_key(value).key
+    except ValueError:
+        raise typer.BadParameter(f"not a period (YYYY-MM, YYYY-Qn or YYYY): {value!r}") from None
+
+
+def day_option(*names: str, help: str | None = None) -> Any:
+    return typer.Option(*names, parser=parse_day, metavar="YYYY-MM-DD", help=help)
+
+
+def month_option(*names: str, help: str | None = None) -> Any:
+    return typer.Option(*names, parser=parse_month, metavar="YYYY-MM", help=help)
+
+
+def year_option(*names: str, help: str | None = None) -> Any:
+    return typer.Option(*names, parser=parse_year, metavar="YYYY", help=help)
+
+
+def period_option(*names: str, help: str = "YYYY-MM, YYYY-Qn or YYYY") -> Any:
+    return typer.Option(*names, parser=parse_period, metavar="PERIOD", help=help)
+
+
+class GreedyOptions(TyperCommand):
+    """A command whose listed options take every value up to the next option: `--days-off A B..C --workdays D`.
+
+    Click gives an option one value per mention; this spells the extra values out as further
+    mentions (`--days-off A --days-off B..C`) before Click parses them.
+    """
+
+    greedy: tuple[str, ...] = ()
+
+    @classmethod
+    def taking(cls, *names: str) -> type[GreedyOptions]:
+        return type(cls.__name__, (cls,), {"greedy": names})
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        spelled: list[str] = []
+        current: str | None = None
+        for n, arg in enumerate(args):
+            if arg == "--":
+                spelled += args[n:]
+                break
+            if arg.startswith("-"):
+                current = arg.split("=", 1)[0] if arg.split("=", 1)[0] in self.greedy else None
+                spelled.append(arg)
+            elif current is not None and spelled[-1] != current:
+                spelled += [current, arg]
+            else:
+                spelled.append(arg)
+        return super().parse_args(ctx, spelled)
+
+
+Format = Literal["table", "json"]
+FormatOption = Annotated[Format, typer.Option("--format", help="table, or json for programs")]
+As = Annotated[str | None, typer.Option("--as", metavar="COORDINATOR", help="record it in this coordinator's name")]
+
+
+# -- output -----------------------------------------------------------------------------------
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], numeric: Sequence[int] = ()) -> None:
+    textable.print_table(headers, rows, numeric)
+
+
+def warn(lines: Iterable[str]) -> None:
+    for line in lines:
+        print(f"warning: {line}", file=sys.stderr)
+
+
+Row = Mapping[str, Any]
+
+
+def show_list(
+    fetch: Callable[[Session], Sequence[Row]],
+    fmt: Format,
+    headers: Sequence[str],
+    cells: Callable[[Row], Sequence[object]],
+    *,
+    numeric: Sequence[int] = (),
+    before: str | None = None,
+    after: Callable[[Sequence[Row]], str] | None = None,
+) -> None:
+    """The body of every list command: read the rows in one unit of work, print them as JSON or a table."""
+    with database() as session:
+        rows = fetch(session)
+    if fmt == "json":
+        print_json(rows)
+        return
+    if before is not None:
+        print(before)
+    print_table(headers, [cells(row) for row in rows], numeric)
+    if after is not None:
+        print(after(rows))
+
+
+class Advance(Protocol):
+    def __call__(self, steps: int = 1, *, description: str | None = None) -> None: ...
+
+
+def _stand_still(steps: int = 1, *, description: str | None = None) -> None:
+    return None
+
+
+@contextlib.contextmanager
+def progress(description: str, total: int | None = None) -> Iterator[Advance]:
+    """A progress bar on stderr while long work runs, only when stderr is a terminal; yields `advance`.
+
+    With no total the bar pulses and counts. It disappears when the work ends, so what the command
+    prints stays exactly what it printed without it.
+    """
+    if not textable.is_terminal(sys.stderr):
+        yield _stand_still
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    count = MofNCompleteColumn() if total else TextColumn("{task.completed:,.0f}")
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), count, TimeElapsedColumn(),
+                   console=Console(stderr=True), transient=True,
+                   redirect_stdout=textable.is_terminal(sys.stdout), redirect_stderr=True)
+    with bar:
+        task = bar.add_task(description, total=total)
+
+        def advance(steps: int = 1, *, description: str | None = None) -> None:
+            bar.update(task, advance=steps, description=description)
+
+        yield advance
+
+
+# -- settings and the database ----------------------------------------------------------------
+
+
+def language() -> str:
+    from yinhui.settings import get_settings
+
+    return get_settings().language
+
+
+def engine() -> Engine:
+    """The application database's engine; a URL SQLAlchemy cannot use is a bad setting, named as such."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from models.db import get_engine
+    from yinhui.settings import get_settings
+
+    try:
+        return get_engine()
+    except (ArgumentError, ImportError) as exc:  # unknown dialect or driver, or not a URL at all
+        url = get_settings().effective_database_url
+        with contextlib.suppress(ArgumentError):
+            url = make_url(url).render_as_string(hide_password=True)
+        raise CommandError(f"bad setting {DATABASE_SETTING}: cannot use {url!r} ({exc})", EXIT_USAGE) from None
+
+
+def require_schema() -> None:
+    """Refuse to run on a database that `yinhui init` has not prepared (or that is out of date)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from models.db import alembic_config
+
+    database_engine = engine()
+    with database_engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    head = ScriptDirectory.from_config(alembic_config(database_engine)).get_current_head()
+    if current is None:
+        raise CommandError("the database is not set up yet: run `yinhui init` first")
+    if current != head:
+        raise CommandError(f"the database schema is at {current}, this Yinhui needs {head}: run `yinhui init`")
+
+
+@contextlib.contextmanager
+def database() -> Iterator[Session]:
+    """One unit of work on a database `yinhui init` has prepared."""
+    from models.db import session_scope
+
+    require_schema()
+    with session_scope() as session:
+        yield session
+
+
+def actor(session: Session, name: str | None) -> str:
+    """Who the audit trail names: the coordinator given with --as, else the operator."""
+    from yinhui.services.coordinators import find_coordinator
+
+    return f"coordinator:{find_coordinator(session, name).id}" if name else ACTOR
+
+
+def work_context() -> tuple[Playbook, WorkCalendar]:
+    """The playbook and the bureau's working-day calendar (its own holiday entries included)."""
+    from models.db import session_scope
+    from yinhui.playbook_loader import current_playbook
+    from yinhui.services.calendar import work_calendar
+
+    playbook = current_playbook()
+    with session_scope() as session:
+        return playbook, work_calendar(session, playbook)
+
+
+def guess_warnings(calendar: WorkCalendar, days: Iterable[dt.date]) -> list[str]:
+    """A warning for each year among `days` whose official days off are not known."""
+    from yinhui.services.calendar import guess_warning
+
+    return [guess_warning(year) for year in sorted({d.year for d in days}) if calendar.is_guess(year)]
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def one_line(command: Command) -> Command:
+    """Calendar and care commands: a rule's ValueError is a refusal, one line on stderr, nothing written."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ValueError as exc:
+            # pydantic's ValidationError (settings) and PlaybookError are ValueErrors main() reports itself.
+            if OPTIONS.debug or type(exc).__name__ in ("ValidationError", "PlaybookError"):
+                raise
+            raise CommandError(str(exc)) from None
+
+    return run  # type: ignore[return-value]
+
+
+def _refusals() -> tuple[type[BaseException], ...]:
+    """Errors that mean "this cannot be done" and say why: one line, exit 1."""
+    from sqlalchemy.exc import OperationalError
+
+    from yinhui.roster.reader import RosterFileError
+    from yinhui.rules.assignment import NoLeaderError
+    from yinhui.rules.playbook import PlaybookError
+    from yinhui.services import errors
+
+    domain = (errors.CareError, errors.CalendarError, errors.ChatError, errors.CoordinatorError, errors.TaskError,
+              errors.SnapshotError)
+    return (*domain, RosterFileError, NoLeaderError, PlaybookError, OperationalError)
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """Print what went wrong as one line on stderr and give the exit code (re-raise under --debug)."""
+    if isinstance(exc, CommandError):
+        print(f"yinhui: {exc}", file=sys.stderr)
+        return exc.code
+    if OPTIONS.debug:
+        raise exc
+    if type(exc).__name__ == "ValidationError" and hasattr(exc, "errors"):  # settings from the environment
+        first = exc.errors()[0]
+        setting = "YINHUI_" + "_".join(str(part) for part in first["loc"]).upper()
+        print(f"yinhui: bad setting {setting}: {first['msg']}", file=sys.stderr)
+        return EXIT_USAGE
+    if isinstance(exc, _refusals()):
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if type(exc).__name__ == "OperationalError":
+            message = f"database error: {getattr(exc, 'orig', exc)}".splitlines()[0]
+        print(f"yinhui: {message}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"yinhui: unexpected error ({type(exc).__name__}): {exc} (run with --debug for details)", file=sys.stderr)
+    return EXIT_INTERNAL

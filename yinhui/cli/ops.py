@@ -1,0 +1,177 @@
+"""Running Yinhui unattended: `yinhui serve | deploy | schedules | snapshot | bot`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+
+from yinhui.cli.common import (
+    CommandError,
+    FormatOption,
+    month_option,
+    print_json,
+    print_table,
+    progress,
+    require_schema,
+)
+
+app = typer.Typer()
+
+
+def _data_dir() -> Path:
+    from yinhui.settings import get_settings
+
+    return Path(get_settings().data_dir).resolve()
+
+
+@app.command("serve")
+def serve(
+    port: Annotated[int, typer.Option(help="port of the local Prefect server (when none is configured)")] = 4200,
+    limit: Annotated[int | None, typer.Option(help="at most this many flow runs at once")] = None,
+    log_level: Annotated[Literal["DEBUG", "INFO", "WARNING"], typer.Option("--log-level", help="run log level")] = "INFO",
+) -> int:
+    """run every scheduled flow from this process (opens the Prefect UI)
+
+    Serve every deployment from this process; start a local Prefect server when none is configured.
+    """
+    # Run logs go to the UI through this level; the CLI's quiet default would leave them empty. The
+    # environment, because the runs start in child processes.
+    os.environ["PREFECT_LOGGING_LEVEL"] = log_level
+    from deployments.schedules import deployment_specs
+    from deployments.serve import ServeError, prefect_api, serve_all, ui_url
+
+    require_schema()
+    specs = deployment_specs()  # a bad playbook stops us before a server is started
+    try:
+        with prefect_api(_data_dir(), port=port) as (api_url, started_here):
+            where = f"local Prefect server (data in {_data_dir() / 'prefect'})" if started_here else "configured Prefect server"
+            print(f"Prefect UI: {ui_url(api_url)}  ({where})", flush=True)
+            for spec in specs:
+                state = "" if spec.active else "  [schedule off]"
+                print(f"  {spec.full_name:36} {', '.join(spec.crons)}  {spec.tags[-1]}{state}", flush=True)
+            serve_all(specs, limit=limit)
+    except ServeError as exc:
+        raise CommandError(str(exc)) from None
+    print("stopped; the deployments' schedules are paused until `yinhui serve` runs again")
+    return 0
+
+
+@app.command("deploy")
+def deploy(pool: Annotated[str, typer.Option(help="work pool name (created as a process pool if missing)")] = "yinhui") -> int:
+    """register the scheduled flows on a work pool (many machines)
+
+    Register the deployments on a work pool (many machines); workers elsewhere run them.
+    """
+    from deployments.serve import configured_api_url
+    from deployments.workpool import register
+
+    if not configured_api_url():
+        raise CommandError("set PREFECT_API_URL to the shared Prefect server first (e.g. http://prefect-host:4200/api)")
+    try:
+        registered = register(pool)
+    except ValueError as exc:  # a pool of another type under that name
+        raise CommandError(str(exc)) from None
+    for entry in registered:
+        state = "" if entry["active"] else "  [schedule off]"
+        print(f"  {entry['name']:36} {', '.join(entry['crons'])}{state}")
+    print(f"{len(registered)} deployment(s) on work pool {pool!r}. On each worker machine run:")
+    print(f"  prefect worker start --pool {pool} --type process")
+    return 0
+
+
+@app.command("schedules")
+def schedules(
+    count: Annotated[int, typer.Option(help="next runs to show per flow")] = 3,
+    fmt: FormatOption = "table",
+) -> int:
+    """show when each flow runs (Beijing time)
+
+    Print every deployment's schedule (the playbook's overrides applied) and its next runs.
+    """
+    from deployments.schedules import deployment_specs, next_runs, timezone
+    from yinhui import clock
+
+    rows: list[dict[str, Any]] = []
+    for spec in deployment_specs():
+        upcoming = next_runs(spec, after=clock.now(), count=count) if spec.active else []
+        rows.append({
+            "deployment": spec.full_name, "crons": list(spec.crons), "timezone": timezone(), "active": spec.active,
+            "next": [d.astimezone(clock.tz()).strftime("%Y-%m-%d %H:%M") for d in upcoming],
+            "description": spec.description,
+        })
+    if fmt == "json":
+        print_json(rows)
+        return 0
+    for row in rows:
+        state = "" if row["active"] else "  [schedule off]"
+        print(f"{row['deployment']}  {', '.join(row['crons'])} ({row['timezone']}){state}")
+        print(f"    {row['description']}")
+        if row["next"]:
+            print(f"    next: {', '.join(row['next'])}")
+    return 0
+
+
+@app.command("snapshot")
+def snapshot(month: Annotated[str, month_option("--month", help="YYYY-MM, a month that is over")]) -> int:
+    """freeze a closed month's coverage (once) and publish it"""
+    from flows.reports import monthly_coverage_snapshot
+    from models.db import session_scope
+    from yinhui import clock
+    from yinhui.services.errors import SnapshotError
+    from yinhui.services.snapshots import month_period, snapshot_rows
+
+    require_schema()
+    try:
+        period = month_period(month)
+    except SnapshotError as exc:
+        raise CommandError(str(exc)) from None
+    if period.end >= clock.today():
+        raise CommandError(f"{month} is not over yet; its coverage can be frozen from {period.end + dt.timedelta(days=1)}")
+    with progress(f"freezing the coverage of {month}"):
+        result = monthly_coverage_snapshot(month)
+    with session_scope() as session:
+        rows = snapshot_rows(session, month)
+    taken = rows[0].taken_at.astimezone(clock.tz()).strftime("%Y-%m-%d %H:%M") if rows else "?"
+    verb = "frozen now" if result["created"] else f"already frozen on {taken}; unchanged"
+    print(f"coverage {month}: {result['contacted']} of {result['cadres']} cadres contacted ({verb})")
+    print_table(["grid", "cadres", "contacted", "missed", "rate"],
+                [[r.grid_path, r.cadres, r.contacted, r.missed, f"{r.rate:.0%}"] for r in rows if r.level <= 2],
+                (1, 2, 3, 4))
+    return 0
+
+
+@app.command("bot")
+def bot(
+    webhook: Annotated[str | None, typer.Option(metavar="URL", help="public HTTPS URL Telegram posts updates to (default: long polling)")] = None,
+    listen: Annotated[str, typer.Option(help="webhook: address to listen on")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(help="webhook: port to listen on")] = 8443,
+    poll_timeout: Annotated[int, typer.Option("--poll-timeout", help="polling: seconds one getUpdates may wait")] = 30,
+) -> int:
+    """run the Telegram bot (long polling, or a webhook with --webhook URL)
+
+    Run the Telegram bot beside the flows, until Ctrl-C or SIGTERM.
+    """
+    from notifiers.base import NotifyError
+    from notifiers.bot.app import run_bot
+    from notifiers.bot.redaction import install_log_redaction
+    from notifiers.telegram import api_base_url, resolve_token
+
+    require_schema()
+    try:
+        token = resolve_token()
+    except NotifyError as exc:
+        raise CommandError(str(exc)) from None
+    install_log_redaction(token)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    mode = f"webhook {webhook}" if webhook else "long polling"
+    print(f"yinhui bot: serving via {mode}; Ctrl-C stops", file=sys.stderr, flush=True)
+    run_bot(token=token, base_url=api_base_url(), webhook_url=webhook, listen=listen, port=port,
+            poll_timeout=poll_timeout)
+    print("yinhui bot: stopped", file=sys.stderr)
+    return 0
