@@ -12,6 +12,8 @@ COUNTY_GRID_NAME = "老干部局"
 
 
 class Grid(SQLModel, table=True):
+    """One grid of the three levels: the bureau (1), a township or community (2), a village or compound (3)."""
+
     __tablename__ = "grid"
     __table_args__ = (UniqueConstraint("parent_id", "name", name="uq_grid_parent_name"),)
 

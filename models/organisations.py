@@ -13,6 +13,8 @@ WORKING_COMMITTEE_NAME = "离退休干部党工委"
 
 
 class PartyOrg(SQLModel, table=True):
+    """A party organisation: the working committee (党工委), a general branch (党总支) or a branch (党支部)."""
+
     __tablename__ = "party_org"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -22,6 +24,8 @@ class PartyOrg(SQLModel, table=True):
 
 
 class VolunteerTeam(SQLModel, table=True):
+    """A volunteer team (志愿服务队) of cadres, serving at events and logging its own activities."""
+
     __tablename__ = "volunteer_team"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -30,6 +34,8 @@ class VolunteerTeam(SQLModel, table=True):
 
 
 class VolunteerMember(SQLModel, table=True):
+    """A cadre on a volunteer team's roster."""
+
     __tablename__ = "volunteer_member"
 
     team_id: int = Field(foreign_key="volunteer_team.id", primary_key=True)

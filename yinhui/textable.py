@@ -3,9 +3,9 @@ and the same table drawn by Rich on a terminal.
 
 Plain text goes to pipes, files, tests and Markdown artifacts: no colours, no box characters, two
 spaces between columns, a dashed line under the header, nothing cut or wrapped. On a terminal
-Rich draws it with a bold header and wraps a cell rather than cut it when the window is narrow.
-Rich needs about 0.3 ms a row, so a table longer than RICH_ROWS rows is printed plain even on a
-terminal (nobody reads ten thousand rows on screen; a pipe gets them at once).
+Rich draws it with a bold header over a rule, when it fits the window; a table wider than the
+window, or longer than RICH_ROWS rows (Rich needs about 0.3 ms a row; nobody reads ten thousand
+rows on screen), is printed plain there too, so no cell is ever cut or folded.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def rich_table(headers: Sequence[str], rows: Sequence[Sequence[object]], *, nume
     cells = _cells(headers, rows)
     table = RichTable(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
     for i, header in enumerate(cells[0]):
-        table.add_column(Text(header), justify="right" if i in numeric else "left", overflow="fold")
+        table.add_column(Text(header), justify="right" if i in numeric else "left", no_wrap=True)
     for row in cells[1:]:
         table.add_row(*(Text(value) for value in row))
     return table
@@ -82,9 +82,13 @@ def print_table(
 ) -> None:
     """Print the table to `file` (stdout): Rich on a terminal, plain text anywhere else."""
     stream = file or sys.stdout
-    if not is_terminal(stream) or len(rows) > RICH_ROWS:
-        print(render(headers, rows, numeric=numeric), file=stream)
-        return
-    from rich.console import Console
+    if is_terminal(stream) and len(rows) <= RICH_ROWS:
+        from rich.console import Console
+        from rich.measure import Measurement
 
-    Console(file=stream, highlight=False, emoji=False, markup=False).print(rich_table(headers, rows, numeric=numeric))
+        console = Console(file=stream, highlight=False, emoji=False, markup=False)
+        table = rich_table(headers, rows, numeric=numeric)
+        if Measurement.get(console, console.options.update_width(10**6), table).maximum <= console.width:
+            console.print(table)
+            return
+    print(render(headers, rows, numeric=numeric), file=stream)

@@ -110,7 +110,7 @@ def test_a_failed_day_alerts_each_leader_once_and_rerun_creates_nothing_twice(re
 
 
 def test_a_failing_subflow_raises_one_alert_per_leader_not_two(ready_database, prefect_harness, console, monkeypatch):
-    import flows.contact_cadence
+    import yinhui.services.tasks.sweeps
     from flows.daily_plan import daily_plan
 
     _county()
@@ -118,7 +118,7 @@ def test_a_failing_subflow_raises_one_alert_per_leader_not_two(ready_database, p
     def broken(session, **kwargs):
         raise ValueError("bad escalation rule")
 
-    monkeypatch.setattr(flows.contact_cadence, "escalate_overdue", broken)
+    monkeypatch.setattr(yinhui.services.tasks.sweeps, "escalate_overdue", broken)
     assert daily_plan(D("2026-10-01"), dispatch=False, return_state=True).is_failed()
     assert len(_alerts()) == 2  # the parent's hook speaks for the failed contact-cadence subflow
     assert {a.subject for a in _alerts()} == {"【银辉告警】daily-plan 运行失败"}

@@ -76,11 +76,11 @@ def test_sweep_skips_official_days_off_and_works_on_make_up_days(database, prefe
 
 
 def test_a_passing_database_error_is_retried_and_a_data_error_is_not(database, prefect_harness, monkeypatch):
-    import flows.contact_cadence as cadence
+    import yinhui.services.tasks.sweeps as sweeps
     from flows.escalation_sweep import escalation_sweep
 
     _planned_september()
-    real = cadence.mark_overdue
+    real = sweeps.mark_overdue
     calls: list[str] = []
 
     def locked_once(session, **kwargs):
@@ -89,7 +89,7 @@ def test_a_passing_database_error_is_retried_and_a_data_error_is_not(database, p
             raise OperationalError("UPDATE task", {}, Exception("database is locked"))
         return real(session, **kwargs)
 
-    monkeypatch.setattr(cadence, "mark_overdue", locked_once)
+    monkeypatch.setattr(sweeps, "mark_overdue", locked_once)
     assert escalation_sweep(D("2026-10-12"))["overdue"] == 12
     assert calls == ["try", "try"]
 
@@ -97,7 +97,7 @@ def test_a_passing_database_error_is_retried_and_a_data_error_is_not(database, p
         calls.append("broken")
         raise IntegrityError("UPDATE task", {}, Exception("violates check constraint"))
 
-    monkeypatch.setattr(cadence, "mark_overdue", broken)
+    monkeypatch.setattr(sweeps, "mark_overdue", broken)
     state = escalation_sweep(D("2026-10-13"), return_state=True)
     assert state.is_failed()
     assert calls.count("broken") == 1  # a permanent error fails at once

@@ -13,6 +13,7 @@ import pytest
 # Prefect sets up logging when first imported (dictConfig replaces the root handlers); import it
 # at collection so pytest's caplog handler, installed per test, is not swept away mid-test.
 import flows.dispatch_outbox  # noqa: F401
+from notifiers.telegram import TelegramNotifier
 from tests import factories
 from tests.support.bot_api_standin import BotApiStandIn
 
@@ -40,6 +41,60 @@ def telegram_env(api: BotApiStandIn, monkeypatch: pytest.MonkeyPatch) -> Iterato
     reset_settings()
     yield api
     reset_settings()
+
+
+class FastTelegram(TelegramNotifier):
+    """The real channel with short timeouts and backoff, so fault tests take seconds."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("read_timeout", 0.5)
+        kwargs.setdefault("connect_timeout", 0.5)
+        kwargs.setdefault("backoff", (0.05, 0.1, 0.2, 0.4))
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def channel(monkeypatch, telegram_env):
+    """The stand-in, with the real Telegram channel (short timeouts) registered for the outbox."""
+    from notifiers import NOTIFIERS
+
+    monkeypatch.setitem(NOTIFIERS, "telegram", FastTelegram)
+    return telegram_env
+
+
+def deliver(**kwargs: object) -> dict[str, int]:
+    from flows.dispatch_outbox import deliver_batch
+
+    return deliver_batch(**kwargs)  # type: ignore[arg-type]
+
+
+def notifications() -> list[Any]:
+    from sqlalchemy import select
+
+    from models.db import session_scope
+    from models.outbox import Notification
+
+    with session_scope() as s:
+        return list(s.execute(select(Notification).order_by(Notification.id)).scalars())
+
+
+def later(hours: int = 2) -> Any:
+    """Move the clock past a failed message's retry time."""
+    import pendulum
+
+    from yinhui import clock
+
+    return clock.frozen_at(pendulum.now("Asia/Shanghai").add(hours=hours))
+
+
+def coordinator_id(session: Any, i: int) -> int:
+    """The village, town and leader coordinators in turn (build_county binds their chats)."""
+    from sqlalchemy import select
+
+    from models.people import Coordinator
+
+    chats = [VILLAGE_CHAT, TOWN_CHAT, LEADER_CHAT]
+    return session.execute(select(Coordinator.id).where(Coordinator.chat_id == chats[i % 3])).scalar_one()
 
 
 @dataclass

@@ -6,7 +6,14 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from notifiers.telegram.chat_format import MAX_TEXT, TASKS_PER_MESSAGE, ChatText, split_text, tg_len, to_chat
+from notifiers.telegram.chat_format import (
+    MAX_TEXT,
+    TASKS_PER_MESSAGE,
+    ChatText,
+    split_text,
+    tg_len,
+    to_chat,
+)
 from notifiers.telegram.keyboard import (
     Button,
     CallbackData,

@@ -5,7 +5,7 @@ decide them on the test database (SQLite, and PostgreSQL when configured), and c
 answer against the pure rule:
 
 - escalation: the level `escalate_overdue` gives a late task, against `escalation_level_for`,
-  for random thresholds and rule groups, in one sweep and day by day;
+  for the playbook's schedules and random thresholds and rule groups, in one sweep and day by day;
 - festival visits: the priority and due date `create_festival_visits` gives each cadre,
   against `festival_due` (and so `priority_of`), for random priority tiers, tier days, birthdays
   around the 80th on the festival day (29 February included), and real festivals with the
@@ -30,17 +30,18 @@ from tests import factories
 from yinhui.playbook_loader import load_playbook
 from yinhui.rules.cadence import escalation_level_for
 from yinhui.rules.calendar_nodes import nodes_for_year
+from yinhui.rules.care import own_escalation_days
 from yinhui.rules.festivals import festival_due, festival_window
 from yinhui.rules.playbook import Playbook, PlaybookError, parse_playbook
 from yinhui.rules.workdays import WorkCalendar
 from yinhui.services.festivals import create_festival_visits
 from yinhui.services.planning import refresh_grid_owners
-from yinhui.services.tasks import create_tasks, escalate_overdue, mark_overdue
+from yinhui.services.tasks import create_tasks, escalate_overdue, escalation_schedules, mark_overdue
 
 PLAYBOOK = load_playbook()
 D = dt.date.fromisoformat
 DAY = D("2026-11-16")
-RULES = ("monthly_call", "must_visit:hospital", "theme_day", "event:themed_event", "lecture")
+RULES = ("monthly_call", "must_visit:hospitalisation", "must_visit:death", "org_life:theme_day", "staff:lecture")
 
 
 def _clear_tasks(session) -> None:
@@ -102,10 +103,16 @@ def county(session) -> dict[str, Any]:
     return people
 
 
+def _playbooks_schedules() -> tuple[list[tuple[list[str] | None, list[int]]], dict[str, list[int]]]:
+    """What production escalates by: the playbook's own days per rule, the default for the rest."""
+    own = own_escalation_days(PLAYBOOK)
+    return escalation_schedules(PLAYBOOK), {rule: own.get(rule, PLAYBOOK.escalation.after_days) for rule in RULES}
+
+
 def test_one_sweep_escalates_each_late_task_to_the_level_the_rule_gives(session, county):
     rng = random.Random(20261116)
-    for _ in range(12):
-        schedules, days_of = _schedules(rng)
+    for case in range(13):
+        schedules, days_of = _playbooks_schedules() if case == 0 else _schedules(rng)
         _late_tasks(session, county, day=DAY, spread=range(-2, 26))
         mark_overdue(session, day=DAY, actor="test")
         escalate_overdue(session=session, day=DAY, schedules=schedules, leader_id=county["leader_id"], actor="test")

@@ -196,11 +196,11 @@ def _stand_still(steps: int = 1, *, description: str | None = None) -> None:
 
 
 @contextlib.contextmanager
-def progress(description: str, total: int | None = None) -> Iterator[Advance]:
+def progress(description: str, total: int | None = None, *, unit: str | None = None) -> Iterator[Advance]:
     """A progress bar on stderr while long work runs, only when stderr is a terminal; yields `advance`.
 
-    With no total the bar pulses and counts. It disappears when the work ends, so what the command
-    prints stays exactly what it printed without it.
+    With no total the bar pulses (and counts `unit`s, if given). It disappears when the work ends,
+    so what the command prints stays exactly what it printed without it.
     """
     if not textable.is_terminal(sys.stderr):
         yield _stand_still
@@ -215,7 +215,7 @@ def progress(description: str, total: int | None = None) -> Iterator[Advance]:
         TimeElapsedColumn,
     )
 
-    count = MofNCompleteColumn() if total else TextColumn("{task.completed:,.0f}")
+    count = MofNCompleteColumn() if total else TextColumn("{task.completed:,.0f} " + unit if unit else "")
     bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), count, TimeElapsedColumn(),
                    console=Console(stderr=True), transient=True,
                    redirect_stdout=textable.is_terminal(sys.stdout), redirect_stderr=True)

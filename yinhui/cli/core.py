@@ -80,7 +80,7 @@ def import_roster(file: Path, dry_run: DryRun = False) -> int:
 
     require_schema()
     lang = language()
-    with progress(f"checking {file.name}") as advance:
+    with progress(f"checking {file.name}", unit="rows") as advance:
         table = read_table(file, ROSTER_COLUMNS)
         check = validate_roster(dataclasses.replace(table, rows=_Counted(table.rows, advance)))
     for warning in check.warnings:

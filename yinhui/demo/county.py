@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
-from itertools import accumulate
-from pathlib import Path
 
 from yinhui.demo import names
 from yinhui.roster import (
-    CATEGORY_ZH,
-    FLAG_ZH,
-    GENDER_ZH,
-    ROLE_ZH,
-    ROSTER_COLUMNS,
-    STAFF_COLUMNS,
-    STATUS_ZH,
     CadreRecord,
     Gender,
     GridRef,
@@ -89,53 +79,6 @@ class County:
         return self.townships + self.communities
 
 
-# -- names ------------------------------------------------------------------------------
-
-
-def _unique(make: Callable[[], str], suffix: str, used: set[str]) -> str:
-    """A name from ``make`` + ``suffix`` not yet in ``used``; numbered if the lists run dry."""
-    for _ in range(50):
-        name = make() + suffix
-        if name not in used:
-            used.add(name)
-            return name
-    stem, number = make(), 2
-    while f"{stem}{number}{suffix}" in used:
-        number += 1
-    used.add(name := f"{stem}{number}{suffix}")
-    return name
-
-
-# Surnames are drawn with weight 1/(rank + 4): common ones clearly ahead (王 about 9%),
-# the rare ones still present.
-_SURNAME_CUM_WEIGHTS = list(accumulate(1 / (rank + 4) for rank in range(len(names.SURNAMES))))
-
-
-def _person_name(rng: random.Random, gender: Gender) -> str:
-    surname = rng.choices(names.SURNAMES, cum_weights=_SURNAME_CUM_WEIGHTS)[0]
-    pool = names.GIVEN_MALE if gender == "M" else names.GIVEN_FEMALE
-    length = 2 if rng.random() < 0.75 else 1
-    return surname + "".join(rng.choice(pool) for _ in range(length))
-
-
-def _cadre_name(rng: random.Random, gender: Gender, reserved: set[str]) -> str:
-    """Cadres may share names (IDs tell them apart) but never carry a staff member's name,
-    so that a 责任人 cell is never ambiguous."""
-    while (name := _person_name(rng, gender)) in reserved:
-        pass
-    return name
-
-
-def _village_stem(rng: random.Random) -> str:
-    if rng.random() < 0.5:
-        return rng.choice(names.SURNAMES) + rng.choice(names.VILLAGE_SURNAME_ENDINGS)
-    return rng.choice(names.VILLAGE_DIRECTIONS) + rng.choice(names.VILLAGE_LANDFORMS)
-
-
-def _compound_stem(rng: random.Random) -> str:
-    return rng.choice(names.COMPOUND_STEMS) + rng.choice(names.COMPOUND_KINDS)
-
-
 # -- grids ------------------------------------------------------------------------------
 
 
@@ -148,9 +91,9 @@ def _level2_names(
     towns = [names.COUNTY_SEAT_TOWNSHIP][:townships]
     while len(towns) < townships:
         suffix = "镇" if rng.random() < 0.6 else "乡"
-        towns.append(_unique(lambda: next(town_stems, "新安"), suffix, used))
+        towns.append(names.unique(lambda: next(town_stems, "新安"), suffix, used))
     comms = [
-        _unique(lambda: next(community_stems, "新城"), "社区", used) for _ in range(communities)
+        names.unique(lambda: next(community_stems, "新城"), "社区", used) for _ in range(communities)
     ]
     return tuple(towns), tuple(comms)
 
@@ -176,9 +119,9 @@ def _base_grids(
         is_township = parent in townships
         for _ in range(count):
             if is_township:
-                name = _unique(lambda: _village_stem(rng), "村", used)
+                name = names.unique(lambda: names.village_stem(rng), "村", used)
             else:
-                name = _unique(lambda: _compound_stem(rng), "小区", used)
+                name = names.unique(lambda: names.compound_stem(rng), "小区", used)
             grids.append(BaseGrid(parent, name))
     return tuple(grids)
 
@@ -362,7 +305,7 @@ def _cadres(
         records.append(
             CadreRecord(
                 row=index + 2,  # the row this cadre takes in the written roster
-                name=_cadre_name(rng, gender, reserved),
+                name=names.cadre_name(rng, gender, reserved),
                 id_number=_id_number(rng, birth, gender, used_ids),
                 gender=gender,
                 birth_date=birth,
@@ -398,7 +341,7 @@ def _staff(
     people = []
     for row, (role, grids) in enumerate(plan, start=2):
         gender: Gender = "M" if rng.random() < 0.5 else "F"
-        name = _unique(partial(_person_name, rng, gender), "", taken)
+        name = names.unique(partial(names.person_name, rng, gender), "", taken)
         people.append(StaffRecord(row, name, role, grids, _mobile(rng)))
     return tuple(people)
 
@@ -466,93 +409,3 @@ def build_county(
         staff=staff,
         cadres=cadres,
     )
-
-
-# -- writing files ----------------------------------------------------------------------
-
-
-def _roster_row(cadre: CadreRecord) -> list[object]:
-    # Same order as ROSTER_COLUMNS.
-    return [
-        cadre.name,
-        cadre.id_number,
-        GENDER_ZH[cadre.gender],
-        cadre.birth_date,
-        CATEGORY_ZH[cadre.category],
-        "；".join(cadre.phones),
-        cadre.address,
-        cadre.township,
-        cadre.village,
-        cadre.party_branch or "",
-        cadre.coordinator or "",
-        FLAG_ZH[cadre.lives_alone],
-        FLAG_ZH[cadre.hardship],
-        STATUS_ZH[cadre.status],
-    ]
-
-
-def _staff_row(person: StaffRecord) -> list[object]:
-    # Same order as STAFF_COLUMNS.
-    return [
-        person.name,
-        ROLE_ZH[person.role],
-        "；".join(str(grid) for grid in person.grids),
-        person.phone or "",
-    ]
-
-
-def _write_csv(path: Path, headers: Sequence[str], rows: Iterable[list[object]]) -> None:
-    # UTF-8 with BOM: Excel on a Chinese Windows opens it without garbling the text.
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(headers)
-        for row in rows:
-            writer.writerow(v.isoformat() if isinstance(v, date) else v for v in row)
-
-
-def _write_xlsx(
-    path: Path, title: str, headers: Sequence[str], rows: Iterable[list[object]]
-) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
-    sheet.append(list(headers))
-    for row in rows:
-        cells: list[object] = []
-        for value in row:
-            if isinstance(value, date):
-                # A real date cell, shown the way Chinese offices write dates.
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "yyyy-mm-dd"
-                cells.append(cell)
-            else:
-                cells.append(value)
-        sheet.append(cells)
-    workbook.save(path)
-
-
-def _write(
-    path: Path | str, title: str, headers: Sequence[str], rows: Iterable[list[object]]
-) -> None:
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        _write_csv(path, headers, rows)
-    elif suffix == ".xlsx":
-        _write_xlsx(path, title, headers, rows)
-    else:
-        raise ValueError(f"cannot write {path.suffix!r}: use .xlsx or .csv")
-
-
-def write_roster(county: County, path: Path | str) -> None:
-    """Write the cadre roster (花名册) with Chinese headers to .xlsx or .csv (UTF-8 BOM)."""
-    headers = [column.zh for column in ROSTER_COLUMNS]
-    _write(path, "花名册", headers, (_roster_row(c) for c in county.cadres))
-
-
-def write_staff(county: County, path: Path | str) -> None:
-    """Write the staff sheet (姓名, 角色, 网格, 电话) to .xlsx or .csv (UTF-8 BOM)."""
-    headers = [column.zh for column in STAFF_COLUMNS]
-    _write(path, "工作人员", headers, (_staff_row(s) for s in county.staff))

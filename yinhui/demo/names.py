@@ -1,6 +1,13 @@
-"""Word lists for inventing people, places and work units of the demo county (no real persons)."""
+"""Word lists for inventing people, places and work units of the demo county (no real persons),
+and the small functions that make names from them."""
 
 from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from itertools import accumulate
+
+from yinhui.roster import Gender
 
 # Common surnames, the ones frequent in southern Shanxi first; draws are weighted toward
 # the front of the list so the roster looks plausible (many 王, 李, 张).
@@ -119,3 +126,50 @@ VOLUNTEER_TEAMS: tuple[str, ...] = (
     "助力转型老专家志愿团",
     "家门口志愿服务者团队",
 )
+
+
+# -- making names from the lists ---------------------------------------------------------
+
+
+def unique(make: Callable[[], str], suffix: str, used: set[str]) -> str:
+    """A name from ``make`` + ``suffix`` not yet in ``used``; numbered if the lists run dry."""
+    for _ in range(50):
+        name = make() + suffix
+        if name not in used:
+            used.add(name)
+            return name
+    stem, number = make(), 2
+    while f"{stem}{number}{suffix}" in used:
+        number += 1
+    used.add(name := f"{stem}{number}{suffix}")
+    return name
+
+
+# Surnames are drawn with weight 1/(rank + 4): common ones clearly ahead (王 about 9%),
+# the rare ones still present.
+SURNAME_CUM_WEIGHTS = list(accumulate(1 / (rank + 4) for rank in range(len(SURNAMES))))
+
+
+def person_name(rng: random.Random, gender: Gender) -> str:
+    surname = rng.choices(SURNAMES, cum_weights=SURNAME_CUM_WEIGHTS)[0]
+    pool = GIVEN_MALE if gender == "M" else GIVEN_FEMALE
+    length = 2 if rng.random() < 0.75 else 1
+    return surname + "".join(rng.choice(pool) for _ in range(length))
+
+
+def cadre_name(rng: random.Random, gender: Gender, reserved: set[str]) -> str:
+    """Cadres may share names (IDs tell them apart) but never carry a staff member's name,
+    so that a 责任人 cell is never ambiguous."""
+    while (name := person_name(rng, gender)) in reserved:
+        pass
+    return name
+
+
+def village_stem(rng: random.Random) -> str:
+    if rng.random() < 0.5:
+        return rng.choice(SURNAMES) + rng.choice(VILLAGE_SURNAME_ENDINGS)
+    return rng.choice(VILLAGE_DIRECTIONS) + rng.choice(VILLAGE_LANDFORMS)
+
+
+def compound_stem(rng: random.Random) -> str:
+    return rng.choice(COMPOUND_STEMS) + rng.choice(COMPOUND_KINDS)

@@ -33,7 +33,8 @@ def _setup(data_dir: Path, seed: int, start: dt.date, out: TextIO) -> dict[str, 
     from models.organisations import VolunteerMember, VolunteerTeam
     from models.people import Cadre
     from models.types import id_of
-    from yinhui.demo.county import build_county, write_roster, write_staff
+    from yinhui.demo.county import build_county
+    from yinhui.demo.sheets import write_roster, write_staff
     from yinhui.roster import load_roster, load_staff
     from yinhui.services.organisations import BranchBook
     from yinhui.services.roster_import import apply_roster, apply_staff

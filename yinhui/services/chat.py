@@ -233,32 +233,3 @@ def resolve_callback_token(session: Session, token: str) -> CallbackToken | None
 def task_belongs_to(task: Task, coordinator_id: int) -> bool:
     """A task is on a coordinator's list when it is assigned or escalated to them."""
     return task.assignee_id == coordinator_id or task.escalated_to_id == coordinator_id
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-

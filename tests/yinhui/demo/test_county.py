@@ -6,8 +6,9 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from yinhui.demo.county import County, build_county, write_roster, write_staff
+from yinhui.demo.county import County, build_county
 from yinhui.demo.names import VOLUNTEER_TEAMS
+from yinhui.demo.sheets import write_roster, write_staff
 from yinhui.roster import load_roster, load_staff, parse_id_number
 
 AS_OF = date(2026, 1, 1)

@@ -22,6 +22,7 @@ def test_demo_runs_a_short_season_end_to_end(tmp_path, capsys, monkeypatch, pref
     # The operator's own settings: the demo plays in its own database and leaves these alone.
     monkeypatch.setenv("YINHUI_DATABASE_URL", "sqlite:///ignored-by-the-demo.sqlite3")
     monkeypatch.setenv("YINHUI_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PREFECT_LOGGING_LEVEL", "WARNING")  # what `yinhui` sets for its own process
     days: list[str] = []
 
     @contextlib.contextmanager

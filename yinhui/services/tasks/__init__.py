@@ -20,12 +20,7 @@ from yinhui.services.tasks.actions import (
     reschedule_task,
 )
 from yinhui.services.tasks.audit import audited_update
-from yinhui.services.tasks.create import (
-    cadre_assignee,
-    create_tasks,
-    insert_cadre_tasks,
-    priority_expression,
-)
+from yinhui.services.tasks.create import create_tasks, insert_cadre_tasks, priority_expression
 from yinhui.services.tasks.limits import GENERIC_OUTCOMES, allowed_outcomes, latest_reschedule_day
 from yinhui.services.tasks.sweeps import (
     cancel_open_tasks,
@@ -43,7 +38,6 @@ __all__ = [
     "add_note",
     "allowed_outcomes",
     "audited_update",
-    "cadre_assignee",
     "cancel_open_tasks",
     "cancel_tasks",
     "complete_task",
