@@ -18,6 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from flows.texts import bilingual, chinese
+from yinhui.i18n import N_
 from yinhui.playbook_loader import DEFAULT_PLAYBOOK
 from yinhui.rules.playbook import PlaybookError
 from yinhui.settings import get_settings
@@ -44,21 +46,26 @@ class DeploymentSpec:
         return f"{self.flow_name}/{DEPLOYMENT_NAME}"
 
 
+def _tags(kind: str) -> tuple[str, ...]:
+    """A deployment's labels in the UI: Yinhui, then what it does, in English and in Chinese."""
+    return ("yinhui", kind, chinese(kind))
+
+
 DEFAULT_SPECS: tuple[DeploymentSpec, ...] = (
     DeploymentSpec(
         flow_name="daily-plan",
         entrypoint="flows.daily_plan.daily_plan",
         crons=("30 6 * * *",),
-        description="每天 06:30 制定当日计划（联系、节点、必访），生成并发送提醒 — 06:30 daily: plan, digests, delivery.",
-        tags=("yinhui", "planning", "计划"),
+        description=bilingual(N_("06:30 daily: plan, digests, delivery.")),
+        tags=_tags(N_("planning")),
         concurrency=1,
     ),
     DeploymentSpec(
         flow_name="dispatch-outbox",
         entrypoint="flows.dispatch_outbox.dispatch_outbox",
         crons=("*/5 * * * *",),
-        description="每 5 分钟发送待发消息（计划完成后也立即发送） — every 5 minutes: deliver the outbox.",
-        tags=("yinhui", "delivery", "发送"),
+        description=bilingual(N_("every 5 minutes: deliver the outbox.")),
+        tags=_tags(N_("delivery")),
         concurrency=1,
         collision="CANCEL_NEW",  # a dispatch still running covers the next one
     ),
@@ -66,8 +73,8 @@ DEFAULT_SPECS: tuple[DeploymentSpec, ...] = (
         flow_name="escalation-sweep",
         entrypoint="flows.escalation_sweep.escalation_sweep",
         crons=("0 10 * * *", "0 15 * * *"),
-        description="工作日 10:00、15:00 巡查逾期并逐级上报（法定休息日跳过） — 10:00 and 15:00 on working days: overdue and escalation.",
-        tags=("yinhui", "escalation", "督办"),
+        description=bilingual(N_("10:00 and 15:00 on working days: overdue and escalation.")),
+        tags=_tags(N_("escalation")),
         concurrency=1,
         collision="CANCEL_NEW",
     ),
@@ -75,16 +82,16 @@ DEFAULT_SPECS: tuple[DeploymentSpec, ...] = (
         flow_name="weekly-report",
         entrypoint="flows.reports.weekly_report",
         crons=("0 8 * * 1",),
-        description="每周一 08:00 发布上周周报 — Monday 08:00: last week's report.",
-        tags=("yinhui", "report", "报表"),
+        description=bilingual(N_("Monday 08:00: last week's report.")),
+        tags=_tags(N_("report")),
         concurrency=1,
     ),
     DeploymentSpec(
         flow_name="monthly-coverage-snapshot",
         entrypoint="flows.reports.monthly_coverage_snapshot",
         crons=("0 7 1 * *",),
-        description="每月 1 日 07:00 冻结上月覆盖率并发布月度走势 — 07:00 on the 1st: freeze last month's coverage, publish the trend.",
-        tags=("yinhui", "report", "报表"),
+        description=bilingual(N_("07:00 on the 1st: freeze last month's coverage, publish the trend.")),
+        tags=_tags(N_("report")),
         concurrency=1,
     ),
 )

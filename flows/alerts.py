@@ -15,8 +15,9 @@ from prefect.concurrency.sync import concurrency
 
 from flows.artifacts import counting_changes, install_log_redaction, redact
 from models.db import session_scope
-from notifiers.templates import language_of
 from yinhui import clock
+from yinhui.i18n import N_, text
+from yinhui.messages.texts import language_of
 from yinhui.services.coordinators import active_leaders
 from yinhui.services.outbox import enqueue
 from yinhui.settings import get_settings
@@ -79,19 +80,12 @@ def one_planning_run_at_a_time(fn: Callable[P, R]) -> Callable[P, R]:
 
 # -- failure --------------------------------------------------------------------------------------
 
+# In each leader's own language (yinhui/locale/zh_CN holds the Chinese).
 ALERT_TEXT = {
-    "zh": {
-        "subject": "【银辉告警】{flow} 运行失败",
-        "body": "【银辉告警】定时任务运行失败\n流程：{flow}（{run}）\n原因：{reason}\n详情：{link}\n处理：{rerun}",
-        "no_link": "请在 Prefect 界面中查看运行 {run}",
-        "reason_unknown": "未知",
-    },
-    "en": {
-        "subject": "[Yinhui alert] {flow} failed",
-        "body": "[Yinhui alert] A scheduled run failed\nFlow: {flow} ({run})\nReason: {reason}\nDetails: {link}\nTo redo: {rerun}",
-        "no_link": "see run {run} in the Prefect UI",
-        "reason_unknown": "unknown",
-    },
+    "subject": N_("[Yinhui alert] {flow} failed"),
+    "body": N_("[Yinhui alert] A scheduled run failed\nFlow: {flow} ({run})\nReason: {reason}\nDetails: {link}\nTo redo: {rerun}"),
+    "no_link": N_("see run {run} in the Prefect UI"),
+    "reason_unknown": N_("unknown"),
 }
 
 RERUN_HINTS = {
@@ -146,10 +140,11 @@ def alert_leaders(*, flow_name: str, run_name: str, reason: str, link: str | Non
     queued = 0
     with session_scope() as session:
         for leader in active_leaders(session):
-            text = ALERT_TEXT[language_of(leader.language, default_language)]
-            body = text["body"].format(
-                flow=flow_name, run=run_name, reason=reason or text["reason_unknown"],
-                link=link or text["no_link"].format(run=run_name), rerun=rerun,
+            lang = language_of(leader.language, default_language)
+            body = text(
+                lang, ALERT_TEXT["body"], flow=flow_name, run=run_name,
+                reason=reason or text(lang, ALERT_TEXT["reason_unknown"]),
+                link=link or text(lang, ALERT_TEXT["no_link"], run=run_name), rerun=rerun,
             )
             queued += enqueue(
                 session,
@@ -157,7 +152,7 @@ def alert_leaders(*, flow_name: str, run_name: str, reason: str, link: str | Non
                 recipient_id=leader.id,
                 channel=leader.channel,
                 kind="alert",
-                subject=text["subject"].format(flow=flow_name),
+                subject=text(lang, ALERT_TEXT["subject"], flow=flow_name),
                 body=redact(body),
                 payload={"flow": flow_name, "run": run_name, "link": link, "rerun": rerun, "reason": reason},
             )

@@ -14,11 +14,13 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.retrying import TASK_RETRIES
+from flows.texts import bilingual, label, report_text, task_name
 from models.db import session_scope
 from models.grids import COUNTY_LEVEL, TOWNSHIP_LEVEL
 from models.snapshots import CoverageSnapshot
-from notifiers.templates import kind_label
 from yinhui import clock, textable
+from yinhui.i18n import N_
+from yinhui.messages.texts import kind_label
 from yinhui.privacy import mask_id_number, mask_phone
 from yinhui.rules.cadence import period_of
 from yinhui.services.coverage import CoverageReport, coverage
@@ -92,44 +94,6 @@ def install_log_redaction() -> None:
             logger.addFilter(RedactPersonalData())
 
 
-# -- texts ----------------------------------------------------------------------------------
-
-TEXT: dict[str, dict[str, str]] = {
-    "zh": {
-        "created": "新建任务", "closed_yesterday": "昨日办结", "newly_overdue": "新增逾期",
-        "overdue_now": "当前逾期", "escalated": "升级上报", "lapsed": "逾期关闭（未办）",
-        "digests": "生成提醒", "done": "办结", "missed": "未办关闭", "cancelled": "取消",
-        "contacts": "联系记录", "cadres_reached": "联系到的老干部", "item": "项目", "count": "数量",
-        "day_title": "{day} 每日计划", "sweep_title": "{day} 逾期巡查", "sweep_skipped": "{day} 为休息日，未巡查。",
-        "week_title": "{first} 至 {last} 周报",
-        "grid": "网格", "cadres": "应联系", "contacted": "已联系", "not_contacted": "未联系", "rate": "覆盖率",
-        "mv_title": "必访时限 {first} 至 {last}",
-        "mv_summary": "按时完成 **{kept}** 项 · 未按时 **{missed}** 项（逾期完成 {done_late}，未办关闭 {lapsed}，仍逾期 {overdue}） · 未到期 {pending} 项",
-        "mv_none": "此期间没有到期的必访任务。",
-        "task": "任务", "cadre": "老干部", "assignee": "责任人", "due": "截止", "how": "情况",
-        "done_late": "逾期完成", "overdue": "仍逾期", "more": "……另有 {more} 项未列出",
-        "month": "月份", "trend_title": "月度覆盖率走势（冻结快照）", "snapshot_title": "{month} 覆盖快照（已冻结，{taken}）",
-        "no_history": "尚无快照。",
-    },
-    "en": {
-        "created": "Tasks created", "closed_yesterday": "Closed yesterday", "newly_overdue": "Newly overdue",
-        "overdue_now": "Overdue now", "escalated": "Escalated", "lapsed": "Closed as missed",
-        "digests": "Digests written", "done": "Done", "missed": "Closed as missed", "cancelled": "Cancelled",
-        "contacts": "Contacts recorded", "cadres_reached": "Cadres reached", "item": "Item", "count": "Count",
-        "day_title": "Daily plan {day}", "sweep_title": "Escalation sweep {day}", "sweep_skipped": "{day} is a day off: no sweep.",
-        "week_title": "Week {first} to {last}",
-        "grid": "Grid", "cadres": "Cadres", "contacted": "Contacted", "not_contacted": "Not contacted", "rate": "Coverage",
-        "mv_title": "Must-visit deadlines {first} to {last}",
-        "mv_summary": "Kept **{kept}** · missed **{missed}** (done late {done_late}, closed as missed {lapsed}, still overdue {overdue}) · not yet due {pending}",
-        "mv_none": "No must-visit fell due in this period.",
-        "task": "Task", "cadre": "Cadre", "assignee": "Assignee", "due": "Due", "how": "What happened",
-        "done_late": "done late", "overdue": "still overdue", "more": "... and {more} more not listed",
-        "month": "Month", "trend_title": "Monthly coverage (frozen snapshots)", "snapshot_title": "Coverage {month} (frozen, {taken})",
-        "no_history": "No snapshot yet.",
-    },
-}
-
-
 def language() -> str:
     return get_settings().language
 
@@ -155,10 +119,6 @@ def day_of(value: Any) -> dt.date:
     from flows.planning_context import parse_day
 
     return parse_day(value)
-
-
-def _t(key: str, lang: str) -> str:
-    return TEXT[lang][key]
 
 
 def percent(rate: float) -> str:
@@ -193,8 +153,8 @@ def plan_counts(results: Mapping[str, Any]) -> dict[str, int]:
 
 
 def counts_markdown(title: str, counts: Sequence[tuple[str, int]], lang: str) -> str:
-    lines = [f"## {title}", "", f"| {_t('item', lang)} | {_t('count', lang)} |", "|---|---:|"]
-    lines += [f"| {TEXT[lang].get(key, key)} | {value} |" for key, value in counts]
+    lines = [f"## {title}", "", f"| {label('item', lang)} | {label('count', lang)} |", "|---|---:|"]
+    lines += [f"| {label(key, lang)} | {value} |" for key, value in counts]
     return "\n".join(lines) + "\n"
 
 
@@ -203,30 +163,30 @@ def coverage_table(report: CoverageReport, lang: str) -> list[dict[str, Any]]:
     rows = [g for g in report.grids if g.level in (COUNTY_LEVEL, TOWNSHIP_LEVEL)]
     return [
         {
-            _t("grid", lang): g.path, _t("cadres", lang): g.cadres, _t("contacted", lang): g.contacted,
-            _t("not_contacted", lang): g.missed, _t("rate", lang): percent(g.rate),
+            label("grid", lang): g.path, label("cadres", lang): g.cadres, label("contacted", lang): g.contacted,
+            label("not_contacted", lang): g.missed, label("rate", lang): percent(g.rate),
         }
         for g in rows
     ]
 
 
 def deadlines_markdown(record: DeadlineRecord, lang: str) -> str:
-    title = _t("mv_title", lang).format(first=record.first_day, last=record.last_day)
+    title = report_text("mv_title", lang, first=record.first_day, last=record.last_day)
     lines = [f"## {title}", ""]
     if not (record.kept or record.missed or record.pending):
-        return "\n".join(lines + [_t("mv_none", lang)]) + "\n"
-    lines.append(_t("mv_summary", lang).format(
-        kept=record.kept, missed=record.missed, done_late=record.done_late, lapsed=record.lapsed,
+        return "\n".join(lines + [label("mv_none", lang)]) + "\n"
+    lines.append(report_text(
+        "mv_summary", lang, kept=record.kept, missed=record.missed, done_late=record.done_late, lapsed=record.lapsed,
         overdue=record.overdue, pending=record.pending,
     ))
     if record.late:
-        how = {"done_late": _t("done_late", lang), "missed": _t("missed", lang), "overdue": _t("overdue", lang)}
-        lines += ["", f"| {_t('task', lang)} | {_t('cadre', lang)} | {_t('grid', lang)} | {_t('assignee', lang)} | {_t('due', lang)} | {_t('how', lang)} |",
+        how = {"done_late": label("done_late", lang), "missed": label("missed", lang), "overdue": label("overdue", lang)}
+        lines += ["", f"| {label('task', lang)} | {label('cadre', lang)} | {label('grid', lang)} | {label('assignee', lang)} | {label('due', lang)} | {label('how', lang)} |",
                   "|---:|---|---|---|---|---|"]
         for late in record.late[:LATE_LISTED]:
             lines.append(f"| #{late.task_id} | {late.cadre or ''} | {late.grid or ''} | {late.assignee} | {late.due} | {how[late.how]} |")
         if len(record.late) > LATE_LISTED:
-            lines.append("\n" + _t("more", lang).format(more=len(record.late) - LATE_LISTED))
+            lines.append("\n" + report_text("more", lang, more=len(record.late) - LATE_LISTED))
     return "\n".join(lines) + "\n"
 
 
@@ -245,7 +205,7 @@ def trend_table(history: Mapping[str, Sequence[CoverageSnapshot]], lang: str) ->
     rates = {m: {r.grid_id: r for r in rows} for m, rows in history.items()}
     table = []
     for grid_id, path in _trend_grids(history):
-        line: dict[str, Any] = {_t("grid", lang): path}
+        line: dict[str, Any] = {label("grid", lang): path}
         for month in history:
             row = rates[month].get(grid_id)
             line[month] = percent(row.rate) if row else "—"
@@ -269,9 +229,9 @@ def _bar(rate: float, width: int = 20) -> str:
 
 def trend_chart(history: Mapping[str, Sequence[CoverageSnapshot]], lang: str) -> str:
     """A chart that any Markdown view can show: a sparkline per grid over the months, then a bar."""
-    lines = [f"## {_t('trend_title', lang)}", ""]
+    lines = [f"## {label('trend_title', lang)}", ""]
     if not history:
-        return "\n".join(lines + [_t("no_history", lang)]) + "\n"
+        return "\n".join(lines + [label("no_history", lang)]) + "\n"
     months = list(history)
     rates = {m: {r.grid_id: r.rate for r in rows} for m, rows in history.items()}
     rows = []
@@ -279,7 +239,7 @@ def trend_chart(history: Mapping[str, Sequence[CoverageSnapshot]], lang: str) ->
         series = [rates[m].get(grid_id) for m in months]
         last = series[-1]
         rows.append([path, "".join(_spark(r) for r in series), _bar(last) if last is not None else "", percent(last) if last is not None else "—"])
-    header = [_t("grid", lang), f"{months[0]}…{months[-1]}", months[-1], _t("rate", lang)]
+    header = [label("grid", lang), f"{months[0]}…{months[-1]}", months[-1], label("rate", lang)]
     lines += ["```text", textable.render(header, rows, numeric=(3,)), "```"]
     return "\n".join(lines) + "\n"
 
@@ -287,8 +247,8 @@ def trend_chart(history: Mapping[str, Sequence[CoverageSnapshot]], lang: str) ->
 def snapshot_table(rows: Sequence[CoverageSnapshot], lang: str) -> list[dict[str, Any]]:
     return [
         {
-            _t("grid", lang): r.grid_path, _t("cadres", lang): r.cadres, _t("contacted", lang): r.contacted,
-            _t("not_contacted", lang): r.missed, _t("rate", lang): percent(r.rate),
+            label("grid", lang): r.grid_path, label("cadres", lang): r.cadres, label("contacted", lang): r.contacted,
+            label("not_contacted", lang): r.missed, label("rate", lang): percent(r.rate),
         }
         for r in rows
         if r.level in (COUNTY_LEVEL, TOWNSHIP_LEVEL)
@@ -335,14 +295,16 @@ def month_of(day: dt.date) -> tuple[dt.date, dt.date]:
 def publish_deadlines(key: str, first: dt.date, last: dt.date, today: dt.date, lang: str) -> DeadlineRecord:
     with session_scope() as session:
         record = deadline_record(session, kinds=MUST_VISIT_KINDS, first_day=first, last_day=last, today=today, tz=clock.tz())
-    publish_markdown(key, deadlines_markdown(record, lang), f"必访时限 must-visit deadlines {first}..{last}")
+    what = bilingual(N_("must-visit deadlines"), " ")
+    publish_markdown(key, deadlines_markdown(record, lang), f"{what} {first}..{last}")
     return record
 
 
 def publish_coverage(key: str, day: dt.date, lang: str) -> CoverageReport:
     with session_scope() as session:
         report = coverage(session, period_of("month", day))
-    publish_table(key, coverage_table(report, lang), f"{report.month.key} 各乡镇（社区）覆盖率 coverage per level-2 grid, month to date")
+    what = bilingual(N_("coverage per level-2 grid, month to date"), " ")
+    publish_table(key, coverage_table(report, lang), f"{report.month.key} {what}")
     return report
 
 
@@ -375,7 +337,7 @@ def day_changes(results: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, i
     return counts, changes.created
 
 
-@task(name="publish-day-artifacts · 发布当日报表", tags=["artifacts"], **TASK_RETRIES)
+@task(name=task_name("publish-day-artifacts", N_("publish the day's report")), tags=["artifacts"], **TASK_RETRIES)
 def publish_day_artifacts(day: dt.date, results: Mapping[str, Any]) -> dict[str, int]:
     """Counts of the day's plan, coverage per level-2 grid this month, this month's must-visit deadlines."""
     lang = language()
@@ -393,8 +355,8 @@ def publish_day_artifacts(day: dt.date, results: Mapping[str, Any]) -> dict[str,
         ("escalated", plan["escalated"]), ("lapsed", plan["missed"]),
         ("digests", digests if isinstance(digests, int) else 0),
     ]
-    publish_markdown("daily-plan-counts", counts_markdown(_t("day_title", lang).format(day=day), counts, lang),
-                     f"{day} 新建、办结、逾期、升级 created, closed, overdue, escalated")
+    what = bilingual(N_("created, closed, overdue, escalated"), " ")
+    publish_markdown("daily-plan-counts", counts_markdown(report_text("day_title", lang, day=day), counts, lang), f"{day} {what}")
     report = publish_coverage("coverage-by-township", day, lang)
     first, last = month_of(day)  # kept and missed so far, and what is still to come this month
     record = publish_deadlines("must-visit-deadlines", first, last, day, lang)

@@ -22,7 +22,9 @@ from flows.digests import write_digests_task
 from flows.planning_context import parse_day, planning_context
 from flows.retrying import TASK_RETRIES
 from flows.steps import run_step
+from flows.texts import bilingual, task_name
 from models.db import session_scope
+from yinhui.i18n import N_
 from yinhui.services.event_views import step_dates
 from yinhui.services.events import plan_yearly_events, reassign_orphaned_steps
 from yinhui.services.festivals import plan_festival_visits
@@ -31,7 +33,7 @@ from yinhui.settings import get_settings
 ACTOR = "system:calendar-nodes"
 
 
-@task(name="plan-festival-visits · 节日走访", **TASK_RETRIES)
+@task(name=task_name("plan-festival-visits", N_("festival visits")), **TASK_RETRIES)
 def plan_visits(day: dt.date, leader_id: int) -> dict[str, Any]:
     ctx = planning_context(day)
     logger = get_run_logger()
@@ -51,7 +53,7 @@ def plan_visits(day: dt.date, leader_id: int) -> dict[str, Any]:
     return {"created": plan.created, "dropped": plan.dropped, "warnings": warnings}
 
 
-@task(name="plan-node-events · 节点活动", **TASK_RETRIES)
+@task(name=task_name("plan-node-events", N_("node events")), **TASK_RETRIES)
 def plan_node_events(day: dt.date) -> dict[str, Any]:
     ctx = planning_context(day)
     logger = get_run_logger()
@@ -74,7 +76,7 @@ def plan_node_events(day: dt.date) -> dict[str, Any]:
 @flow(
     name="calendar-nodes",
     flow_run_name=run_name("calendar-nodes", "day", day_of),
-    description="节点计划：逢年过节必访、节点活动筹备 — festival visits and event plans around calendar nodes.",
+    description=bilingual(N_("festival visits and event plans around calendar nodes.")),
     log_prints=False,
     on_failure=[on_flow_failure],
 )

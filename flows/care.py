@@ -26,7 +26,9 @@ from flows.digests import write_digests_task
 from flows.planning_context import parse_day, planning_context
 from flows.retrying import TASK_RETRIES
 from flows.steps import run_step
+from flows.texts import bilingual, task_name
 from models.db import session_scope
+from yinhui.i18n import N_
 from yinhui.services.door_services import plan_door_services
 from yinhui.services.must_visits import plan_must_visits
 from yinhui.services.org_life import plan_absence_visits, plan_theme_days, reassign_meetings
@@ -43,7 +45,7 @@ def _leader(leader_id: int | None) -> int:
         return plan_leader(session)
 
 
-@task(name="plan-care-visits · 四必访与六上门", **TASK_RETRIES)
+@task(name=task_name("plan-care-visits", N_("must-visits and door-to-door services")), **TASK_RETRIES)
 def plan_care_visits(day: dt.date, leader_id: int | None = None) -> dict[str, Any]:
     ctx = planning_context(day)
     leader = _leader(leader_id)
@@ -59,7 +61,7 @@ def plan_care_visits(day: dt.date, leader_id: int | None = None) -> dict[str, An
     return {"birthdays": birthdays, "must_visits": visits, "services": services}
 
 
-@task(name="plan-org-and-staff · 组织生活与机关节奏", **TASK_RETRIES)
+@task(name=task_name("plan-org-and-staff", N_("organisational life and the staff rhythm")), **TASK_RETRIES)
 def plan_org_and_staff(day: dt.date, leader_id: int | None = None) -> dict[str, Any]:
     ctx = planning_context(day)
     leader = _leader(leader_id)
@@ -112,8 +114,7 @@ def plan_care_day(day: dt.date, *, refresh: bool = True) -> dict[str, Any]:
 @flow(
     name="care-plan",
     flow_run_name=run_name("care-plan", "day", day_of),
-    description="关爱计划：四必访、六上门、组织生活、奋进讲堂与写作组 — must-visits, door-to-door services, "
-                "organisational life and the staff rhythm.",
+    description=bilingual(N_("must-visits, door-to-door services, organisational life and the staff rhythm.")),
     log_prints=False,
     on_failure=[on_flow_failure],
 )

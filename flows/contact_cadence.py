@@ -17,7 +17,9 @@ from flows.digests import write_digests_task
 from flows.planning_context import parse_day, planning_context
 from flows.retrying import TASK_RETRIES
 from flows.steps import run_step
+from flows.texts import bilingual, task_name
 from models.db import session_scope
+from yinhui.i18n import N_
 from yinhui.rules.cadence import due_cadence
 from yinhui.services.planning import create_cadence_tasks, refresh_grid_owners
 from yinhui.services.tasks import reassign_live_tasks, sweep_overdue
@@ -25,7 +27,7 @@ from yinhui.services.tasks import reassign_live_tasks, sweep_overdue
 ACTOR = "system:contact-cadence"
 
 
-@task(name="refresh-grid-owners · 核定网格责任人", **TASK_RETRIES)
+@task(name=task_name("refresh-grid-owners", N_("confirm the grid owners")), **TASK_RETRIES)
 def refresh_owners() -> dict[str, Any]:
     with session_scope() as session:
         assignment = refresh_grid_owners(session)
@@ -33,7 +35,7 @@ def refresh_owners() -> dict[str, Any]:
     return {"leader_id": assignment.leader_id, "uncovered_grids": len(assignment.uncovered), "reassigned": moved}
 
 
-@task(name="create-due-tasks · 生成到期任务", **TASK_RETRIES)
+@task(name=task_name("create-due-tasks", N_("create the tasks falling due")), **TASK_RETRIES)
 def create_due_tasks(day: dt.date, leader_id: int) -> dict[str, int]:
     ctx = planning_context(day)
     logger = get_run_logger()
@@ -49,7 +51,7 @@ def create_due_tasks(day: dt.date, leader_id: int) -> dict[str, int]:
     return created
 
 
-@task(name="mark-and-escalate-overdue · 逾期与升级", **TASK_RETRIES)
+@task(name=task_name("mark-and-escalate-overdue", N_("overdue and escalation")), **TASK_RETRIES)
 def mark_and_escalate(day: dt.date, leader_id: int) -> dict[str, int]:
     ctx = planning_context(day)
     with session_scope() as session:
@@ -59,7 +61,7 @@ def mark_and_escalate(day: dt.date, leader_id: int) -> dict[str, int]:
 @flow(
     name="contact-cadence",
     flow_run_name="contact-cadence-{day}",
-    description="每日联系计划：一月一次电话、一季一次走访 — daily calls and visits, overdue and escalation, digests.",
+    description=bilingual(N_("daily calls and visits, overdue and escalation, digests.")),
     log_prints=False,
     on_failure=[on_flow_failure],
 )

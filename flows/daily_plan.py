@@ -20,6 +20,8 @@ from flows.digests import write_digests_task
 from flows.dispatch_outbox import dispatch_outbox
 from flows.planning_context import parse_day
 from flows.steps import run_step
+from flows.texts import bilingual
+from yinhui.i18n import N_
 
 
 def plan_day(the_day: dt.date, *, dispatch: bool = True) -> dict[str, Any]:
@@ -42,7 +44,7 @@ def plan_day(the_day: dt.date, *, dispatch: bool = True) -> dict[str, Any]:
 @flow(
     name="daily-plan",
     flow_run_name=run_name("daily-plan", "day", day_of),
-    description="每日计划：联系、节点、必访，再生成提醒并发送，发布当日报表 — plan the day, write digests, deliver them, publish the day's report.",
+    description=bilingual(N_("plan the day, write digests, deliver them, publish the day's report.")),
     on_failure=[on_flow_failure],
 )
 @one_planning_run_at_a_time

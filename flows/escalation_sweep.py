@@ -13,28 +13,31 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 
 from flows.alerts import on_flow_failure, one_planning_run_at_a_time
-from flows.artifacts import TEXT, counts_markdown, day_of, language, publish_markdown, run_name
+from flows.artifacts import counts_markdown, day_of, language, publish_markdown, run_name
 from flows.contact_cadence import mark_and_escalate, refresh_owners
 from flows.planning_context import parse_day, planning_context
+from flows.texts import bilingual, report_text, task_name
+from yinhui.i18n import N_
 
 TEXT_KEYS = (("newly_overdue", "overdue"), ("escalated", "escalated"), ("lapsed", "missed"))
 
 
-@task(name="publish-sweep-artifacts · 发布巡查结果", tags=["artifacts"])
+@task(name=task_name("publish-sweep-artifacts", N_("publish the sweep's results")), tags=["artifacts"])
 def publish_sweep(day: dt.date, counts: dict[str, int] | None) -> None:
     lang = language()
-    title = TEXT[lang]["sweep_title"].format(day=day)
+    title = report_text("sweep_title", lang, day=day)
     if counts is None:
-        text = f"## {title}\n\n{TEXT[lang]['sweep_skipped'].format(day=day)}\n"
+        text = f"## {title}\n\n{report_text('sweep_skipped', lang, day=day)}\n"
     else:
         text = counts_markdown(title, [(label, counts[key]) for label, key in TEXT_KEYS], lang)
-    publish_markdown("escalation-sweep", text, f"{day} 逾期、升级、关闭 overdue, escalated, lapsed")
+    what = bilingual(N_("overdue, escalated, lapsed"), " ")
+    publish_markdown("escalation-sweep", text, f"{day} {what}")
 
 
 @flow(
     name="escalation-sweep",
     flow_run_name=run_name("escalation-sweep", "day", day_of),
-    description="逾期巡查：工作日内标记逾期、逐级上报、关闭过期任务 — mark overdue, escalate and lapse late tasks during working hours.",
+    description=bilingual(N_("mark overdue, escalate and lapse late tasks during working hours.")),
     on_failure=[on_flow_failure],
 )
 @one_planning_run_at_a_time

@@ -9,7 +9,6 @@ from prefect import flow, get_run_logger, task
 
 from flows.alerts import on_flow_failure
 from flows.artifacts import (
-    TEXT,
     activity_counts,
     counts_markdown,
     language,
@@ -25,8 +24,10 @@ from flows.artifacts import (
 )
 from flows.planning_context import parse_day
 from flows.retrying import TASK_RETRIES
+from flows.texts import bilingual, report_text, task_name
 from models.db import session_scope
 from yinhui import clock
+from yinhui.i18n import N_
 from yinhui.services.snapshots import (
     activity_between,
     month_period,
@@ -54,15 +55,15 @@ def month_or_previous(month: str | None) -> str:
     return month or previous_month()
 
 
-@task(name="publish-week · 发布周报", tags=["artifacts"], **TASK_RETRIES)
+@task(name=task_name("publish-week", N_("publish the weekly report")), tags=["artifacts"], **TASK_RETRIES)
 def publish_week(first: dt.date, last: dt.date) -> dict[str, Any]:
     lang = language()
     start, end = local_day_bounds(first, last)
     with session_scope() as session:
         activity = activity_between(session, start=start, end=end, first_day=first, last_day=last)
-    title = TEXT[lang]["week_title"].format(first=first, last=last)
-    publish_markdown("weekly-report", counts_markdown(title, activity_counts(activity), lang),
-                     f"{first}..{last} 新建、办结、升级、联系 created, closed, escalated, contacts")
+    title = report_text("week_title", lang, first=first, last=last)
+    what = bilingual(N_("created, closed, escalated, contacts"), " ")
+    publish_markdown("weekly-report", counts_markdown(title, activity_counts(activity), lang), f"{first}..{last} {what}")
     report = publish_coverage("weekly-coverage-by-township", last, lang)
     record = publish_deadlines("weekly-must-visit-deadlines", first, last, clock.today(), lang)
     return {
@@ -77,7 +78,7 @@ def publish_week(first: dt.date, last: dt.date) -> dict[str, Any]:
 @flow(
     name="weekly-report",
     flow_run_name=run_name("weekly-report", "week_of", lambda value: week_bounds(value)[0]),
-    description="周报：上周新建、办结、升级、联系，各乡镇覆盖率，必访时限 — last week's work, coverage per township, must-visit deadlines.",
+    description=bilingual(N_("last week's work, coverage per township, must-visit deadlines.")),
     on_failure=[on_flow_failure],
 )
 def weekly_report(week_of: dt.date | str | None = None) -> dict[str, Any]:
@@ -91,7 +92,7 @@ def weekly_report(week_of: dt.date | str | None = None) -> dict[str, Any]:
     return summary
 
 
-@task(name="freeze-month · 冻结月度覆盖", **TASK_RETRIES)
+@task(name=task_name("freeze-month", N_("freeze the month's coverage")), **TASK_RETRIES)
 def freeze_month(month: str, today: dt.date) -> dict[str, Any]:
     with session_scope() as session:
         rows, created = take_snapshot(session, month, today=today, taken_by=ACTOR)
@@ -105,24 +106,25 @@ def freeze_month(month: str, today: dt.date) -> dict[str, Any]:
         }
 
 
-@task(name="publish-month · 发布月度覆盖", tags=["artifacts"], **TASK_RETRIES)
+@task(name=task_name("publish-month", N_("publish the month's coverage")), tags=["artifacts"], **TASK_RETRIES)
 def publish_month(month: str) -> int:
     lang = language()
     with session_scope() as session:
         history = snapshot_history(session, until=month, months=TREND_MONTHS)
     rows = history.get(month, [])
     taken = rows[0].taken_at.astimezone(clock.tz()).strftime("%Y-%m-%d %H:%M") if rows else "—"
-    title = TEXT[lang]["snapshot_title"].format(month=month, taken=taken)
+    title = report_text("snapshot_title", lang, month=month, taken=taken)
     publish_table("monthly-coverage-snapshot", snapshot_table(rows, lang), title)
-    publish_table("monthly-coverage-trend", trend_table(history, lang), f"{TEXT[lang]['trend_title']} ≤ {month}")
-    publish_markdown("monthly-coverage-chart", trend_chart(history, lang), f"{TEXT[lang]['trend_title']} ≤ {month}")
+    trend = f"{report_text('trend_title', lang)} ≤ {month}"
+    publish_table("monthly-coverage-trend", trend_table(history, lang), trend)
+    publish_markdown("monthly-coverage-chart", trend_chart(history, lang), trend)
     return len(history)
 
 
 @flow(
     name="monthly-coverage-snapshot",
     flow_run_name=run_name("monthly-coverage-snapshot", "month", month_or_previous),
-    description="月度覆盖快照：冻结上月各网格覆盖率（此后修改不改写已结月份），发布月度走势 — freeze last month's coverage per grid; publish the month-by-month trend.",
+    description=bilingual(N_("freeze last month's coverage per grid; publish the month-by-month trend.")),
     on_failure=[on_flow_failure],
 )
 def monthly_coverage_snapshot(month: str | None = None) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from notifiers.telegram.keyboard import (
     task_rows,
     to_markup,
 )
-from yinhui.messages.content import task_text
+from yinhui.messages.content import TaskLine, task_text
 from yinhui.messages.digest import task_line
 from yinhui.messages.texts import text
 from yinhui.playbook_loader import current_playbook
@@ -103,7 +103,7 @@ def handle_press(
         return PressResult(text(language, "bot.failed", reason=str(exc).splitlines()[0])[:190], alert=True)
 
 
-def _carry_out(session: Session, check: PressCheck, action: str, arg: str | None, token: str, *, line: Any,
+def _carry_out(session: Session, check: PressCheck, action: str, arg: str | None, token: str, *, line: TaskLine,
                text_: str | None, keyboard: list[list[Button]], day: dt.date) -> PressResult:
     language, task = check.language, check.task
     assert task is not None

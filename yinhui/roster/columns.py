@@ -1,47 +1,68 @@
-"""The columns of the roster and staff sheets: canonical field, Chinese and English header."""
+"""The columns of the roster and staff sheets: canonical field, headers, and the longest value stored."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from yinhui.roster.messages import Lang
+from yinhui.roster.synonyms import ROSTER_HEADERS, STAFF_HEADERS, Vocabulary
 
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """One column a sheet may have; ``aliases`` are other headers bureaus are known to use."""
+    """One column a sheet may have; ``aliases`` are the other headers it is known by.
+
+    ``max_length`` is the longest text the database column holds (models/people.py and the
+    grid and party tables); a longer cell is reported on its row instead of failing the import.
+    """
 
     field: str
     zh: str
     en: str
     required: bool = False
     aliases: tuple[str, ...] = ()
+    max_length: int | None = None
 
     def header(self, lang: Lang) -> str:
         return self.zh if lang == "zh" else self.en
 
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        return (self.zh, self.en, *self.aliases)
 
-# Order is the order a written roster uses (see yinhui.demo.county.write_roster).
-ROSTER_COLUMNS: tuple[Column, ...] = (
-    Column("name", "姓名", "name", required=True),
-    Column("id_number", "身份证号", "id_number", required=True, aliases=("身份证号码", "身份证")),
-    Column("gender", "性别", "gender"),
-    Column("birth_date", "出生日期", "birth_date", aliases=("出生年月日",)),
-    Column("category", "类别", "category", required=True, aliases=("离退休类别",)),
-    Column("phone", "联系电话", "phone", aliases=("电话", "手机", "手机号")),
-    Column("address", "住址", "address", aliases=("家庭住址",)),
-    Column("township", "乡镇社区", "township", required=True, aliases=("乡镇", "社区")),
-    Column("village", "村小区", "village", required=True, aliases=("村", "小区")),
-    Column("party_branch", "党支部", "party_branch", aliases=("所在党支部",)),
-    Column("coordinator", "责任人", "coordinator", aliases=("联系人",)),
-    Column("lives_alone", "独居", "lives_alone", aliases=("是否独居",)),
-    Column("hardship", "特殊困难", "hardship", aliases=("是否特殊困难",)),
-    Column("status", "状态", "status"),
-)
 
-STAFF_COLUMNS: tuple[Column, ...] = (
-    Column("name", "姓名", "name", required=True),
-    Column("role", "角色", "role", required=True),
-    Column("grids", "网格", "grids", aliases=("grid",)),
-    Column("phone", "电话", "phone", aliases=("联系电话", "手机")),
+def _columns(
+    table: Mapping[str, tuple[str, ...]], required: set[str], lengths: Mapping[str, int]
+) -> tuple[Column, ...]:
+    return tuple(
+        Column(name, zh, en, name in required, tuple(aliases), lengths.get(name))
+        for name, (zh, en, *aliases) in table.items()
+    )
+
+
+def with_vocabulary(columns: Sequence[Column], vocabulary: Vocabulary) -> tuple[Column, ...]:
+    """``columns`` with the headers the vocabulary gives them (a bureau's words added)."""
+    sheet = "staff" if any(c.field == "role" for c in columns) else "roster"
+    headers = vocabulary.headers(sheet)
+    return tuple(
+        replace(c, aliases=tuple(h for h in headers[c.field] if h not in (c.zh, c.en)))
+        if c.field in headers else c
+        for c in columns
+    )  # fmt: skip
+
+
+# Order is the order a written roster uses (see yinhui.demo.sheets.write_roster).
+ROSTER_COLUMNS: tuple[Column, ...] = _columns(
+    ROSTER_HEADERS,
+    required={"name", "id_number", "category", "township", "village"},
+    # The stored lengths: Cadre.name/phones/address, Grid.name, PartyOrg.name, Coordinator.name.
+    lengths={"name": 50, "phone": 200, "address": 200, "township": 100, "village": 100,
+             "party_branch": 100, "coordinator": 50},
+)  # fmt: skip
+
+STAFF_COLUMNS: tuple[Column, ...] = _columns(
+    STAFF_HEADERS,
+    required={"name", "role"},
+    lengths={"name": 50, "phone": 40, "grids": 1000},
 )

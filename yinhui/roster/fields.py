@@ -11,6 +11,7 @@ from typing import Literal
 
 from yinhui import clock
 from yinhui.roster.messages import Lang, render
+from yinhui.roster.synonyms import DEFAULT_VOCABULARY, VALUE_WORDS, Vocabulary
 
 Gender = Literal["M", "F"]
 Category = Literal["lixiu", "tuixiu"]
@@ -18,11 +19,11 @@ Status = Literal["active", "deceased", "moved"]
 Role = Literal["staff", "grid", "leader"]
 
 # The words written into a Chinese roster for each canonical value (used by writers too).
-GENDER_ZH: dict[str, str] = {"M": "男", "F": "女"}
-CATEGORY_ZH: dict[str, str] = {"lixiu": "离休", "tuixiu": "退休"}
-STATUS_ZH: dict[str, str] = {"active": "正常", "deceased": "去世", "moved": "迁出"}
-ROLE_ZH: dict[str, str] = {"staff": "工作人员", "grid": "网格员", "leader": "领导"}
-FLAG_ZH: dict[bool, str] = {True: "是", False: "否"}
+GENDER_ZH: dict[str, str] = {v: words[0] for v, words in VALUE_WORDS["gender"].items()}
+CATEGORY_ZH: dict[str, str] = {v: words[0] for v, words in VALUE_WORDS["category"].items()}
+STATUS_ZH: dict[str, str] = {v: words[0] for v, words in VALUE_WORDS["status"].items()}
+ROLE_ZH: dict[str, str] = {v: words[0] for v, words in VALUE_WORDS["role"].items()}
+FLAG_ZH: dict[bool, str] = {True: VALUE_WORDS["flag"]["yes"][0], False: VALUE_WORDS["flag"]["no"][0]}
 
 EARLIEST_DATE = date(1900, 1, 1)
 
@@ -57,21 +58,6 @@ def cell_text(value: object) -> str:
 
 def is_blank(value: object) -> bool:
     return cell_text(value) == ""
-
-
-def _key(value: object) -> str:
-    """Lookup key for enumerations: folded case, single inner spaces."""
-    return " ".join(cell_text(value).casefold().split())
-
-
-def _lookup(value: object, table: dict[str, str], code: str) -> str:
-    key = _key(value)
-    if not key:
-        raise FieldError("required")
-    try:
-        return table[key]
-    except KeyError:
-        raise FieldError(code, value=cell_text(value)) from None
 
 
 # -- dates ------------------------------------------------------------------------------
@@ -148,6 +134,43 @@ def parse_date(value: object, *, today: date | None = None) -> date:
     if not EARLIEST_DATE <= result <= latest:
         raise FieldError("date_range", value=result, today=latest)
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class BirthMonth:
+    """A birth date written to the month only, as a 出生年月 column holds it (1938.05, 1938年5月)."""
+
+    year: int
+    month: int
+
+
+_MONTH_TEXT = re.compile(r"^(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*月?$")
+_MONTH_COMPACT = re.compile(r"^(\d{4})(\d{2})$")
+
+
+def _birth_month(year: int, month: int, latest: date) -> BirthMonth:
+    if not 1 <= month <= 12:
+        raise FieldError("date_format", value=f"{year}.{month}")
+    if not EARLIEST_DATE.year <= year <= latest.year:
+        raise FieldError("date_range", value=date(year, month, 1), today=latest)
+    return BirthMonth(year, month)
+
+
+def parse_birth(value: object, *, today: date | None = None) -> date | BirthMonth:
+    """A birth date as rosters write it: any form ``parse_date`` reads, or a year and month.
+
+    A number cell such as 1938.05 (typed into a 出生年月 column, so Excel kept it as a number)
+    is a year and month; an Excel serial (14001) stays a date.
+    """
+    latest = today or current_date()
+    if isinstance(value, float) and not value.is_integer() and 1850 <= value < latest.year + 1:
+        return _birth_month(int(value), round((value - int(value)) * 100), latest)
+    if isinstance(value, str):
+        text = cell_text(value)
+        match = _MONTH_TEXT.match(text) or _MONTH_COMPACT.match(text)
+        if match:
+            return _birth_month(int(match.group(1)), int(match.group(2)), latest)
+    return parse_date(value, today=latest)
 
 
 # -- phones -----------------------------------------------------------------------------
@@ -253,74 +276,50 @@ def parse_phones(value: object) -> tuple[str, ...]:
 
 
 # -- enumerations -----------------------------------------------------------------------
-
-_CATEGORIES = {
-    "离休": "lixiu",
-    "离休干部": "lixiu",
-    "lixiu": "lixiu",
-    "退休": "tuixiu",
-    "退休干部": "tuixiu",
-    "tuixiu": "tuixiu",
-    "retired": "tuixiu",
-}
-_GENDERS = {
-    "男": "M",
-    "男性": "M",
-    "m": "M",
-    "male": "M",
-    "女": "F",
-    "女性": "F",
-    "f": "F",
-    "female": "F",
-}
-_FLAGS = {
-    **dict.fromkeys(["是", "y", "yes", "true", "1", "√", "✓", "✔", "有"], True),
-    **dict.fromkeys(["否", "n", "no", "false", "0", "×", "✗", "✘", "无"], False),
-}
-_STATUSES = {
-    **dict.fromkeys(["正常", "在世", "active"], "active"),
-    **dict.fromkeys(["去世", "已故", "病故", "deceased"], "deceased"),
-    **dict.fromkeys(["迁出", "外迁", "moved", "moved away"], "moved"),
-}
-_ROLES = {
-    **dict.fromkeys(["工作人员", "staff"], "staff"),
-    **dict.fromkeys(["网格员", "网格长", "grid", "grid coordinator"], "grid"),
-    **dict.fromkeys(["领导", "局长", "副局长", "leader"], "leader"),
-}
+# The words live in yinhui.roster.synonyms (one table a bureau extends); these look them up.
 
 
-def parse_category(value: object) -> Category:
-    """离休 → 'lixiu', 退休 → 'tuixiu' (Chinese or pinyin/English)."""
-    return _lookup(value, _CATEGORIES, "category_invalid")  # type: ignore[return-value]
+def _lookup(value: object, vocabulary: Vocabulary, kind: str, code: str) -> str:
+    if is_blank(value):
+        raise FieldError("required")
+    found = vocabulary.value(kind, value)
+    if found is None:
+        raise FieldError(code, value=cell_text(value), accepted=vocabulary.accepted(kind))
+    return found
 
 
-def parse_gender(value: object) -> Gender:
+def parse_category(value: object, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> Category:
+    """离休/离休干部 → 'lixiu', 退休/退休干部 → 'tuixiu' (and the other words of the table)."""
+    return _lookup(value, vocabulary, "category", "category_invalid")  # type: ignore[return-value]
+
+
+def parse_gender(value: object, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> Gender:
     """男/女/M/F/male/female → 'M' or 'F'."""
-    return _lookup(value, _GENDERS, "gender_invalid")  # type: ignore[return-value]
+    return _lookup(value, vocabulary, "gender", "gender_invalid")  # type: ignore[return-value]
 
 
-def parse_flag(value: object) -> bool:
+def parse_flag(value: object, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> bool:
     """A yes/no cell (是/否, Y/N, √/×, 1/0...); an empty cell means no."""
     if isinstance(value, bool):
         return value
     if is_blank(value):
         return False
-    key = _key(value)
-    if key not in _FLAGS:
-        raise FieldError("flag_invalid", value=cell_text(value))
-    return _FLAGS[key]
+    found = vocabulary.value("flag", value)
+    if found is None:
+        raise FieldError("flag_invalid", value=cell_text(value), accepted=vocabulary.accepted("flag"))
+    return found == "yes"
 
 
-def parse_status(value: object) -> Status:
-    """正常/去世/迁出 and English; an empty cell means active."""
+def parse_status(value: object, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> Status:
+    """正常/在册/去世/迁出 ... and English; an empty cell means active."""
     if is_blank(value):
         return "active"
-    return _lookup(value, _STATUSES, "status_invalid")  # type: ignore[return-value]
+    return _lookup(value, vocabulary, "status", "status_invalid")  # type: ignore[return-value]
 
 
-def parse_role(value: object) -> Role:
+def parse_role(value: object, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> Role:
     """Staff-sheet role: 工作人员 → 'staff', 网格员/网格长 → 'grid', 领导/局长 → 'leader'."""
-    return _lookup(value, _ROLES, "role_invalid")  # type: ignore[return-value]
+    return _lookup(value, vocabulary, "role", "role_invalid")  # type: ignore[return-value]
 
 
 # -- grid references (staff sheet) -------------------------------------------------------

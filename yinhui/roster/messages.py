@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from yinhui.i18n import N_, translator
 from yinhui.privacy import mask_id_number, mask_phone
+from yinhui.roster.safety import show_safely
 
 Lang = str  # 'zh' or 'en' (yinhui.i18n.LOCALES); any other code reads Chinese
 
@@ -25,11 +26,40 @@ TEMPLATES: dict[str, str] = {
     "file_empty": N_("the file is empty: no header row"),
     "missing_columns": N_("missing required columns: {columns}"),
     "duplicate_header": N_("columns '{header}' and '{other}' mean the same field; keep only one"),
+    # -- files too big or broken to read (limits in the playbook's [roster.limits]) -----
+    "xlsx_too_big": N_(
+        "the workbook unpacks to {size} MB, more than the limit of {limit} MB; "
+        "a roster is far smaller: is it the right file?"
+    ),
+    "too_many_cells": N_("the sheet holds more than {limit} cells; a roster is far smaller"),
+    "cell_too_big": N_(
+        "cell {cell} holds more than {limit} characters, more than a spreadsheet cell can hold; "
+        "the file is damaged or was not written by a spreadsheet"
+    ),
+    "row_cell_too_big": N_(
+        "row {row}: a cell holds more than {limit} characters, more than a spreadsheet cell "
+        "can hold; the file is damaged or was not written by a spreadsheet"
+    ),
+    "csv_broken": N_("row {row}: the CSV text cannot be read ({detail})"),
+    "too_many_rows": N_(
+        "more than {limit} data rows; split the file or raise max_rows under "
+        "[roster.limits] in the playbook"
+    ),
     # -- whole-file warnings (reported against the header row) ------------------------
     "column_ignored": N_("unknown column, ignored"),
     "no_rows": N_("no data rows under the header"),
+    "closing_line": N_("a closing line ('{value}'), skipped"),
     # -- generic cell problems --------------------------------------------------------
     "required": N_("must not be empty"),
+    "too_long": N_("{length} characters; at most {limit} fit"),
+    "unsafe_character": N_(
+        "contains the invisible character {code} ({name}) at position {position}; "
+        "delete it and type the text again"
+    ),
+    "formula_text": N_(
+        "starts with '{start}', which a spreadsheet would run as a formula; "
+        "remove the '{start}' or write the text another way"
+    ),
     # -- ID number (身份证号) -----------------------------------------------------------
     "id_length": N_("must have 18 characters, found {length}"),
     "id_chars": N_("the first 17 characters must be digits and the last a digit or X"),
@@ -60,18 +90,63 @@ TEMPLATES: dict[str, str] = {
     "phone_invalid": N_("'{piece}' is not a phone number"),
     "phone_multiple": N_("only one phone number allowed, found {count}"),
     # -- enumerations -----------------------------------------------------------------
-    "category_invalid": N_("unknown category '{value}'; use 离休 (lixiu) or 退休 (tuixiu)"),
-    "gender_invalid": N_("unknown gender '{value}'; use M or F"),
-    "flag_invalid": N_("'{value}' is not yes/no"),
-    "status_invalid": N_("unknown status '{value}'; use active, deceased or moved"),
-    "role_invalid": N_("unknown role '{value}'; use staff, grid or leader"),
+    "category_invalid": N_("unknown category '{value}'; accepted: {accepted}"),
+    "gender_invalid": N_("unknown gender '{value}'; accepted: {accepted}"),
+    "flag_invalid": N_("'{value}' is not yes/no; accepted: {accepted}"),
+    "status_invalid": N_("unknown status '{value}'; accepted: {accepted}"),
+    "role_invalid": N_("unknown role '{value}'; accepted: {accepted}"),
     # -- staff sheet ------------------------------------------------------------------
     "grid_ref_invalid": N_("invalid grid '{value}'; write 'township' or 'township/village'"),
     "grid_role_needs_grid": N_("a grid coordinator needs at least one grid"),
     "name_duplicate": N_("same name as row {others}"),
     # -- cross-checks made when a roster is imported ----------------------------------
     "coordinator_unknown": N_("coordinator '{name}' is not on the staff sheet"),
+    # -- a re-import that would undo what is known (services.roster_import) -------------
+    "status_protected": N_(
+        "{name} is recorded as {old} since {since}, the file says {new}; a roster never "
+        "changes that by itself: if the file is right, confirm this cadre's ID number"
+    ),
+    "changed_after_file": N_(
+        "{name} was changed on {changed}, after this file was written ({written}); the file "
+        "would change {fields}: confirm this cadre's ID number, or give the file's true date"
+    ),
 }
+
+# What the summary calls each kind of problem once the list is cut (templates without
+# placeholders are their own label).
+KIND_LABELS: dict[str, str] = {
+    "too_long": N_("text too long"),
+    "unsafe_character": N_("invisible character"),
+    "formula_text": N_("text that starts like a formula"),
+    "id_length": N_("ID number of the wrong length"),
+    "id_checksum": N_("wrong ID check character"),
+    "id_duplicate": N_("ID number on two rows"),
+    "gender_mismatch": N_("gender differs from the ID number"),
+    "date_format": N_("unrecognised date"),
+    "date_impossible": N_("impossible date"),
+    "date_range": N_("date out of range"),
+    "date_serial": N_("invalid Excel date"),
+    "phone_mobile": N_("bad mobile number"),
+    "phone_landline": N_("bad landline"),
+    "phone_no_area_code": N_("landline without area code"),
+    "phone_invalid": N_("not a phone number"),
+    "phone_multiple": N_("several phone numbers"),
+    "category_invalid": N_("unknown category"),
+    "gender_invalid": N_("unknown gender"),
+    "flag_invalid": N_("not yes/no"),
+    "status_invalid": N_("unknown status"),
+    "role_invalid": N_("unknown role"),
+    "grid_ref_invalid": N_("invalid grid"),
+    "name_duplicate": N_("name on two rows"),
+    "coordinator_unknown": N_("unknown coordinator"),
+    "status_protected": N_("status a roster may not change"),
+    "changed_after_file": N_("changed after the file was written"),
+    "closing_line": N_("closing line skipped"),
+    "column_ignored": N_("unknown column"),
+}
+# The line after a cut list: how many more, and of which kinds.
+MORE_PROBLEMS = N_("… and {count} more not listed: {kinds}")
+KIND_COUNT = N_("{kind} ({count})")
 
 # Put before a message by RowError: the cell (or the row) the problem is in.
 ROW_PREFIX = N_("row {row}, column {column}: ")
@@ -93,14 +168,22 @@ class Term(str):
 # line; only these parameters carry raw text (others are numbers, dates or our own words).
 _MAX_SHOWN = 24
 _RAW_PARAMS = frozenset({"value", "piece"})
-# Lists (rows of a duplicate, missing columns) are cut after this many items.
+# Lists (rows of a duplicate, missing columns) are cut after this many items; the words a
+# column accepts and the fields a change touches are listed whole (they are ours, and short).
 _MAX_LISTED = 5
+_WHOLE_LISTS = frozenset({"accepted", "fields"})
+# Counts and sizes are shown with thousands separators (50,000,000).
+_COUNTS = frozenset({"length", "limit", "count", "size"})
 # A run of digits, optionally broken by spaces or dashes, optionally ending in X (ID numbers).
 _DIGIT_RUN = re.compile(r"\+?\d(?:[\d \-]*\d)?[Xx]?")
 
 
 def scrub(text: str, limit: int | None = None) -> str:
-    """Mask anything in ``text`` that could be an ID or phone number; cut it to ``limit``."""
+    """Mask anything in ``text`` that could be an ID or phone number; cut it to ``limit``.
+
+    Invisible characters (an ANSI escape, a right-to-left override) are written as ⟨U+202E⟩,
+    so a message never carries them to a terminal or a log.
+    """
 
     def _mask(match: re.Match[str]) -> str:
         run = match.group(0)
@@ -111,7 +194,7 @@ def scrub(text: str, limit: int | None = None) -> str:
             return mask_phone(run)
         return run
 
-    scrubbed = _DIGIT_RUN.sub(_mask, text)
+    scrubbed = _DIGIT_RUN.sub(_mask, show_safely(text))
     if limit is not None and len(scrubbed) > limit:
         scrubbed = scrubbed[: limit - 1] + "…"
     return scrubbed
@@ -134,7 +217,14 @@ def render(code: str, params: Mapping[str, object], lang: Lang = "zh") -> str:
     if template is None:
         # A code without a template must not stop an error report from being printed.
         return " ".join([code, *(f"{key}={value}" for key, value in safe.items())])
-    return translate(template, lang).format(**safe)
+    return translate(template, lang).format_map(_Params(safe))
+
+
+class _Params(dict[str, object]):
+    """Template parameters; one a caller forgot shows as {name} rather than failing the report."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 def _safe_param(key: str, value: object, lang: Lang) -> object:
@@ -143,13 +233,38 @@ def _safe_param(key: str, value: object, lang: Lang) -> object:
     if isinstance(value, str):
         return scrub(value, _MAX_SHOWN if key in _RAW_PARAMS else None)
     if isinstance(value, list | tuple):
-        return join_list([str(_safe_param(key, item, lang)) for item in value], lang)
+        items = [str(_safe_param(key, item, lang)) for item in value]
+        return join_list(items, lang, whole=key in _WHOLE_LISTS)
+    if key in _COUNTS and isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
     return value
 
 
-def join_list(items: list[str] | tuple[str, ...], lang: Lang) -> str:
+def join_list(items: list[str] | tuple[str, ...], lang: Lang, *, whole: bool = False) -> str:
     """List items the way each language does: 2、5、9 or 2, 5, 9; long lists are cut."""
+    if whole:
+        return translate(LIST_SEPARATOR, lang).join(items)
     shown = list(items[:_MAX_LISTED])
     if len(items) > _MAX_LISTED:
         shown.append("…")
     return translate(LIST_SEPARATOR, lang).join(shown)
+
+
+def kind_label(code: str, lang: Lang) -> str:
+    """A short name for a kind of problem, for the count after a cut list."""
+    label = KIND_LABELS.get(code) or TEMPLATES.get(code, code)
+    return translate(label, lang)
+
+
+def more_problems(counts: Mapping[str, int], lang: Lang) -> str:
+    """'… and 49,800 more not listed: must not be empty (40,000); …' for the problems left out."""
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    kinds = [
+        translate(KIND_COUNT, lang).format(kind=kind_label(code, lang), count=f"{n:,}")
+        for code, n in ordered
+        if n
+    ]
+    total = sum(counts.values())
+    return translate(MORE_PROBLEMS, lang).format(
+        count=f"{total:,}", kinds=translate(LIST_SEPARATOR, lang).join(kinds)
+    )

@@ -1,77 +1,100 @@
-"""Read a roster or staff sheet (.xlsx or .csv) into rows keyed by canonical field, streaming."""
+"""Read a roster or staff sheet (.xlsx or .csv) into rows keyed by canonical field, streaming.
+
+Real sheets carry a title line above the header (a merged 「XX县离退休干部花名册」), sometimes a
+second header line, a 序号 column, blank separator rows and a closing 合计/填表人 line: the
+header is looked for in the first rows, header lines are read together, only the columns
+needed are read, and a row counts as data only when a known column holds something.
+"""
 
 from __future__ import annotations
 
 import codecs
 import csv
-import re
-import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
-from yinhui.roster.columns import Column
-from yinhui.roster.fields import is_blank
-from yinhui.roster.messages import Lang, render
+from yinhui.roster.columns import Column, with_vocabulary
+from yinhui.roster.fields import cell_text, is_blank
+from yinhui.roster.headers import HeaderMap, find_header
+from yinhui.roster.limits import DEFAULT_OPTIONS, RosterLimits, RosterOptions
+from yinhui.roster.messages import Lang
+from yinhui.roster.problems import RosterFileError, RowError
+from yinhui.roster.synonyms import CLOSING_WORDS, word_key
+from yinhui.roster.workbook import check_workbook, column_letter
+
+__all__ = ["RosterFileError", "Table", "detect_encoding", "read_table", "table_from_source"]
 
 RawRow = tuple[int, Sequence[object]]
 Row = tuple[int, dict[str, object]]
+Source = Callable[[int], Iterator[RawRow]]  # width -> (row number, the first ``width`` cells)
 
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 CSV_SUFFIXES = frozenset({".csv"})
-# Some bureaus put a title line ("××县离退休干部花名册") above the header; look this far down.
-HEADER_SEARCH_ROWS = 10
 _CHUNK = 1 << 18  # bytes per read while checking the encoding
-_HEADER_NOISE = re.compile(r"[\s_\-*]")
-
-
-class RosterFileError(Exception):
-    """A problem with the file as a whole: nothing in it can be read as rows."""
-
-    def __init__(self, path: Path | str | None, code: str, **params: object) -> None:
-        self.path = Path(path) if path is not None else None
-        self.code = code
-        self.params = params
-        super().__init__(code)
-
-    def message(self, lang: Lang = "zh") -> str:
-        text = render(self.code, self.params, lang)
-        return f"{self.path}: {text}" if self.path is not None else text
-
-    def __str__(self) -> str:
-        return self.message("en")
+_CLOSING_KEYS = tuple(word_key(w) for w in CLOSING_WORDS)
+_MULTI_SEPARATOR = "；"
 
 
 class _RowStream:
     """Data rows of a sheet; every iteration reads the source again, so nothing is held."""
 
-    def __init__(
-        self,
-        source: Callable[[], Iterator[RawRow]],
-        header_row: int,
-        positions: Mapping[str, int],
-        resume: Iterator[RawRow] | None = None,
-    ) -> None:
-        self._source = source
-        self._header_row = header_row
-        self._positions = positions
-        # The reader that found the header, already past it: the first pass continues it
-        # rather than opening (and for .xlsx, parsing the styles of) the file again.
-        self._resume = resume
+    def __init__(self, source: Source, header: HeaderMap, limits: RosterLimits,
+                 notes: list[RowError], path: Path | None) -> None:  # fmt: skip
+        self._source, self._header, self._limits = source, header, limits
+        self._notes, self._path = notes, path
 
     def __iter__(self) -> Iterator[Row]:
-        raw, self._resume = self._resume or self._source(), None
-        for number, values in raw:
-            if number <= self._header_row or all(is_blank(v) for v in values):
+        header, limits = self._header, self._limits
+        width = header.width
+        positions = header.positions
+        self._notes.clear()
+        count = 0
+        for number, values in self._source(width):
+            if number <= header.last_row or not any(v is not None and v != "" for v in values):
                 continue
-            yield (
-                number,
-                {
-                    name: values[index] if index < len(values) else None
-                    for name, index in self._positions.items()
-                },
-            )
+            cells = {name: _cell(values, spots) for name, spots in positions.items()}
+            if all(is_blank(v) for v in cells.values()):
+                continue  # a separator row, or one with stray cells outside the known columns
+            self._check_sizes(number, values, limits)
+            closing = _closing_text(values)
+            if closing is not None and is_blank(cells.get("id_number")):
+                self._notes.append(RowError(number, "", "closing_line", {"value": closing}))
+                continue
+            count += 1
+            if count > limits.max_rows:
+                raise RosterFileError(self._path, "too_many_rows", limit=limits.max_rows)
+            yield number, cells
+
+    def _check_sizes(self, number: int, values: Sequence[object], limits: RosterLimits) -> None:
+        for index, value in enumerate(values):
+            if isinstance(value, str) and len(value) > limits.max_cell_chars:
+                raise RosterFileError(
+                    self._path, "cell_too_big", cell=f"{column_letter(index + 1)}{number}",
+                    limit=limits.max_cell_chars,
+                )  # fmt: skip
+
+
+def _cell(values: Sequence[object], spots: tuple[int, ...]) -> object:
+    """The value of a field; a field spread over several columns (two phone columns) is joined."""
+    if len(spots) == 1:
+        return values[spots[0]] if spots[0] < len(values) else None
+    present = [values[i] for i in spots if i < len(values) and not is_blank(values[i])]
+    if len(present) <= 1:
+        return present[0] if present else None
+    return _MULTI_SEPARATOR.join(cell_text(v) for v in present)
+
+
+def _closing_text(values: Sequence[object]) -> str | None:
+    """The text of a closing line (合计: 240 人, 填表人: …), judged by its first non-empty cell."""
+    for value in values:
+        if not is_blank(value):
+            text = cell_text(value)
+            key = word_key(text[:12])
+            return text[:40] if key.startswith(_CLOSING_KEYS) else None
+    return None
 
 
 @dataclass(frozen=True)
@@ -79,7 +102,8 @@ class Table:
     """A sheet: its header row as written, where each field sits, and its data rows.
 
     ``rows`` yields ``(row_number, {field: raw value})`` with the row numbers a user sees
-    in Excel; fields whose (optional) column is absent are not in the dict.
+    in Excel; fields whose (optional) column is absent are not in the dict. ``notes`` gets,
+    while the rows are read, the lines read past (a closing 合计 line).
     """
 
     headers: tuple[str, ...]
@@ -90,6 +114,7 @@ class Table:
     header_row: int = 1
     encoding: str | None = None
     path: Path | None = None
+    notes: list[RowError] = field(default_factory=list, repr=False, compare=False)
 
     def header_for(self, name: str, spec: Sequence[Column] = ()) -> str:
         """The header the user wrote for ``name`` (or our own, in the file's language)."""
@@ -101,119 +126,53 @@ class Table:
         return name
 
 
-def header_key(text: object) -> str:
-    """Matching key for a header: full-width folded, case, spaces, '_', '-', '*' ignored."""
-    return _HEADER_NOISE.sub("", unicodedata.normalize("NFKC", str(text or ""))).casefold()
-
-
-def _header_index(columns: Sequence[Column]) -> dict[str, tuple[Column, Lang]]:
-    """Header key -> (column, language of that spelling); ASCII spellings count as English."""
-    index: dict[str, tuple[Column, Lang]] = {}
-    for column in columns:
-        for spelling in (column.zh, column.en, *column.aliases):
-            key = header_key(spelling)
-            index[key] = (column, "en" if key.isascii() else "zh")
-    return index
-
-
-def _matches(values: Sequence[object], index: Mapping[str, object]) -> int:
-    return sum(1 for v in values if header_key(v) in index)
-
-
-def _find_header(
-    raw: Iterator[RawRow], index: Mapping[str, object], path: Path | None
-) -> tuple[RawRow, bool]:
-    """The header row: the first of the first rows naming two known columns, else the
-    first non-blank row; and whether ``raw`` stopped right after it (so can go on)."""
-    first: RawRow | None = None
-    seen = 0
-    for number, values in raw:
-        if all(is_blank(v) for v in values):
-            continue
-        first = first or (number, values)
-        if _matches(values, index) >= 2:
-            return (number, values), True
-        seen += 1
-        if seen >= HEADER_SEARCH_ROWS:
-            break
-    if first is None:
-        raise RosterFileError(path, "file_empty")
-    return first, seen == 1
-
-
-def _map_headers(
-    headers: Sequence[str], columns: Sequence[Column], path: Path | None
-) -> tuple[dict[str, int], dict[str, str], list[str], Lang]:
-    index = _header_index(columns)
-    positions: dict[str, int] = {}
-    written: dict[str, str] = {}
-    ignored: list[str] = []
-    votes = {"zh": 0, "en": 0}
-    for position, header in enumerate(headers):
-        if not header:
-            continue
-        found = index.get(header_key(header))
-        if found is None:
-            ignored.append(header)
-            continue
-        column, lang = found
-        if column.field in positions:
-            raise RosterFileError(
-                path, "duplicate_header", header=header, other=written[column.field]
-            )
-        positions[column.field] = position
-        written[column.field] = header
-        votes[lang] += 1
-    language: Lang = "en" if votes["en"] > votes["zh"] else "zh"
-    missing = [c.header(language) for c in columns if c.required and c.field not in positions]
-    if missing:
-        raise RosterFileError(path, "missing_columns", columns=tuple(missing))
-    return positions, written, ignored, language
-
-
 def table_from_source(
-    source: Callable[[], Iterator[RawRow]],
+    source: Source,
     columns: Sequence[Column],
     *,
     path: Path | None = None,
     encoding: str | None = None,
+    options: RosterOptions = DEFAULT_OPTIONS,
 ) -> Table:
     """Build a Table over a re-readable source of ``(row_number, values)``."""
-    index = _header_index(columns)
-    raw = source()
-    (header_row, header_values), resumable = _find_header(raw, index, path)
-    headers = tuple("" if is_blank(v) else str(v).strip() for v in header_values)
-    positions, written, ignored, language = _map_headers(headers, columns, path)
+    columns = with_vocabulary(columns, options.vocabulary)
+    header = find_header(source(options.limits.max_columns), columns, options, path)
+    notes: list[RowError] = []
     return Table(
-        headers=headers,
-        columns=written,
-        rows=_RowStream(source, header_row, positions, resume=raw if resumable else None),
-        ignored=tuple(ignored),
-        language=language,
-        header_row=header_row,
+        headers=header.headers,
+        columns=header.written,
+        rows=_RowStream(source, header, options.limits, notes, path),
+        ignored=header.ignored,
+        language=header.language,
+        header_row=header.row,
         encoding=encoding,
         path=path,
+        notes=notes,
     )
 
 
 # -- .xlsx ------------------------------------------------------------------------------
 
+_XLSX_READ_ERRORS = (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError, EOFError)
 
-def _xlsx_source(path: Path) -> Callable[[], Iterator[RawRow]]:
+
+def _xlsx_source(path: Path) -> Source:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
-    def rows() -> Iterator[RawRow]:
+    def rows(width: int) -> Iterator[RawRow]:
         try:
             workbook = load_workbook(path, read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        except (InvalidFileException, *_XLSX_READ_ERRORS) as exc:
             raise RosterFileError(path, "file_unreadable", detail=type(exc).__name__) from exc
         try:
             sheet = workbook.worksheets[0]
             # The stored dimension can be wrong (files written by other tools); trusting
             # it would silently cut rows off, so let openpyxl read to the real end.
             sheet.reset_dimensions()
-            yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+            yield from enumerate(sheet.iter_rows(values_only=True, max_col=width), start=1)
+        except _XLSX_READ_ERRORS as exc:
+            raise RosterFileError(path, "file_unreadable", detail=type(exc).__name__) from exc
         finally:
             workbook.close()
 
@@ -250,33 +209,63 @@ def detect_encoding(path: Path) -> str:
     raise RosterFileError(path, "file_decode")
 
 
-def _csv_source(path: Path, encoding: str) -> Callable[[], Iterator[RawRow]]:
+def _csv_source(path: Path, encoding: str, limits: RosterLimits) -> Source:
     # 'utf-8-sig' also reads files without a BOM; it only matters that a BOM is dropped.
     opener = "utf-8-sig" if encoding.startswith("utf-8") else encoding
+    # No line of a roster is near this long; reading stops here rather than holding a huge one.
+    line_limit = limits.max_cell_chars * 4
 
-    def rows() -> Iterator[RawRow]:
+    def rows(width: int) -> Iterator[RawRow]:
+        number = 0
+
+        def lines(handle: TextIO) -> Iterator[str]:
+            while line := handle.readline(line_limit):
+                if len(line) >= line_limit and not line.endswith("\n"):
+                    raise RosterFileError(
+                        path, "row_cell_too_big", row=number + 1, limit=limits.max_cell_chars
+                    )
+                yield line
+
         with path.open(encoding=opener, newline="") as handle:
-            first_line = handle.readline()
+            first_line = handle.readline(line_limit)
             handle.seek(0)
             # Tab-separated text saved with a .csv name is common enough to honour.
             delimiter = "\t" if "," not in first_line and "\t" in first_line else ","
-            yield from enumerate(csv.reader(handle, delimiter=delimiter), start=1)
+            reader = csv.reader(lines(handle), delimiter=delimiter)
+            while True:
+                try:
+                    values = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    code = "row_cell_too_big" if "field limit" in str(exc) else "csv_broken"
+                    raise RosterFileError(
+                        path, code, row=number + 1, limit=limits.max_cell_chars, detail=str(exc)[:60]
+                    ) from None
+                number += 1
+                yield number, values[:width]
 
     return rows
 
 
-def read_table(path: Path | str, columns: Sequence[Column]) -> Table:
+def read_table(
+    path: Path | str, columns: Sequence[Column], *, options: RosterOptions | None = None
+) -> Table:
     """Open a .xlsx (first sheet) or .csv file and map its header to ``columns``.
 
-    Raises RosterFileError for problems with the whole file.
+    ``options`` carry the words in force (a bureau's playbook adds its own) and the limits.
+    Raises RosterFileError for problems with the whole file, also while its rows are read.
     """
+    options = options or DEFAULT_OPTIONS
     path = Path(path)
     if not path.is_file():
         raise RosterFileError(path, "file_missing")
     suffix = path.suffix.lower()
     if suffix in XLSX_SUFFIXES:
-        return table_from_source(_xlsx_source(path), columns, path=path)
+        check_workbook(path, options.limits)
+        return table_from_source(_xlsx_source(path), columns, path=path, options=options)
     if suffix in CSV_SUFFIXES:
         encoding = detect_encoding(path)
-        return table_from_source(_csv_source(path, encoding), columns, path=path, encoding=encoding)
+        source = _csv_source(path, encoding, options.limits)
+        return table_from_source(source, columns, path=path, encoding=encoding, options=options)
     raise RosterFileError(path, "file_extension", suffix=path.suffix or "(none)")

@@ -22,5 +22,24 @@ class TaskError(ValueError):
     """A request about a task that cannot be carried out; the message says why."""
 
 
+class TaskClosedError(TaskError):
+    """The task was closed before this change: "task #12 is already done by 王芳 at 2026-11-29 10:15 (reached)".
+
+    ``by`` is a person's name where a coordinator closed it (else the actor: ``cli``, a flow);
+    ``at`` the local time, as shown. A surface may word its own reply from these.
+    """
+
+    def __init__(self, task_id: int, status: str, *, by: str, at: str | None, outcome: str | None = None) -> None:
+        self.task_id, self.status, self.by, self.at, self.outcome = task_id, status, by, at, outcome
+        word = {"missed": "closed as missed"}.get(status, status)
+        when = f" at {at}" if at else ""
+        what = f" ({outcome})" if outcome and status == "done" else ""
+        super().__init__(f"task #{task_id} is already {word} by {by}{when}{what}; nothing was changed")
+
+
+class PlanningError(ValueError):
+    """A plan that must not run as asked (a day outside the planning window); the message says why."""
+
+
 class SnapshotError(ValueError):
     """A snapshot that cannot be taken (the month is not over yet, or is not a month)."""

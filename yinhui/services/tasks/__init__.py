@@ -8,6 +8,7 @@ the flows all come through here, so a change looks the same in the audit trail w
 - `create`: every insert into the task table;
 - `actions`: one task at a time (an answer, a note, a new date, a new assignee);
 - `sweeps`: set-based changes (cancel, overdue, escalate, lapse, reassign);
+- `claim`: the conditional update every one-task change goes through (two answers at once: one wins);
 - `audit`: the events those write; `limits`: what may be done to a task (read only).
 """
 
@@ -20,8 +21,16 @@ from yinhui.services.tasks.actions import (
     reschedule_task,
 )
 from yinhui.services.tasks.audit import audited_update
+from yinhui.services.tasks.claim import actor_name, change_task
 from yinhui.services.tasks.create import create_tasks, insert_cadre_tasks, priority_expression
-from yinhui.services.tasks.limits import GENERIC_OUTCOMES, allowed_outcomes, latest_reschedule_day
+from yinhui.services.tasks.limits import (
+    GENERIC_OUTCOMES,
+    MAX_TASK_NOTE,
+    allowed_outcomes,
+    check_done_on,
+    check_note,
+    latest_reschedule_day,
+)
 from yinhui.services.tasks.sweeps import (
     cancel_open_tasks,
     cancel_tasks,
@@ -35,11 +44,16 @@ from yinhui.services.tasks.sweeps import (
 
 __all__ = [
     "GENERIC_OUTCOMES",
+    "MAX_TASK_NOTE",
+    "actor_name",
     "add_note",
     "allowed_outcomes",
     "audited_update",
     "cancel_open_tasks",
     "cancel_tasks",
+    "change_task",
+    "check_done_on",
+    "check_note",
     "complete_task",
     "create_tasks",
     "escalate_overdue",
