@@ -19,9 +19,10 @@ from flows.retrying import TASK_RETRIES
 from flows.steps import run_step
 from flows.texts import bilingual, task_name
 from models.db import session_scope
+from yinhui import clock
 from yinhui.i18n import N_
 from yinhui.rules.cadence import due_cadence
-from yinhui.services.planning import create_cadence_tasks, refresh_grid_owners
+from yinhui.services.planning import check_plan_day, create_cadence_tasks, refresh_grid_owners
 from yinhui.services.tasks import reassign_live_tasks, sweep_overdue
 
 ACTOR = "system:contact-cadence"
@@ -65,9 +66,16 @@ def mark_and_escalate(day: dt.date, leader_id: int) -> dict[str, int]:
     log_prints=False,
     on_failure=[on_flow_failure],
 )
-def contact_cadence(day: dt.date | str | None = None, write_digests: bool = True) -> dict[str, Any]:
-    """Plan one day of the contact cadence; returns the counts."""
+def contact_cadence(
+    day: dt.date | str | None = None, write_digests: bool = True, backfill: bool = False
+) -> dict[str, Any]:
+    """Plan one day of the contact cadence; returns the counts.
+
+    A day outside the planning window is refused before anything is written (``backfill``:
+    an older day on purpose; see `yinhui.services.planning.plan_window`).
+    """
     the_day = parse_day(day)
+    check_plan_day(the_day, today=clock.today(), backfill=backfill)
     owners = run_step(refresh_owners)
     created = run_step(create_due_tasks, the_day, owners["leader_id"])
     late = run_step(mark_and_escalate, the_day, owners["leader_id"])

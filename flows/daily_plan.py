@@ -21,17 +21,22 @@ from flows.dispatch_outbox import dispatch_outbox
 from flows.planning_context import parse_day
 from flows.steps import run_step
 from flows.texts import bilingual
+from yinhui import clock
 from yinhui.i18n import N_
+from yinhui.services.planning import check_plan_day
 
 
-def plan_day(the_day: dt.date, *, dispatch: bool = True) -> dict[str, Any]:
+def plan_day(the_day: dt.date, *, dispatch: bool = True, backfill: bool = False) -> dict[str, Any]:
     """Every planning step of one day, then the digests once, then delivery; returns their counts.
 
     The `daily-plan` flow runs it with each step as its own run; the demo runs it inside
-    `inline_steps()`, one task run a simulated day (see flows/steps.py).
+    `inline_steps()`, one task run a simulated day (see flows/steps.py). A day outside the
+    planning window (`yinhui.services.planning.plan_window`; ``backfill`` for an older day on
+    purpose) is refused before anything is written.
     """
+    check_plan_day(the_day, today=clock.today(), backfill=backfill)
     results: dict[str, Any] = {"day": the_day.isoformat()}
-    results["contact_cadence"] = run_step(contact_cadence, the_day, write_digests=False)
+    results["contact_cadence"] = run_step(contact_cadence, the_day, write_digests=False, backfill=backfill)
     results["calendar_nodes"] = run_step(calendar_nodes, the_day, write_digests=False)
     results["care_plan"] = plan_care_day(the_day, refresh=False)
     results["digests"] = run_step(write_digests_task, the_day)
@@ -48,8 +53,8 @@ def plan_day(the_day: dt.date, *, dispatch: bool = True) -> dict[str, Any]:
     on_failure=[on_flow_failure],
 )
 @one_planning_run_at_a_time
-def daily_plan(day: dt.date | str | None = None, dispatch: bool = True) -> dict[str, Any]:
+def daily_plan(day: dt.date | str | None = None, dispatch: bool = True, backfill: bool = False) -> dict[str, Any]:
     the_day = parse_day(day)
-    results = plan_day(the_day, dispatch=dispatch)
+    results = plan_day(the_day, dispatch=dispatch, backfill=backfill)
     results["artifacts"] = publish_day_artifacts(the_day, results)
     return results

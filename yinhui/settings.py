@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -79,11 +81,33 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'yinhui.sqlite3').resolve()}"
 
 
-@lru_cache(maxsize=1)
+# Settings put in force in this process by `use_settings` (innermost last); they win over the
+# environment until their block ends.
+_in_force: list[Settings] = []
+
+
 def get_settings() -> Settings:
+    if _in_force:
+        return _in_force[-1]
+    return _from_environment()
+
+
+@lru_cache(maxsize=1)
+def _from_environment() -> Settings:
     return Settings()
 
 
 def reset_settings() -> None:
     """Forget cached settings (tests and the CLI's --data-dir change the environment)."""
-    get_settings.cache_clear()
+    _from_environment.cache_clear()
+
+
+@contextlib.contextmanager
+def use_settings(chosen: Settings) -> Iterator[Settings]:
+    """Within the block, `get_settings()` returns `chosen` in this process; the environment is untouched."""
+    _in_force.append(chosen)
+    try:
+        yield chosen
+    finally:
+        # By identity: two Settings with equal fields compare equal.
+        del _in_force[max(i for i, s in enumerate(_in_force) if s is chosen)]

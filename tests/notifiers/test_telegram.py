@@ -320,16 +320,18 @@ def test_the_daily_plan_flow_delivers_over_telegram_and_tells_the_leader_in_the_
     database, channel, prefect_harness
 ):
     from flows.daily_plan import daily_plan
+    from yinhui import clock
 
     api = channel
     county = build_county()
     api.block_chat(TOWN_CHAT)
-    result = daily_plan(D("2026-10-01"))
-    assert result["dispatch"]["sent"] == 3  # village, leader, and the leader's alert about the town
-    assert result["dispatch"]["dead"] == 1 and result["dispatch"]["channels_broken"] == 1
-    leader_texts = [m.text for m in api.sent if m.chat_id == LEADER_CHAT]
-    assert any("王网格" in t and "blocked" in t for t in leader_texts)
-    assert daily_plan(D("2026-10-01"))["dispatch"].get("sent", 0) == 0
+    with clock.frozen_at(D("2026-10-01")):  # the morning run of that day
+        result = daily_plan(D("2026-10-01"))
+        assert result["dispatch"]["sent"] == 3  # village, leader, and the leader's alert about the town
+        assert result["dispatch"]["dead"] == 1 and result["dispatch"]["channels_broken"] == 1
+        leader_texts = [m.text for m in api.sent if m.chat_id == LEADER_CHAT]
+        assert any("王网格" in t and "blocked" in t for t in leader_texts)
+        assert daily_plan(D("2026-10-01"))["dispatch"].get("sent", 0) == 0
     with session_scope() as s:
         assert s.get(Coordinator, county.town).channel_broken
 

@@ -119,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     if "yinhui.settings" in sys.modules:  # read again for this command (pydantic costs 0.2 s: not for --help)
         sys.modules["yinhui.settings"].reset_settings()
-    common.OPTIONS = common.Options()
+    common.OPTIONS.debug = False  # until the root callback reads --debug
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         code = _command().main(args=args, prog_name="yinhui", standalone_mode=False)

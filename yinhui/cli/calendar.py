@@ -42,7 +42,7 @@ def calendar_rows(year: int, *, lang: str) -> tuple[list[dict[str, Any]], list[s
     from yinhui.services.event_views import list_events
 
     playbook, calendar = work_context()
-    with session_scope() as session:
+    with session_scope(read_only=True) as session:
         nodes = nodes_in_year(session, playbook, year)
         _, warnings = bureau_nodes(session, playbook)
         events = list_events(session, year=year, today=clock.today())
@@ -119,7 +119,7 @@ def _write_ics(year: int, output: Path | None) -> int:
     from yinhui.settings import get_settings
 
     playbook, calendar = work_context()
-    with session_scope() as session:
+    with session_scope(read_only=True) as session:
         nodes = nodes_in_year(session, playbook, year)
     warn(guess_warnings(calendar, [dt.date(year, 1, 1)]))
     text = render_ics(

@@ -175,7 +175,7 @@ def show_list(
     after: Callable[[Sequence[Row]], str] | None = None,
 ) -> None:
     """The body of every list command: read the rows in one unit of work, print them as JSON or a table."""
-    with database() as session:
+    with database(read_only=True) as session:
         rows = fetch(session)
     if fmt == "json":
         print_json(rows)
@@ -272,12 +272,12 @@ def require_schema() -> None:
 
 
 @contextlib.contextmanager
-def database() -> Iterator[Session]:
-    """One unit of work on a database `yinhui init` has prepared."""
+def database(*, read_only: bool = False) -> Iterator[Session]:
+    """One unit of work on a database `yinhui init` has prepared (`read_only`: a listing or a report)."""
     from models.db import session_scope
 
     require_schema()
-    with session_scope() as session:
+    with session_scope(read_only=read_only) as session:
         yield session
 
 
@@ -295,7 +295,7 @@ def work_context() -> tuple[Playbook, WorkCalendar]:
     from yinhui.services.calendar import work_calendar
 
     playbook = current_playbook()
-    with session_scope() as session:
+    with session_scope(read_only=True) as session:
         return playbook, work_calendar(session, playbook)
 
 
@@ -336,8 +336,8 @@ def _refusals() -> tuple[type[BaseException], ...]:
     from yinhui.rules.playbook import PlaybookError
     from yinhui.services import errors
 
-    domain = (errors.CareError, errors.CalendarError, errors.ChatError, errors.CoordinatorError, errors.TaskError,
-              errors.SnapshotError)
+    # Every error the services raise says what cannot be done and why (yinhui.services.errors).
+    domain = tuple(v for v in vars(errors).values() if isinstance(v, type) and issubclass(v, Exception))
     return (*domain, RosterFileError, NoLeaderError, PlaybookError, OperationalError)
 
 
@@ -348,16 +348,22 @@ def exit_code_for(exc: BaseException) -> int:
         return exc.code
     if OPTIONS.debug:
         raise exc
+    first_line = (str(exc).splitlines() or [""])[0]
     if type(exc).__name__ == "ValidationError" and hasattr(exc, "errors"):  # settings from the environment
-        first = exc.errors()[0]
-        setting = "YINHUI_" + "_".join(str(part) for part in first["loc"]).upper()
-        print(f"yinhui: bad setting {setting}: {first['msg']}", file=sys.stderr)
+        from yinhui.settings import Settings
+
+        problem = exc.errors()[0]
+        setting = "_".join(str(part) for part in problem["loc"])
+        if getattr(exc, "title", None) == Settings.__name__:  # name it as the operator sets it
+            setting = (str(Settings.model_config.get("env_prefix", "")) + setting).upper()
+        print(f"yinhui: bad setting {setting}: {problem['msg']}", file=sys.stderr)
         return EXIT_USAGE
     if isinstance(exc, _refusals()):
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        message = first_line or type(exc).__name__
         if type(exc).__name__ == "OperationalError":
             message = f"database error: {getattr(exc, 'orig', exc)}".splitlines()[0]
         print(f"yinhui: {message}", file=sys.stderr)
         return EXIT_INVALID
-    print(f"yinhui: unexpected error ({type(exc).__name__}): {exc} (run with --debug for details)", file=sys.stderr)
+    print(f"yinhui: unexpected error ({type(exc).__name__}): {first_line} (run with --debug for details)",
+          file=sys.stderr)
     return EXIT_INTERNAL

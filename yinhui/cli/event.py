@@ -105,7 +105,7 @@ def show(event_id: int, fmt: FormatOption = "table") -> int:
     from yinhui import clock
     from yinhui.services.event_views import event_plan
 
-    with database() as session:
+    with database(read_only=True) as session:
         plan = event_plan(session, event_id, today=clock.today(), language=language())
     if fmt == "json":
         print_json(plan)

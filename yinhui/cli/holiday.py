@@ -72,7 +72,7 @@ def show(year: Year, fmt: FormatOption = "table") -> int:
 
     require_schema()
     playbook, calendar = work_context()
-    with session_scope() as session:
+    with session_scope(read_only=True) as session:
         source = schedule_source(session, playbook, year)
     schedule = calendar.schedule_for(year)
     days_off = _ranges(schedule.days_off) if schedule else []

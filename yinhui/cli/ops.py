@@ -135,7 +135,7 @@ def snapshot(month: Annotated[str, month_option("--month", help="YYYY-MM, a mont
         raise CommandError(f"{month} is not over yet; its coverage can be frozen from {period.end + dt.timedelta(days=1)}")
     with progress(f"freezing the coverage of {month}"):
         result = monthly_coverage_snapshot(month)
-    with session_scope() as session:
+    with session_scope(read_only=True) as session:
         rows = snapshot_rows(session, month)
     taken = rows[0].taken_at.astimezone(clock.tz()).strftime("%Y-%m-%d %H:%M") if rows else "?"
     verb = "frozen now" if result["created"] else f"already frozen on {taken}; unchanged"

@@ -37,7 +37,7 @@ def coverage(
     from yinhui.rules.cadence import period_from_key
     from yinhui.services.coverage import coverage as coverage_of
 
-    with database() as session:
+    with database(read_only=True) as session:
         report = coverage_of(session, period_from_key(month))
     if fmt == "json":
         print_json({
@@ -86,7 +86,7 @@ def services(
     from yinhui.services.door_services import services_report
 
     playbook = current_playbook()
-    with database() as session:
+    with database(read_only=True) as session:
         report = services_report(session, playbook=playbook, period=period_from_key(period), today=clock.today())
     if fmt == "json":
         print_json(report)
@@ -118,7 +118,7 @@ def branches(month: Month, fmt: FormatOption = "table") -> int:
     from yinhui.services.org_life import branch_report
     from yinhui.services.planning import plan_leader
 
-    with database() as session:
+    with database(read_only=True) as session:
         report = branch_report(session, month=period_from_key(month), playbook=current_playbook(),
                                leader_id=plan_leader(session))
     if fmt == "json":
@@ -144,7 +144,7 @@ def volunteers(period: Period, fmt: FormatOption = "table") -> int:
     from yinhui.rules.cadence import period_from_key
     from yinhui.services.volunteering import volunteer_report
 
-    with database() as session:
+    with database(read_only=True) as session:
         report = volunteer_report(session, period=period_from_key(period))
     if fmt == "json":
         print_json(report)
@@ -172,7 +172,7 @@ def must_visits(period: Period, fmt: FormatOption = "table") -> int:
     )
 
     span = period_from_key(period)
-    with database() as session:
+    with database(read_only=True) as session:
         rows = occurrence_report(session, first=span.start, last=span.end, language=language())
     if fmt == "json":
         print_json({"period": span.key, "summary": occurrence_summary(rows), "occurrences": rows})

@@ -13,25 +13,9 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from yinhui import settings as settings_module
-from yinhui.settings import Settings, get_settings, reset_settings
+from yinhui.settings import Settings, get_settings, use_settings
 
 _open: list[Settings] = []
-
-
-def _put_in_force(chosen: Settings) -> None:
-    """Make `get_settings()` return `chosen` until the next reset_settings().
-
-    get_settings() caches the one Settings() it builds; building it once from `chosen` fills the
-    cache with it. (When yinhui.settings offers a way to put settings in force, use that here.)
-    """
-    reset_settings()
-    real = settings_module.Settings
-    setattr(settings_module, "Settings", lambda: chosen)  # noqa: B010 - the name get_settings() calls
-    try:
-        get_settings()
-    finally:
-        setattr(settings_module, "Settings", real)  # noqa: B010
 
 
 def check() -> None:
@@ -51,13 +35,12 @@ def demo_database(data_dir: Path) -> Iterator[Settings]:
         leftover.unlink(missing_ok=True)
     chosen = Settings(data_dir=data_dir, database_url=f"sqlite:///{database.resolve()}")
     dispose_engines()
-    _put_in_force(chosen)
     _open.append(chosen)
     try:
-        check()
-        yield chosen
-        check()
+        with use_settings(chosen):
+            check()
+            yield chosen
+            check()
     finally:
         _open.pop()
         dispose_engines()
-        reset_settings()

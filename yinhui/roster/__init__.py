@@ -26,12 +26,15 @@ from yinhui.roster.fields import (
     parse_status,
 )
 from yinhui.roster.idcard import IdNumber, check_character, make_id_number, parse_id_number
+from yinhui.roster.limits import DEFAULT_OPTIONS, RosterLimits, RosterOptions
 from yinhui.roster.messages import TEMPLATES
-from yinhui.roster.reader import RosterFileError, Table, read_table
+from yinhui.roster.problems import ProblemList, RosterFileError, RowError
+from yinhui.roster.reader import Table, read_table
+from yinhui.roster.safety import escape_for_spreadsheet
+from yinhui.roster.synonyms import DEFAULT_VOCABULARY, Vocabulary, VocabularyError
 from yinhui.roster.validate import (
     CadreRecord,
     RosterCheck,
-    RowError,
     StaffCheck,
     StaffRecord,
     load_roster,
@@ -42,6 +45,8 @@ from yinhui.roster.validate import (
 
 __all__ = [
     "CATEGORY_ZH",
+    "DEFAULT_OPTIONS",
+    "DEFAULT_VOCABULARY",
     "FLAG_ZH",
     "GENDER_ZH",
     "ROLE_ZH",
@@ -56,15 +61,21 @@ __all__ = [
     "Gender",
     "GridRef",
     "IdNumber",
+    "ProblemList",
     "Role",
     "RosterCheck",
     "RosterFileError",
+    "RosterLimits",
+    "RosterOptions",
     "RowError",
     "StaffCheck",
     "StaffRecord",
     "Status",
     "Table",
+    "Vocabulary",
+    "VocabularyError",
     "check_character",
+    "escape_for_spreadsheet",
     "excel_serial_to_date",
     "load_roster",
     "load_staff",

@@ -32,7 +32,7 @@ class RosterLimits:
         unknown = set(overrides) - names
         if unknown:
             raise ValueError(f"unknown roster limits: {', '.join(sorted(unknown))}")
-        return cls(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in overrides.items() if v is not None})
 
     @property
     def max_unpacked_bytes(self) -> int:

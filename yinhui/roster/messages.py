@@ -164,6 +164,31 @@ class Term(str):
     __slots__ = ()
 
 
+class Words:
+    """A value of ours given as a parameter in each language: Words("去世", "deceased").
+
+    For the words of a roster's own table (synonyms.VALUE_WORDS) and its headers, which are
+    already bilingual data; a text of ours that is not data is a ``Term``.
+    """
+
+    __slots__ = ("zh", "en")
+
+    def __init__(self, zh: str, en: str) -> None:
+        self.zh, self.en = zh, en
+
+    def text(self, lang: Lang) -> str:
+        return self.en if lang == "en" else self.zh
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Words) and (self.zh, self.en) == (other.zh, other.en)
+
+    def __hash__(self) -> int:
+        return hash((self.zh, self.en))
+
+    def __repr__(self) -> str:
+        return f"Words({self.zh!r}, {self.en!r})"
+
+
 # Raw cell values quoted back to the user are cut so a pasted paragraph cannot flood a log
 # line; only these parameters carry raw text (others are numbers, dates or our own words).
 _MAX_SHOWN = 24
@@ -230,6 +255,8 @@ class _Params(dict[str, object]):
 def _safe_param(key: str, value: object, lang: Lang) -> object:
     if isinstance(value, Term):
         return str(translate(value, lang))
+    if isinstance(value, Words):
+        return scrub(value.text(lang))
     if isinstance(value, str):
         return scrub(value, _MAX_SHOWN if key in _RAW_PARAMS else None)
     if isinstance(value, list | tuple):

@@ -11,7 +11,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from yinhui.roster.messages import ROW_ONLY_PREFIX, ROW_PREFIX, Lang, more_problems, render, translate
+from yinhui.roster.messages import (
+    ROW_ONLY_PREFIX,
+    ROW_PREFIX,
+    Lang,
+    more_problems,
+    render,
+    translate,
+)
 
 
 class RosterFileError(Exception):

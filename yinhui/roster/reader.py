@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from yinhui.roster.columns import Column, with_vocabulary
 from yinhui.roster.fields import cell_text, is_blank
@@ -22,7 +22,7 @@ from yinhui.roster.headers import HeaderMap, find_header
 from yinhui.roster.limits import DEFAULT_OPTIONS, RosterLimits, RosterOptions
 from yinhui.roster.messages import Lang
 from yinhui.roster.problems import RosterFileError, RowError
-from yinhui.roster.synonyms import CLOSING_WORDS, word_key
+from yinhui.roster.synonyms import CLOSING_WORDS, EMPTY_WORDS, word_key
 from yinhui.roster.workbook import check_workbook, column_letter
 
 __all__ = ["RosterFileError", "Table", "detect_encoding", "read_table", "table_from_source"]
@@ -35,6 +35,7 @@ XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 CSV_SUFFIXES = frozenset({".csv"})
 _CHUNK = 1 << 18  # bytes per read while checking the encoding
 _CLOSING_KEYS = tuple(word_key(w) for w in CLOSING_WORDS)
+_EMPTY_KEYS = frozenset(word_key(w) for w in EMPTY_WORDS)
 _MULTI_SEPARATOR = "；"
 
 
@@ -81,7 +82,10 @@ def _cell(values: Sequence[object], spots: tuple[int, ...]) -> object:
     """The value of a field; a field spread over several columns (two phone columns) is joined."""
     if len(spots) == 1:
         return values[spots[0]] if spots[0] < len(values) else None
-    present = [values[i] for i in spots if i < len(values) and not is_blank(values[i])]
+    present = [
+        values[i] for i in spots
+        if i < len(values) and not is_blank(values[i]) and word_key(values[i]) not in _EMPTY_KEYS
+    ]  # fmt: skip
     if len(present) <= 1:
         return present[0] if present else None
     return _MULTI_SEPARATOR.join(cell_text(v) for v in present)
@@ -156,27 +160,41 @@ def table_from_source(
 _XLSX_READ_ERRORS = (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError, EOFError)
 
 
-def _xlsx_source(path: Path) -> Source:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+class _XlsxSource:
+    """The first sheet's rows. The workbook opened to find the header is kept for the first
+    pass over the rows (opening it again would parse its shared strings and styles again);
+    every later pass opens the file anew, so nothing is held between passes."""
 
-    def rows(width: int) -> Iterator[RawRow]:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._kept: Any = None
+
+    def _open(self) -> Any:
+        from openpyxl import load_workbook
+        from openpyxl.utils.exceptions import InvalidFileException
+
         try:
-            workbook = load_workbook(path, read_only=True, data_only=True)
+            return load_workbook(self.path, read_only=True, data_only=True)
         except (InvalidFileException, *_XLSX_READ_ERRORS) as exc:
-            raise RosterFileError(path, "file_unreadable", detail=type(exc).__name__) from exc
+            raise RosterFileError(self.path, "file_unreadable", detail=type(exc).__name__) from exc
+
+    def __call__(self, width: int) -> Iterator[RawRow]:
+        workbook, self._kept = self._kept or self._open(), None
+        finished = False
         try:
             sheet = workbook.worksheets[0]
             # The stored dimension can be wrong (files written by other tools); trusting
             # it would silently cut rows off, so let openpyxl read to the real end.
             sheet.reset_dimensions()
             yield from enumerate(sheet.iter_rows(values_only=True, max_col=width), start=1)
+            finished = True
         except _XLSX_READ_ERRORS as exc:
-            raise RosterFileError(path, "file_unreadable", detail=type(exc).__name__) from exc
+            raise RosterFileError(self.path, "file_unreadable", detail=type(exc).__name__) from exc
         finally:
-            workbook.close()
-
-    return rows
+            if finished or self._kept is not None:
+                workbook.close()
+            else:
+                self._kept = workbook  # stopped early (the header search): the rows come next
 
 
 # -- .csv -------------------------------------------------------------------------------
@@ -263,7 +281,7 @@ def read_table(
     suffix = path.suffix.lower()
     if suffix in XLSX_SUFFIXES:
         check_workbook(path, options.limits)
-        return table_from_source(_xlsx_source(path), columns, path=path, options=options)
+        return table_from_source(_XlsxSource(path), columns, path=path, options=options)
     if suffix in CSV_SUFFIXES:
         encoding = detect_encoding(path)
         source = _csv_source(path, encoding, options.limits)

@@ -98,7 +98,11 @@ _NOISE = re.compile(r"[\s_\-*()\[\]【】:·.]")
 
 def word_key(text: object) -> str:
     """The form in which headers and words are compared (村（社区） and 村 社区 are one)."""
-    return _NOISE.sub("", unicodedata.normalize("NFKC", str(text or ""))).casefold()
+    if text is None:
+        return ""
+    if isinstance(text, float) and text.is_integer():
+        text = int(text)  # a 1 typed into a yes/no cell comes back from Excel as 1.0
+    return _NOISE.sub("", unicodedata.normalize("NFKC", str(text))).casefold()
 
 
 class VocabularyError(ValueError):

@@ -1,10 +1,14 @@
-"""Check every row of a roster or staff sheet and turn the good ones into records."""
+"""Check every row of a roster or staff sheet and turn the good ones into records.
+
+Every problem of the file comes out in one round (an unknown 责任人 too, when the caller gives the
+coordinators it knows); the list keeps the first ``max_errors`` and counts the rest by kind.
+"""
 
 from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -13,6 +17,7 @@ from typing import Protocol, TypeVar
 from yinhui.i18n import N_
 from yinhui.roster.columns import ROSTER_COLUMNS, STAFF_COLUMNS, Column
 from yinhui.roster.fields import (
+    BirthMonth,
     Category,
     FieldError,
     Gender,
@@ -21,8 +26,8 @@ from yinhui.roster.fields import (
     Status,
     cell_text,
     is_blank,
+    parse_birth,
     parse_category,
-    parse_date,
     parse_flag,
     parse_gender,
     parse_grid_refs,
@@ -31,31 +36,26 @@ from yinhui.roster.fields import (
     parse_status,
 )
 from yinhui.roster.idcard import IdNumber, parse_id_number
-from yinhui.roster.messages import ROW_ONLY_PREFIX, ROW_PREFIX, Lang, Term, render, translate
+from yinhui.roster.limits import DEFAULT_OPTIONS, RosterOptions
+from yinhui.roster.messages import Lang, Term
+from yinhui.roster.problems import ProblemList, RowError, omitted_line
 from yinhui.roster.reader import Table, read_table
+from yinhui.roster.safety import find_unsafe, starts_like_formula
+from yinhui.roster.synonyms import EMPTY_WORDS, word_key
+
+__all__ = [
+    "CadreRecord", "RosterCheck", "RowError", "StaffCheck", "StaffRecord", "clean_name",
+    "load_roster", "load_staff", "validate_roster", "validate_staff",
+]  # fmt: skip
 
 T = TypeVar("T")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # The gender an ID number encodes, as a mismatch message names it.
 _GENDER_WORD: dict[Gender, str] = {"M": N_("male"), "F": N_("female")}
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """One problem in one cell (or, with an empty column, one row).
-
-    ``column`` is the header exactly as the file wrote it, so the user can find the cell.
-    """
-
-    row: int
-    column: str
-    code: str
-    params: Mapping[str, object] = field(default_factory=dict, hash=False)
-
-    def message(self, lang: Lang = "zh") -> str:
-        prefix = ROW_PREFIX if self.column else ROW_ONLY_PREFIX
-        where = translate(prefix, lang).format(row=self.row, column=self.column)
-        return where + render(self.code, self.params, lang)
+_EMPTY_KEYS = frozenset(word_key(w) for w in EMPTY_WORDS)
+# Optional cells where 无, / or — means "none" (in a yes/no or status cell they are words).
+_MAY_SAY_NONE = frozenset({"phone", "address", "party_branch", "coordinator", "birth_date",
+                           "gender", "grids"})  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,32 +90,47 @@ class StaffRecord:
     phone: str | None
 
 
-@dataclass
-class RosterCheck:
-    """Result of checking a roster: records of the rows without errors, and all problems."""
+class _Outcome:
+    """What checking a sheet found: the listed problems, and how many more of each kind."""
 
-    records: list[CadreRecord]
     errors: list[RowError]
-    warnings: list[RowError]
-    table: Table | None = field(default=None, repr=False)
+    omitted: dict[str, int]
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def error_count(self) -> int:
+        """Every problem found, listed or not."""
+        return len(self.errors) + sum(self.omitted.values())
+
+    def omitted_line(self, lang: Lang = "zh") -> str | None:
+        """'… and 49,800 more not listed: …' to print after the list, or None."""
+        return omitted_line(self.omitted, lang)
+
 
 @dataclass
-class StaffCheck:
+class RosterCheck(_Outcome):
+    """Result of checking a roster: records of the rows without errors, and all problems
+    (``errors`` lists the first ``max_errors``; ``omitted`` counts the rest by kind)."""
+
+    records: list[CadreRecord]
+    errors: list[RowError]
+    warnings: list[RowError]
+    table: Table | None = field(default=None, repr=False)
+    omitted: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class StaffCheck(_Outcome):
     """Result of checking a staff sheet."""
 
     records: list[StaffRecord]
     errors: list[RowError]
     warnings: list[RowError]
     table: Table | None = field(default=None, repr=False)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+    omitted: dict[str, int] = field(default_factory=dict)
 
 
 # -- per-row helpers --------------------------------------------------------------------
@@ -124,39 +139,58 @@ class StaffCheck:
 class _RowCheck:
     """Parses the cells of one row, collecting every error instead of stopping."""
 
-    def __init__(
-        self, number: int, cells: Mapping[str, object], table: Table, spec: Sequence[Column]
-    ) -> None:
-        self.number = number
-        self.cells = cells
-        self.table = table
-        self.spec = spec
+    def __init__(self, number: int, cells: Mapping[str, object], table: Table,
+                 spec: Sequence[Column]) -> None:  # fmt: skip
+        self.number, self.cells, self.table = number, cells, table
+        self.spec = {column.field: column for column in spec}
         self.errors: list[RowError] = []
 
-    def error(self, name: str, code: str, **params: object) -> None:
-        column = self.table.header_for(name, self.spec)
+    def error(self, name: str, code: str, /, **params: object) -> None:
+        column = self.table.header_for(name, tuple(self.spec.values()))
         self.errors.append(RowError(self.number, column, code, params))
 
     def blank(self, name: str) -> bool:
         return is_blank(self.cells.get(name))
 
-    def parse(
-        self, name: str, parser: Callable[[object], T], *, required: bool = False
-    ) -> T | None:
-        """The parsed cell, or None when it is empty or wrong (the error is recorded)."""
+    def parse(self, name: str, parser: Callable[[object], T], *, required: bool = False,
+              text: bool = False) -> T | None:  # fmt: skip
+        """The parsed cell, or None when it is empty or wrong (the error is recorded).
+
+        Refused before parsing: an invisible character, a text far longer than the column
+        holds; after: a stored text starting like a formula, or longer than the column holds.
+        An optional cell saying "none" (无, /, —) counts as empty.
+        """
         raw = self.cells.get(name)
-        if self.blank(name):
+        if self.blank(name) or (name in _MAY_SAY_NONE and word_key(raw) in _EMPTY_KEYS):
             if required:
                 self.error(name, "required")
             return None
+        limit = self.spec[name].max_length if name in self.spec else None
+        if isinstance(raw, str):
+            bad = find_unsafe(raw)
+            if bad is not None:
+                self.error(name, "unsafe_character", code=bad.code, name=bad.name,
+                           position=bad.position)  # fmt: skip
+                return None
+            if limit is not None and len(raw) > 2 * limit + 20:
+                self.error(name, "too_long", length=len(raw), limit=limit)
+                return None
         try:
-            return parser(raw)
+            value = parser(raw)
         except FieldError as exc:
             self.error(name, exc.code, **exc.params)
             return None
+        if text and isinstance(raw, str) and isinstance(value, str) and starts_like_formula(value):
+            self.error(name, "formula_text", start=value.lstrip()[0])
+            return None
+        stored = ";".join(map(str, value)) if isinstance(value, tuple) else value
+        if limit is not None and isinstance(stored, str) and len(stored) > limit:
+            self.error(name, "too_long", length=len(stored), limit=limit)
+            return None
+        return value
 
     def text(self, name: str, *, required: bool = False) -> str | None:
-        return self.parse(name, _clean_text, required=required)
+        return self.parse(name, clean_text, required=required, text=True)
 
 
 def _present(value: T | None) -> T:
@@ -165,10 +199,13 @@ def _present(value: T | None) -> T:
     return value
 
 
-def _clean_text(value: object) -> str:
-    # Repeated values (township, branch...) are interned so that a 100k-row roster
-    # keeps one copy of each rather than one per row.
-    return sys.intern(cell_text(value))
+def clean_text(value: object) -> str:
+    """A text cell: trimmed, runs of spaces and line breaks made one space.
+
+    Repeated values (township, branch...) are interned so that a 100k-row roster keeps one
+    copy of each rather than one per row.
+    """
+    return sys.intern(" ".join(cell_text(value).split()))
 
 
 def clean_name(value: object) -> str:
@@ -200,13 +237,6 @@ class _Duplicates:
         return errors
 
 
-def _header_warnings(table: Table, had_rows: bool) -> list[RowError]:
-    warnings = [RowError(table.header_row, h, "column_ignored") for h in table.ignored]
-    if not had_rows:
-        warnings.append(RowError(table.header_row, "", "no_rows"))
-    return warnings
-
-
 class _HasRow(Protocol):
     @property
     def row(self) -> int: ...
@@ -215,92 +245,108 @@ class _HasRow(Protocol):
 R = TypeVar("R", bound=_HasRow)
 
 
-def _finish(
-    records: list[R], errors: list[RowError], duplicates: list[RowError]
-) -> tuple[list[R], list[RowError]]:
-    """Drop records of rows involved in duplicates and sort errors by row."""
+def _finish(records: list[R], problems: ProblemList, duplicates: list[RowError],
+            table: Table, had_rows: bool) -> tuple[list[R], list[RowError]]:  # fmt: skip
+    """Drop the records of duplicated rows; the warnings of the sheet (capped like errors)."""
+    problems.extend(duplicates)
     bad_rows = {error.row for error in duplicates}
-    kept = [r for r in records if r.row not in bad_rows]
-    return kept, sorted(errors + duplicates, key=lambda e: e.row)
+    warnings = ProblemList(problems.limit)
+    warnings.extend(RowError(table.header_row, h, "column_ignored") for h in table.ignored)
+    warnings.extend(table.notes)
+    if not had_rows:
+        warnings.add(RowError(table.header_row, "", "no_rows"))
+    return [r for r in records if r.row not in bad_rows], warnings.listed()
 
 
 # -- roster -----------------------------------------------------------------------------
 
 
 def _agree_with_id(
-    check: _RowCheck, card: IdNumber, gender: Gender | None, birth: date | None
+    check: _RowCheck, card: IdNumber, gender: Gender | None, birth: date | BirthMonth | None
 ) -> None:
-    """The gender and birth date written in the row must match what the ID encodes."""
+    """The gender and birth date written in the row must match what the ID encodes.
+
+    A year and month (出生年月), or a date on the 1st that Excel made of one, agrees when the
+    month does.
+    """
     if gender is not None and gender != card.gender:
-        check.error(
-            "gender",
-            "gender_mismatch",
-            expected=Term(_GENDER_WORD[card.gender]),
-        )
-    if birth is not None and birth != card.birth_date:
+        check.error("gender", "gender_mismatch", expected=Term(_GENDER_WORD[card.gender]))
+    if birth is None:
+        return
+    born = card.birth_date
+    if isinstance(birth, BirthMonth) or birth.day == 1:
+        agrees = (birth.year, birth.month) == (born.year, born.month)
+    else:
+        agrees = birth == born
+    if not agrees:
         check.error("birth_date", "birth_mismatch")
 
 
-def _check_cadre(
-    number: int, cells: Mapping[str, object], table: Table, today: date | None
-) -> tuple[CadreRecord | None, IdNumber | None, list[RowError]]:
+def _check_cadre(number: int, cells: Mapping[str, object], table: Table, today: date | None,
+                 options: RosterOptions, coordinators: Collection[str] | None,
+                 ) -> tuple[CadreRecord | None, IdNumber | None, list[RowError]]:  # fmt: skip
+    words = options.vocabulary
     check = _RowCheck(number, cells, table, ROSTER_COLUMNS)
-    name = check.parse("name", clean_name, required=True)
+    name = check.parse("name", clean_name, required=True, text=True)
     card = check.parse("id_number", lambda v: parse_id_number(v, today=today), required=True)
-    gender = check.parse("gender", parse_gender)
-    birth = check.parse("birth_date", lambda v: parse_date(v, today=today))
-    phones = check.parse("phone", parse_phones)
-    category = check.parse("category", parse_category, required=True)
-    address = check.parse("address", cell_text)
+    gender = check.parse("gender", lambda v: parse_gender(v, words))
+    birth = check.parse("birth_date", lambda v: parse_birth(v, today=today))
+    phones = check.parse("phone", parse_phones, text=True)
+    category = check.parse("category", lambda v: parse_category(v, words), required=True)
+    address = check.text("address")
     township = check.text("township", required=True)
     village = check.text("village", required=True)
     branch = check.text("party_branch")
-    coordinator = check.parse("coordinator", clean_name)
-    lives_alone = check.parse("lives_alone", parse_flag)
-    hardship = check.parse("hardship", parse_flag)
-    status = check.parse("status", parse_status)
+    coordinator = check.parse("coordinator", clean_name, text=True)
+    if coordinator and coordinators is not None and coordinator not in coordinators:
+        check.error("coordinator", "coordinator_unknown", name=coordinator)
+    lives_alone = check.parse("lives_alone", lambda v: parse_flag(v, words))
+    hardship = check.parse("hardship", lambda v: parse_flag(v, words))
+    status = check.parse("status", lambda v: parse_status(v, words))
     if card is None:
         return None, None, check.errors
     _agree_with_id(check, card, gender, birth)
     if check.errors:
         return None, card, check.errors
     record = CadreRecord(
-        row=number,
-        name=_present(name),
-        id_number=card.value,
-        gender=card.gender,
-        birth_date=card.birth_date,
-        category=_present(category),
-        phones=phones or (),
-        address=address or "",
-        township=_present(township),
-        village=_present(village),
-        party_branch=branch,
-        coordinator=coordinator,
-        lives_alone=bool(lives_alone),
-        hardship=bool(hardship),
-        status=status or "active",
-    )
+        row=number, name=_present(name), id_number=card.value, gender=card.gender,
+        birth_date=card.birth_date, category=_present(category), phones=phones or (),
+        address=address or "", township=_present(township), village=_present(village),
+        party_branch=branch, coordinator=coordinator, lives_alone=bool(lives_alone),
+        hardship=bool(hardship), status=status or "active",
+    )  # fmt: skip
     return record, card, []
 
 
-def validate_roster(table: Table, *, today: date | None = None) -> RosterCheck:
-    """Check every row of a roster table; all errors are collected, none stops the run."""
+def validate_roster(
+    table: Table,
+    *,
+    today: date | None = None,
+    options: RosterOptions | None = None,
+    coordinators: Collection[str] | None = None,
+) -> RosterCheck:
+    """Check every row of a roster table; all errors are collected, none stops the run.
+
+    ``coordinators``: the names a 责任人 may take (the staff in the database); when given, an
+    unknown one is reported with the row's other problems. Without it, it is not checked.
+    """
+    options = options or DEFAULT_OPTIONS
     records: list[CadreRecord] = []
-    errors: list[RowError] = []
+    problems = ProblemList(options.limits.max_errors)
     duplicates = _Duplicates()
     had_rows = False
     for number, cells in table.rows:
         had_rows = True
-        record, card, row_errors = _check_cadre(number, cells, table, today)
-        errors.extend(row_errors)
+        record, card, row_errors = _check_cadre(number, cells, table, today, options, coordinators)
+        problems.extend(row_errors)
         if record is not None:
             records.append(record)
         if card is not None:
             duplicates.add(card.value, number)
     id_header = table.header_for("id_number", ROSTER_COLUMNS)
-    records, errors = _finish(records, errors, duplicates.errors(id_header, "id_duplicate"))
-    return RosterCheck(records, errors, _header_warnings(table, had_rows), table)
+    records, warnings = _finish(records, problems, duplicates.errors(id_header, "id_duplicate"),
+                                table, had_rows)  # fmt: skip
+    return RosterCheck(records, problems.listed(), warnings, table, problems.omitted())
 
 
 # -- staff ------------------------------------------------------------------------------
@@ -313,14 +359,13 @@ def _single_phone(value: object) -> str:
     return phones[0]
 
 
-def _check_staff(
-    number: int, cells: Mapping[str, object], table: Table
-) -> tuple[StaffRecord | None, list[RowError]]:
+def _check_staff(number: int, cells: Mapping[str, object], table: Table,
+                 options: RosterOptions) -> tuple[StaffRecord | None, list[RowError]]:  # fmt: skip
     check = _RowCheck(number, cells, table, STAFF_COLUMNS)
-    name = check.parse("name", clean_name, required=True)
-    role = check.parse("role", parse_role, required=True)
+    name = check.parse("name", clean_name, required=True, text=True)
+    role = check.parse("role", lambda v: parse_role(v, options.vocabulary), required=True)
     grids = check.parse("grids", parse_grid_refs)
-    phone = check.parse("phone", _single_phone)
+    phone = check.parse("phone", _single_phone, text=True)
     if role == "grid" and check.blank("grids"):
         check.error("grids", "grid_role_needs_grid")
     if check.errors:
@@ -331,35 +376,43 @@ def _check_staff(
     return record, []
 
 
-def validate_staff(table: Table) -> StaffCheck:
+def validate_staff(table: Table, *, options: RosterOptions | None = None) -> StaffCheck:
     """Check every row of a staff sheet; a name may appear only once."""
+    options = options or DEFAULT_OPTIONS
     records: list[StaffRecord] = []
-    errors: list[RowError] = []
+    problems = ProblemList(options.limits.max_errors)
     duplicates = _Duplicates()
     had_rows = False
     for number, cells in table.rows:
         had_rows = True
-        record, row_errors = _check_staff(number, cells, table)
-        errors.extend(row_errors)
+        record, row_errors = _check_staff(number, cells, table, options)
+        problems.extend(row_errors)
         if record is not None:
             records.append(record)
         name = clean_name(cells.get("name"))
         if name:
             duplicates.add(name, number)
     name_header = table.header_for("name", STAFF_COLUMNS)
-    records, errors = _finish(records, errors, duplicates.errors(name_header, "name_duplicate"))
-    return StaffCheck(records, errors, _header_warnings(table, had_rows), table)
+    records, warnings = _finish(records, problems, duplicates.errors(name_header, "name_duplicate"),
+                                table, had_rows)  # fmt: skip
+    return StaffCheck(records, problems.listed(), warnings, table, problems.omitted())
 
 
 # -- convenience ------------------------------------------------------------------------
 
 
-def load_roster(path: Path | str, *, today: date | None = None) -> RosterCheck:
+def load_roster(
+    path: Path | str,
+    *,
+    today: date | None = None,
+    options: RosterOptions | None = None,
+    coordinators: Collection[str] | None = None,
+) -> RosterCheck:
     """Read and check a roster file; RosterFileError if the file itself is unusable."""
-    return validate_roster(read_table(path, ROSTER_COLUMNS), today=today)
+    table = read_table(path, ROSTER_COLUMNS, options=options)
+    return validate_roster(table, today=today, options=options, coordinators=coordinators)
 
 
-def load_staff(path: Path | str) -> StaffCheck:
+def load_staff(path: Path | str, *, options: RosterOptions | None = None) -> StaffCheck:
     """Read and check a staff sheet; RosterFileError if the file itself is unusable."""
-    return validate_staff(read_table(path, STAFF_COLUMNS))
-
+    return validate_staff(read_table(path, STAFF_COLUMNS, options=options), options=options)

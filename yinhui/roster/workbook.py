@@ -23,12 +23,16 @@ from yinhui.roster.problems import RosterFileError
 
 _MB = 1024 * 1024
 _CHUNK = 1 << 16
+_OVERLAP = 64  # bytes kept from one chunk to the next, longer than any element's start
 # Bytes of XML one cell of ``max_cell_chars`` characters may take: up to 4 bytes a character,
 # 6 for an escaped one (&quot;), and the markup around it (rich-text runs, phonetic hints).
 _BYTES_PER_CHAR = 6
 _MARKUP_SLACK = 8192
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
+# Where a cell (<c ...>, <x:c ...>) or a shared string (<si>) begins, in the raw bytes.
+_CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+_STRING_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")
 
 
 class _Stop(Exception):
@@ -49,24 +53,53 @@ def check_workbook(path: Path, limits: RosterLimits) -> None:
                 path, "xlsx_too_big", size=-(-total // _MB), limit=limits.max_unpacked_mb
             )
         sheet, shared = _parts(archive, infos)
-        whole_limit = limits.max_unpacked_bytes // 4
-        for name, info in infos.items():
-            # Parts openpyxl reads whole into memory: a quarter of the total at most.
-            if not name.startswith("xl/worksheets/") and info.file_size > whole_limit:
-                raise RosterFileError(
-                    path, "xlsx_too_big", size=-(-info.file_size // _MB), limit=whole_limit // _MB
-                )
         cell_bytes = limits.max_cell_chars * _BYTES_PER_CHAR + _MARKUP_SLACK
-        long_strings = (
-            _SharedStrings(archive, shared, cell_bytes, limits, path).run() if shared else set()
-        )
-        if sheet is not None:
+        # A quick pass over the bytes counts the elements and spots a suspicious gap; only
+        # then does the slower, exact pass run (it finds which string, which cell).
+        long_strings: set[int] = set()
+        if shared and _suspicious(archive, shared, _STRING_START, cell_bytes, limits, path):
+            long_strings = _SharedStrings(archive, shared, cell_bytes, limits, path).run()
+        if sheet is not None and (
+            long_strings or _suspicious(archive, sheet, _CELL_START, cell_bytes, limits, path)
+        ):
             where = _Sheet(archive, sheet, cell_bytes, limits, path).run(long_strings)
             if where:
                 raise RosterFileError(path, "cell_too_big", cell=where, limit=limits.max_cell_chars)
         if long_strings:
             # Not on the first sheet, but openpyxl would still load it.
             raise RosterFileError(path, "cell_too_big", cell="?", limit=limits.max_cell_chars)
+        whole_limit = limits.max_unpacked_bytes // 4
+        for name, info in infos.items():
+            # Parts openpyxl reads whole into memory (shared strings, styles): a quarter at most.
+            if not name.startswith("xl/worksheets/") and info.file_size > whole_limit:
+                raise RosterFileError(
+                    path, "xlsx_too_big", size=-(-info.file_size // _MB), limit=whole_limit // _MB
+                )
+
+
+def _suspicious(archive: zipfile.ZipFile, part: str, start: re.Pattern[bytes], cell_bytes: int,
+                limits: RosterLimits, path: Path) -> bool:  # fmt: skip
+    """Whether two starts of ``start`` (a cell, a shared string) lie further apart than any cell
+    may take; refuses more of them than ``max_cells``. Bytes only, no XML is parsed."""
+    count, last, base, data = 0, 0, 0, b""
+    with archive.open(part) as stream:
+        while True:
+            chunk = stream.read(_CHUNK * 16)
+            data += chunk
+            # A start in the last bytes may be cut by the chunk's end: it waits for the next.
+            limit = len(data) if not chunk else len(data) - _OVERLAP
+            for match in start.finditer(data):
+                if match.start() >= limit:
+                    break
+                position = base + match.start()
+                if count and position - last > cell_bytes:
+                    return True
+                count, last = count + 1, position
+            if count > limits.max_cells:
+                raise RosterFileError(path, "too_many_cells", limit=limits.max_cells)
+            if not chunk:
+                return count > 0 and base + len(data) - last > cell_bytes
+            base, data = base + limit, data[limit:]
 
 
 def _parts(

@@ -38,6 +38,7 @@ from yinhui.rules.playbook_sections import (
     Outcome,
     OwnerRole,
     Priority,
+    RosterSection,
     StaffRhythm,
     StrictModel,
     TierDays,
@@ -80,6 +81,7 @@ __all__ = [
     "Playbook",
     "PlaybookError",
     "Priority",
+    "RosterSection",
     "StaffRhythm",
     "TierDays",
     "Title",
@@ -116,6 +118,7 @@ class Playbook(StrictModel):
     door_services: list[DoorService] = Field(default=DEFAULT_DOOR_SERVICES)
     org_life: OrgLife = OrgLife()
     staff_rhythm: StaffRhythm = StaffRhythm()
+    roster: RosterSection = RosterSection()
 
     @field_validator("holidays")
     @classmethod

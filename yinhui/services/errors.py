@@ -37,8 +37,12 @@ class TaskClosedError(TaskError):
         super().__init__(f"task #{task_id} is already {word} by {by}{when}{what}; nothing was changed")
 
 
-class PlanningError(ValueError):
-    """A plan that must not run as asked (a day outside the planning window); the message says why."""
+class PlanningError(TaskError):
+    """A plan that must not run as asked (a day outside the planning window); the message says why.
+
+    A `TaskError` (the tasks a plan would create are what is refused), so every surface that
+    reports task refusals in one line reports this one too.
+    """
 
 
 class SnapshotError(ValueError):

@@ -231,14 +231,20 @@ def _close(session: Session, cadre: Cadre, closing: str, *, on: dt.date, actor: 
     ).scalar_one_or_none()
     if occurrence is None:
         raise CareError(f"{cadre.name} has no open {kind} reported on or before {on.isoformat()}; nothing was closed")
-    occurrence.closed_on, occurrence.closed_by = on, actor
     follow = playbook.must_visits.kinds()[kind].follow_up
     window = follow_up_window(follow, on=occurrence.on_date, closed_on=on, shift_after=shifts_for(playbook, calendar).after)
     already = _occurrence_task(session, occurrence, follow_up=True)
+    values: dict[str, Any] = {"closed_on": on, "closed_by": actor}
     if window is not None and already is None:
-        occurrence.follow_up_opens, occurrence.follow_up_due = window
-    session.add(occurrence)
-    session.flush()
+        values.update(follow_up_opens=window[0], follow_up_due=window[1])
+    # Conditional: of two discharge reports at the same moment, one closes the stay.
+    won = session.execute(
+        update(Occurrence).where(col(Occurrence.id) == occurrence.id, col(Occurrence.closed_on).is_(None)).values(**values),
+        execution_options={"synchronize_session": False},
+    )
+    if getattr(won, "rowcount", 0) != 1:
+        raise CareError(f"{cadre.name}'s {kind} was closed a moment ago by another report; nothing was closed")
+    session.refresh(occurrence)
     cancelled = 0
     if kind == HARDSHIP:
         cancelled = _cancel_reviews(session, occurrence, actor=actor)
@@ -258,13 +264,33 @@ def _cancel_reviews(session: Session, occurrence: Occurrence, *, actor: str) -> 
     )
 
 
-def _close_all_open(session: Session, cadre_id: int, *, on: dt.date, actor: str) -> list[int]:
+def _close_all_open(session: Session, cadre_id: int, *, on: dt.date, actor: str, keep: int) -> list[int]:
     ids = list(session.execute(
-        select(col(Occurrence.id)).where(col(Occurrence.cadre_id) == cadre_id, col(Occurrence.closed_on).is_(None))
+        select(col(Occurrence.id)).where(col(Occurrence.cadre_id) == cadre_id, col(Occurrence.closed_on).is_(None),
+                                         col(Occurrence.id) != keep)
     ).scalars())
     if ids:
         session.execute(update(Occurrence).where(col(Occurrence.id).in_(ids)).values(closed_on=on, closed_by=actor))
     return ids
+
+
+def _insert_once(session: Session, values: dict[str, Any]) -> Occurrence | None:
+    """Insert an occurrence unless the same one (cadre, kind, day) is there already: the new row, else None.
+
+    A conditional insert (ON CONFLICT DO NOTHING on the unique key), so two reports of the same
+    hospitalisation at the same moment make one occurrence and one visit, never an error.
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    table = table_of(Occurrence)
+    key = ["cadre_id", "kind", "on_date"]
+    statement = (
+        postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=key)
+        if session.get_bind().dialect.name == "postgresql"
+        else sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=key)
+    )
+    new_id = session.execute(statement.returning(table.c.id)).scalar_one_or_none()
+    return session.get(Occurrence, new_id) if new_id is not None else None
 
 
 def record_occurrence(
@@ -305,30 +331,30 @@ def record_occurrence(
     ).scalars().first()
     if existing is not None:
         return ReportResult(existing, task=_occurrence_task(session, existing), created=False)
-    if kind == DEATH and cadre.status == DECEASED:
-        # Recorded as deceased another way (a roster import): the family still gets condolences.
-        _check_report(cadre, kind, on, today, allow=DECEASED)
-        cancelled, closed = 0, _close_all_open(session, cadre_id, on=on, actor=actor)
-    elif kind == DEATH:
-        _check_report(cadre, kind, on, today)
-        cancelled = set_cadre_status(session, cadre, status=DECEASED, on=on, reason=f"去世 {on.isoformat()}",
-                                     actor=actor)
-        closed = _close_all_open(session, cadre_id, on=on, actor=actor)
-    else:
-        _check_report(cadre, kind, on, today)
-        cancelled, closed = 0, []
+    # A death recorded another way (a roster import) still gets the family its condolences.
+    already_deceased = kind == DEATH and cadre.status == DECEASED
+    _check_report(cadre, kind, on, today, allow=DECEASED if already_deceased else ACTIVE)
     rule = playbook.must_visits.kinds()[kind]
     shift = shifts_for(playbook, calendar).after
     opens, due = visit_window(rule, on=on, reported=today, shift_after=shift)
     follow = follow_up_window(rule.follow_up, on=on, shift_after=shift)
-    occurrence = Occurrence(
-        cadre_id=cadre_id, kind=kind, detail=detail or word_detail, on_date=on, period=on.isoformat(),
-        reported_on=today, note=note, visit_opens=opens, visit_due=due,
-        follow_up_opens=follow[0] if follow else None, follow_up_due=follow[1] if follow else None,
-        reported_by=actor,
-    )
-    session.add(occurrence)
-    session.flush()
+    occurrence = _insert_once(session, {
+        "cadre_id": cadre_id, "kind": kind, "detail": detail or word_detail, "on_date": on, "period": on.isoformat(),
+        "reported_on": today, "note": note, "visit_opens": opens, "visit_due": due,
+        "follow_up_opens": follow[0] if follow else None, "follow_up_due": follow[1] if follow else None,
+        "reported_by": actor, "created_at": utcnow(),
+    })
+    if occurrence is None:  # the same report, made at the same moment, got in first
+        same = session.execute(select(Occurrence).where(
+            col(Occurrence.cadre_id) == cadre_id, col(Occurrence.kind) == kind, col(Occurrence.on_date) == on,
+        )).scalar_one()
+        return ReportResult(same, task=_occurrence_task(session, same), created=False)
+    cancelled, closed = 0, []
+    if kind == DEATH:
+        if not already_deceased:
+            cancelled = set_cadre_status(session, cadre, status=DECEASED, on=on, reason=f"去世 {on.isoformat()}",
+                                         actor=actor)
+        closed = _close_all_open(session, cadre_id, on=on, actor=actor, keep=id_of(occurrence))
     _plan_one(session, occurrence, playbook=playbook, calendar=calendar, today=today, actor=actor)
     return ReportResult(occurrence, task=_occurrence_task(session, occurrence),
                         follow_up=_occurrence_task(session, occurrence, follow_up=True),

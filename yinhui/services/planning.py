@@ -14,8 +14,19 @@ from models.types import id_of, table_of
 from yinhui.rules.assignment import Assignment, GridNode, assign_grids
 from yinhui.rules.cadence import DueCadence
 from yinhui.rules.playbook import Priority
+from yinhui.services.errors import PlanningError
 from yinhui.services.grids import county_grid
 from yinhui.services.tasks import insert_cadre_tasks, priority_expression
+
+# The days a plan may be run for, counted from the clock's today. Back: a month, so a failed run
+# can be re-run (`yinhui rerun`) when it is noticed, even at the month's coverage report. Ahead:
+# one day (tomorrow's plan the evening before), because a plan marks every task due before its
+# day overdue and escalates it: a plan for next week would flag a week of tasks that are not late.
+PLAN_DAYS_BACK = 31
+PLAN_DAYS_AHEAD = 1
+# How far back a deliberate back-fill (``backfill=True``) may go: a year, the longest period a
+# rule has (and the distance a must-visit may be reported from). Ahead stays one day.
+BACKFILL_DAYS_BACK = 366
 
 
 def compute_assignment(session: Session) -> Assignment:
@@ -58,6 +69,31 @@ def refresh_grid_owners(session: Session) -> Assignment:
             ],
         )
     return assignment
+
+
+def plan_window(today: dt.date, *, backfill: bool = False) -> tuple[dt.date, dt.date]:
+    """The first and last day a plan may be run for, seen from ``today``."""
+    back = BACKFILL_DAYS_BACK if backfill else PLAN_DAYS_BACK
+    return today - dt.timedelta(days=back), today + dt.timedelta(days=PLAN_DAYS_AHEAD)
+
+
+def check_plan_day(day: dt.date, *, today: dt.date, backfill: bool = False) -> None:
+    """Refuse, in one line naming the day and the allowed range, a plan for a day outside `plan_window`.
+
+    A plan for 1901 would create a county's worth of tasks nobody can do (and the next real plan
+    would mark them all missed and escalate them); one for 9999 cannot even be worked out.
+    """
+    first, last = plan_window(today, backfill=backfill)
+    if first <= day <= last:
+        return
+    if backfill or day > last:
+        span = f"{BACKFILL_DAYS_BACK} days back with backfill" if backfill else f"{PLAN_DAYS_BACK} days back"
+        raise PlanningError(f"cannot plan {day.isoformat()}: a plan may be for a day from {first.isoformat()} to "
+                            f"{last.isoformat()} ({span}, {PLAN_DAYS_AHEAD} ahead of today, {today.isoformat()})")
+    raise PlanningError(f"cannot plan {day.isoformat()}: a plan may be for a day from {first.isoformat()} to "
+                        f"{last.isoformat()} ({PLAN_DAYS_BACK} days back, {PLAN_DAYS_AHEAD} ahead of today, "
+                        f"{today.isoformat()}); to fill in an older day on purpose, back-fill it "
+                        f"(up to {BACKFILL_DAYS_BACK} days back)")
 
 
 def create_cadence_tasks(

@@ -112,6 +112,12 @@ def test_branch_secretary_attendance_and_the_branch_report(cli, county):
     assert code == 0 and "1 of 1 branch(es) held" in out and "67%" in out
 
 
+def test_branch_attend_as_the_readme_writes_it_options_between_the_names(cli, county):
+    code, out, err = cli("branch", "attend", "东街", "--month", "2026-11", "离休老人", f"#{county['west']}")
+    assert code == 0, err
+    assert "城关镇东街党支部 2026-11 theme party day" in out and "2 attendance(s) recorded" in out
+
+
 def test_leave_and_the_lecture_rota(cli, county):
     code, out, err = cli("leave", "add", "钱干事", "--from", "2026-11-08", "--to", "2026-11-12", "--note", "年休假")
     assert code == 0 and "钱干事 away 2026-11-08..2026-11-12" in out, err

@@ -170,6 +170,19 @@ def test_a_bad_database_url_is_a_bad_setting_named_as_such(tmp_path):
         assert done.stderr.startswith("yinhui: bad setting YINHUI_DATABASE_URL: cannot use")
 
 
+def test_a_bad_setting_is_named_as_the_operator_sets_it(monkeypatch, capsys):
+    from yinhui.settings import reset_settings
+
+    monkeypatch.setenv("YINHUI_TIMEZONE", "Mars/Olympus")
+    try:
+        assert main(["tasks"]) == 2
+    finally:
+        monkeypatch.undo()
+        reset_settings()
+    err = capsys.readouterr().err
+    assert err.startswith("yinhui: bad setting YINHUI_TIMEZONE: ") and "Mars/Olympus" in err and err.count("\n") == 1
+
+
 def _many_tasks(count: int) -> None:
     from models.db import session_scope
     from tests import factories

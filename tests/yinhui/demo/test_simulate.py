@@ -59,13 +59,17 @@ def test_demo_runs_a_short_season_end_to_end(tmp_path, capsys, monkeypatch, pref
     assert run.state is not None and run.state.is_completed()
 
 
-def test_the_demo_refuses_to_go_on_when_its_settings_are_replaced(tmp_path):
+def test_the_demos_settings_hold_for_its_run_only(tmp_path):
     from yinhui.demo import sandbox
-    from yinhui.settings import get_settings, reset_settings
+    from yinhui.settings import get_settings, reset_settings, use_settings
 
-    with pytest.raises(RuntimeError, match="replaced"), sandbox.demo_database(tmp_path) as chosen:
+    demo_url = f"sqlite:///{(tmp_path / 'yinhui.sqlite3').resolve()}"
+    with sandbox.demo_database(tmp_path) as chosen:
         assert get_settings() is chosen
-        assert chosen.effective_database_url == f"sqlite:///{(tmp_path / 'yinhui.sqlite3').resolve()}"
-        reset_settings()  # as if something read the environment again mid-demo
+        assert chosen.effective_database_url == demo_url
+        reset_settings()  # something reads the environment again mid-demo: the demo's settings hold
+        assert get_settings() is chosen
         sandbox.check()
-    assert get_settings().effective_database_url != f"sqlite:///{(tmp_path / 'yinhui.sqlite3').resolve()}"
+        with pytest.raises(RuntimeError, match="replaced"), use_settings(chosen.model_copy()):
+            sandbox.check()  # other settings put in force inside the demo stop it
+    assert get_settings().effective_database_url != demo_url

@@ -6,14 +6,16 @@ the flows all come through here, so a change looks the same in the audit trail w
 `tests/services/test_task_service_is_the_only_writer.py` keeps it that way.
 
 - `create`: every insert into the task table;
-- `actions`: one task at a time (an answer, a note, a new date, a new assignee);
+- `actions`: one task at a time (an answer, a note, a new date, a new assignee), each a conditional
+  update (`change_task`): of two answers at once one wins, the other is told who closed the task when;
 - `sweeps`: set-based changes (cancel, overdue, escalate, lapse, reassign);
-- `claim`: the conditional update every one-task change goes through (two answers at once: one wins);
 - `audit`: the events those write; `limits`: what may be done to a task (read only).
 """
 
 from yinhui.services.tasks.actions import (
+    actor_name,
     add_note,
+    change_task,
     complete_task,
     move_task,
     reassign_task,
@@ -21,7 +23,6 @@ from yinhui.services.tasks.actions import (
     reschedule_task,
 )
 from yinhui.services.tasks.audit import audited_update
-from yinhui.services.tasks.claim import actor_name, change_task
 from yinhui.services.tasks.create import create_tasks, insert_cadre_tasks, priority_expression
 from yinhui.services.tasks.limits import (
     GENERIC_OUTCOMES,

@@ -57,26 +57,31 @@ def audited_update(
 ) -> int:
     """Change every task matching `where` and write one audit event for each, in two statements.
 
-    The events are inserted first with the same condition, so each changed task has exactly one
-    event for this change whatever the size of the batch. Task objects this session already holds
+    The events are inserted first with the same condition (the rows locked on PostgreSQL), so
+    each changed task has exactly one event for this change whatever the size of the batch. Task objects this session already holds
     are brought up to date, so a caller never reads a status the database no longer has.
     """
     session.flush()
     task = table_of(Task)
     after = to_status if to_status is not None else task.c.status
+    chosen = select(
+        task.c.id,
+        literal(utcnow(), UTCDateTime()),
+        literal(actor, String),
+        literal(action, String),
+        task.c.status,
+        literal(after, String) if isinstance(after, str) else after,
+        coordinator if coordinator is not None else literal(None, Integer),
+        literal(detail, String) if detail is None or isinstance(detail, str) else detail,
+    ).where(*where)
+    if session.get_bind().dialect.name == "postgresql":
+        # Lock the rows the events are written for, so a task answered at this very moment is
+        # either changed here with its event or left to that answer, never given an event it did
+        # not get (SQLite needs nothing: a transaction there holds the write lock from its start).
+        chosen = chosen.with_for_update(of=task)
     session.execute(
         insert(table_of(TaskEvent)).from_select(
-            ["task_id", "at", "actor", "action", "from_status", "to_status", "coordinator_id", "detail"],
-            select(
-                task.c.id,
-                literal(utcnow(), UTCDateTime()),
-                literal(actor, String),
-                literal(action, String),
-                task.c.status,
-                literal(after, String) if isinstance(after, str) else after,
-                coordinator if coordinator is not None else literal(None, Integer),
-                literal(detail, String) if detail is None or isinstance(detail, str) else detail,
-            ).where(*where),
+            ["task_id", "at", "actor", "action", "from_status", "to_status", "coordinator_id", "detail"], chosen,
         )
     )
     holds_tasks = any(isinstance(held, Task) for held in session.identity_map.values())
