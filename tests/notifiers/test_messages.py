@@ -10,10 +10,12 @@ from yinhui.messages.content import as_text
 from yinhui.messages.digest import render_digest
 from yinhui.messages.notices import render_channel_broken, render_grid_notice
 from yinhui.messages.stored import message_for
+from yinhui.i18n import translator
 from yinhui.messages.texts import TEXTS, kind_label, language_of, text
 from yinhui.playbook_loader import load_playbook
 
 PLAYBOOK = load_playbook()
+SAME_IN_BOTH = {"task.phones", "task.nobody"}  # "☎ {phones}", "—"
 
 
 def _fields(template: str) -> set[str]:
@@ -21,10 +23,14 @@ def _fields(template: str) -> set[str]:
 
 
 def test_every_text_has_both_languages_with_the_same_placeholders():
-    # What makes moving them into gettext catalogues mechanical: English msgid, Chinese msgstr.
-    for key, (zh, en) in TEXTS.items():
+    # The English is the msgid; the zh_CN catalogue must carry its Chinese, filling in the same names.
+    chinese = translator("zh")
+    for key, en in TEXTS.items():
+        zh = chinese.gettext(en)
         assert zh and en, key
+        assert zh != en or key in SAME_IN_BOTH, key  # untranslated: not in the zh_CN catalogue
         assert _fields(zh) == _fields(en), key
+        assert text("en", key) == en and text("zh", key) == zh
     assert text("en", "digest.title", day="2026-10-01") == "Tasks for 2026-10-01"
     assert text("fr", "digest.title", day="2026-10-01") == "2026-10-01 工作提醒"  # unknown: Chinese
     assert (language_of(None, "en"), language_of("fr", None), kind_label("call", "en")) == ("en", "zh", "Phone calls")
