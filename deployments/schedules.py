@@ -94,6 +94,15 @@ DEFAULT_SPECS: tuple[DeploymentSpec, ...] = (
         tags=_tags(N_("report")),
         concurrency=1,
     ),
+    DeploymentSpec(
+        flow_name="outbox-retention",
+        entrypoint="flows.outbox_retention.outbox_retention",
+        crons=("30 3 * * *",),
+        description=bilingual(N_("03:30 daily: blank the text of messages delivered longer ago than the retention period.")),
+        tags=_tags(N_("delivery")),
+        concurrency=1,
+        collision="CANCEL_NEW",
+    ),
 )
 
 

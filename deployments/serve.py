@@ -17,6 +17,7 @@ from typing import IO, Any
 from deployments.schedules import DEPLOYMENT_NAME, DeploymentSpec, deployment_specs, timezone
 
 DEFAULT_PORT = 4200
+LEASES_ON_DISK = "prefect.server.concurrency.lease_storage.filesystem"
 SERVER_START_TIMEOUT = 120.0
 
 
@@ -67,13 +68,22 @@ def build_deployments(specs: Sequence[DeploymentSpec] | None = None, *, work_poo
 
 def serve_all(specs: Sequence[DeploymentSpec] | None = None, *, limit: int | None = None) -> None:
     """Run every deployment's schedule from this process until interrupted (Ctrl-C)."""
+    import threading
+
     from prefect import serve
 
-    from flows.alerts import PLANNING_LIMIT, ensure_concurrency_limit
+    from flows.planning_slot import PLANNING_LIMIT, ensure_concurrency_limit, watch_planning_slot
 
     deployments = build_deployments(specs)
     ensure_concurrency_limit(PLANNING_LIMIT)
-    serve(*deployments, limit=limit, pause_on_shutdown=True)
+    # A planning run killed where no serving process saw it die (`yinhui plan` in a terminal) is
+    # found within seconds: marked Crashed, its slot freed, the leaders alerted.
+    stop = threading.Event()
+    watch_planning_slot(stop)
+    try:
+        serve(*deployments, limit=limit, pause_on_shutdown=True)
+    finally:
+        stop.set()
 
 
 # -- the embedded Prefect server ----------------------------------------------------------------
@@ -153,6 +163,9 @@ def local_prefect_server(
     home.mkdir(parents=True, exist_ok=True)
     env = {key: value for key, value in os.environ.items() if key not in ("PREFECT_API_URL", "PREFECT_PROFILE")}
     env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_SERVER_API_HOST="127.0.0.1")
+    # Concurrency leases on disk (under `home`), not in the server's memory: a lease held when the
+    # server stopped still runs out after a restart, instead of keeping its slot taken for good.
+    env.setdefault("PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE", LEASES_ON_DISK)
     if database_url:
         env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = database_url
     command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]

@@ -47,7 +47,7 @@ def register(pool: str = DEFAULT_POOL, specs: Sequence[DeploymentSpec] | None = 
     No code is shipped: each deployment names its flow by module path, and a worker runs it
     from the Yinhui installed on its own machine. Re-running updates the deployments in place.
     """
-    from flows.alerts import PLANNING_LIMIT, ensure_concurrency_limit
+    from flows.planning_slot import PLANNING_LIMIT, ensure_concurrency_limit
 
     specs = list(specs or deployment_specs())
     ensure_process_pool(pool)

@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
-import time
 import typing
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from prefect import get_run_logger
-from prefect.concurrency.sync import concurrency
-
 from flows.artifacts import counting_changes, install_log_redaction, redact
+from flows.console import install_console_brevity
+from flows.planning_slot import (  # noqa: F401 - also imported from here
+    PLANNING_LIMIT,
+    ensure_concurrency_limit,
+    planning_slot,
+    release_if_held_by,
+)
 from models.db import session_scope
 from yinhui import clock
 from yinhui.i18n import N_, text
@@ -24,53 +27,30 @@ from yinhui.settings import get_settings
 
 P = ParamSpec("P")
 R = TypeVar("R")
-PLANNING_LIMIT = "yinhui-planning"
-PLANNING_WAIT_SECONDS = 3600  # a planning run that waits longer than this fails (and alerts)
 
-# Every process that runs one of our flows imports this module (for the hooks): scrub its run logs.
+# Every process that runs one of our flows imports this module (for the hooks): scrub its run logs,
+# and keep expected failures to one line on the terminal (the run log keeps the traceback).
 install_log_redaction()
+install_console_brevity()
 
 
 # -- overlap -------------------------------------------------------------------------------------
-
-
-def ensure_concurrency_limit(name: str, limit: int = 1) -> None:
-    """Create the global concurrency limit `name` on the Prefect server unless it exists."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
-
-    with get_client(sync_client=True) as client:
-        try:
-            client.read_global_concurrency_limit_by_name(name)
-            return
-        except ObjectNotFound:
-            pass
-        try:
-            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=limit))
-        except ObjectAlreadyExists:  # another process created it a moment ago
-            pass
 
 
 def one_planning_run_at_a_time(fn: Callable[P, R]) -> Callable[P, R]:
     """Make a flow function wait for any other planning run to finish before it starts.
 
     Planning runs come from the schedule, `yinhui plan`, `yinhui rerun` and the UI; two at once
-    would race on the same inserts. A global concurrency limit of one slot, held for the whole
-    run, serialises them on whichever machine they run. Once in, it notes where the run began
-    so that the day's report counts exactly what this run wrote. Put it under `@flow`.
+    would race on the same inserts. The planning slot (flows/planning_slot.py), held for the
+    whole run, serialises them on whichever machine they run; a waiting run says whom it waits
+    for, and a holder that died is found and cleared. Once in, it notes where the run began so
+    that the day's report counts exactly what this run wrote. Put it under `@flow`.
     """
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        ensure_concurrency_limit(PLANNING_LIMIT)
-        started = time.monotonic()
-        with concurrency(PLANNING_LIMIT, occupy=1, timeout_seconds=PLANNING_WAIT_SECONDS, strict=True):
-            waited = time.monotonic() - started
-            if waited > 2:
-                get_run_logger().info("waited %.0f s for another planning run to finish", waited)
-            with counting_changes():
-                return fn(*args, **kwargs)
+        with planning_slot(), counting_changes():
+            return fn(*args, **kwargs)
 
     # Prefect reads parameter types from the function; resolve them here, where `fn`'s names live.
     wrapper.__annotations__ = typing.get_type_hints(fn)
@@ -86,6 +66,7 @@ ALERT_TEXT = {
     "body": N_("[Yinhui alert] A scheduled run failed\nFlow: {flow} ({run})\nReason: {reason}\nDetails: {link}\nTo redo: {rerun}"),
     "no_link": N_("see run {run} in the Prefect UI"),
     "reason_unknown": N_("unknown"),
+    "crashed": N_("its process stopped without finishing (killed or cut off)"),
 }
 
 RERUN_HINTS = {
@@ -143,7 +124,7 @@ def alert_leaders(*, flow_name: str, run_name: str, reason: str, link: str | Non
             lang = language_of(leader.language, default_language)
             body = text(
                 lang, ALERT_TEXT["body"], flow=flow_name, run=run_name,
-                reason=reason or text(lang, ALERT_TEXT["reason_unknown"]),
+                reason=text(lang, reason or ALERT_TEXT["reason_unknown"]),
                 link=link or text(lang, ALERT_TEXT["no_link"], run=run_name), rerun=rerun,
             )
             queued += enqueue(
@@ -159,6 +140,24 @@ def alert_leaders(*, flow_name: str, run_name: str, reason: str, link: str | Non
     return queued
 
 
+def alert_for_run(*, flow_name: str, flow_run: Any, reason: str, logger: Any) -> None:
+    """Alert the leaders about a run that failed or died (once per run, whoever asks), then deliver at once."""
+    from flows.dispatch_outbox import deliver_batch
+
+    parameters = dict(getattr(flow_run, "parameters", None) or {})
+    day = run_day(parameters, getattr(flow_run, "expected_start_time", None))
+    try:
+        queued = alert_leaders(
+            flow_name=flow_name, run_name=flow_run.name, reason=reason, link=run_link(flow_run.id),
+            rerun=rerun_hint(flow_name, parameters, day), key=f"run:{flow_run.id}",
+        )
+        sent = deliver_batch(limit=100)
+    except Exception as exc:  # the database may be what failed: the UI still shows the failed run
+        logger.error("could not alert the leaders about this failure (%s)", type(exc).__name__)
+        return
+    logger.info("failure alert queued for %d leader(s); outbox: %d sent", queued, sent.get("sent", 0))
+
+
 def on_flow_failure(flow: Any, flow_run: Any, state: Any) -> None:
     """Prefect `on_failure` hook: tell the leaders' chats, with the run's link, then deliver at once.
 
@@ -167,21 +166,36 @@ def on_flow_failure(flow: Any, flow_run: Any, state: Any) -> None:
     """
     from prefect.logging.loggers import flow_run_logger
 
-    from flows.dispatch_outbox import deliver_batch
+    if getattr(flow_run, "parent_task_run_id", None) is not None:
+        return
+    alert_for_run(flow_name=flow.name, flow_run=flow_run, reason=failure_reason(state),
+                  logger=flow_run_logger(flow_run, flow))
+
+
+def on_flow_crashed(flow: Any, flow_run: Any, state: Any) -> None:
+    """Prefect `on_crashed` hook: free the planning slot the dead run still holds, alert the leaders.
+
+    When a run's process is killed, the process that started it (`yinhui serve`, a worker) marks
+    it Crashed and runs this hook itself; a run that crashed in its own process has let go of the
+    slot already. A killed run nobody was watching (`yinhui plan`) is found by the next planning
+    run or by `yinhui serve`'s check of the slot (flows/planning_slot.py), which alerts the same way.
+    """
+    from prefect.logging.loggers import flow_run_logger
 
     if getattr(flow_run, "parent_task_run_id", None) is not None:
         return
     logger = flow_run_logger(flow_run, flow)
-    parameters = dict(getattr(flow_run, "parameters", None) or {})
-    day = run_day(parameters, getattr(flow_run, "expected_start_time", None))
-    link = run_link(flow_run.id)
     try:
-        queued = alert_leaders(
-            flow_name=flow.name, run_name=flow_run.name, reason=failure_reason(state), link=link,
-            rerun=rerun_hint(flow.name, parameters, day), key=f"run:{flow_run.id}",
-        )
-        sent = deliver_batch(limit=100)
-    except Exception as exc:  # the database may be what failed: the UI still shows the failed run
-        logger.error("could not alert the leaders about this failure (%s)", type(exc).__name__)
-        return
-    logger.warning("failure alert queued for %d leader(s); outbox: %d sent", queued, sent.get("sent", 0))
+        if release_if_held_by(flow_run.id):  # that also alerted
+            return
+    except Exception as exc:  # the slot's lease runs out by itself
+        logger.error("could not free the planning slot of this run (%s)", type(exc).__name__)
+    alert_for_run(flow_name=flow.name, flow_run=flow_run, reason=ALERT_TEXT["crashed"], logger=logger)
+
+
+def alert_crash(*, flow_name: str, flow_run: Any) -> None:
+    """A planning run found dead by another process (flows/planning_slot.py): no hook ran for it."""
+    from prefect.logging.loggers import flow_run_logger
+
+    alert_for_run(flow_name=flow_name or "daily-plan", flow_run=flow_run, reason=ALERT_TEXT["crashed"],
+                  logger=flow_run_logger(flow_run))

@@ -11,7 +11,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from flows.alerts import on_flow_failure, one_planning_run_at_a_time
+from flows.alerts import on_flow_crashed, on_flow_failure, one_planning_run_at_a_time
 from flows.artifacts import day_of, publish_day_artifacts, run_name
 from flows.calendar_nodes import calendar_nodes
 from flows.care import plan_care_day
@@ -51,6 +51,7 @@ def plan_day(the_day: dt.date, *, dispatch: bool = True, backfill: bool = False)
     flow_run_name=run_name("daily-plan", "day", day_of),
     description=bilingual(N_("plan the day, write digests, deliver them, publish the day's report.")),
     on_failure=[on_flow_failure],
+    on_crashed=[on_flow_crashed],
 )
 @one_planning_run_at_a_time
 def daily_plan(day: dt.date | str | None = None, dispatch: bool = True, backfill: bool = False) -> dict[str, Any]:

@@ -4,14 +4,22 @@ The flow reads what each channel needs (recipients, the message drawn by its ren
 tokens, parts already sent, Apprise URLs), hands the batch to the channel, and records what the
 channel reports as it goes: a part accepted, a message sent, a retry, a chat that moved, a refusal
 (which marks the channel broken and tells the leader once). Channels never touch the database.
+
+While a batch is out, its claim's lease is renewed (`ClaimLease`), and each part on record renews
+its message's; a dispatcher killed mid-batch leaves its messages to the next one, which takes them
+over at once on the same machine (the process is gone) or when the lease lapses (from elsewhere),
+and resumes each after its last part on record.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import threading
 from collections import Counter, deque
+from contextvars import copy_context
+from types import TracebackType
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -37,8 +45,45 @@ from yinhui.services.delivery import (
     record_part,
     sending_context,
 )
-from yinhui.services.outbox import claim, mark_failed, mark_sent
+from yinhui.services.outbox import claim, mark_failed, mark_sent, renew_claim
 from yinhui.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+class ClaimLost(RuntimeError):
+    """Another dispatcher took this message over (our lease lapsed): send no more of it."""
+
+
+class ClaimLease:
+    """Renews a claim's lease every third of it while its batch is sent (a thread of its own).
+
+    It runs in the caller's context, so a test's moved clock moves the renewals too. A renewal that
+    fails (the database away for a moment) is tried again next time; a holder cut off for longer
+    than the lease may lose its messages to another dispatcher, which is what the lease is for.
+    """
+
+    def __init__(self, token: str, lease: dt.timedelta) -> None:
+        self.token = token
+        self.every = max(lease.total_seconds() / 3, 0.05)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=copy_context().run, args=(self._run,), name="outbox-lease", daemon=True)
+
+    def __enter__(self) -> ClaimLease:
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                with session_scope() as session:
+                    renew_claim(session, self.token)
+            except Exception as exc:  # the next renewal tries again; the lease has room for two misses
+                log.warning("outbox claim not renewed: %s", type(exc).__name__)
 
 
 def make_notifier(kind: str) -> Notifier:
@@ -119,8 +164,7 @@ def _record(token: str, row: Notification, result: Result, old_chat: int | None,
         if result.moved_to is not None and old_chat is not None and result.moved_to != old_chat:
             move_chat(session, old_chat, result.moved_to)  # a group became a supergroup: follow it
         if result.outcome == SENT:
-            mark_sent(session, id_of(row), token, external_id=result.external_id)
-            return "sent"
+            return "sent" if mark_sent(session, id_of(row), token, external_id=result.external_id) else "lost-claim"
         retry = dt.timedelta(seconds=result.retry_after) if result.retry_after else None
         status = mark_failed(session, id_of(row), token, error=result.reason, permanent=result.outcome == REFUSED,
                              retry_in=retry)
@@ -131,10 +175,15 @@ def _record(token: str, row: Notification, result: Result, old_chat: int | None,
         return status
 
 
-def _record_part(part: PartSent) -> None:
+def _record_part(token: str, part: PartSent) -> None:
+    """A part on record (whoever holds the message now: it was sent), and its message's lease renewed."""
     with session_scope() as session:
         record_part(session, notification_id=part.notification_id, part=part.part, chat_id=part.chat_id,
                     message_id=part.message_id)
+        held = renew_claim(session, token, notification_id=part.notification_id) == 1
+    if not held:
+        # Raised into the channel, which stops this chat's sending for the batch.
+        raise ClaimLost(f"message {part.notification_id} was taken over by another dispatcher")
 
 
 def deliver_batch(limit: int = 500, channels: list[str] | None = None) -> dict[str, int]:
@@ -143,22 +192,33 @@ def deliver_batch(limit: int = 500, channels: list[str] | None = None) -> dict[s
     The claim is committed before any send, so overlapping runs never take the same message;
     each message is marked sent (with the channel's message id) as soon as its channel reports
     it, and never before. A channel that paces itself (Telegram) sends its batch concurrently.
+    The claim's lease is renewed until every message has its result.
     """
+    playbook = current_playbook()
+    lease = dt.timedelta(seconds=playbook.outbox.claim_lease_seconds)
     with session_scope() as session:
-        token, rows = claim(session, limit=limit, channels=channels)
+        token, rows = claim(session, limit=limit, channels=channels, lease=lease)
         if not rows:
             # An overlapping dispatcher may have claimed the very rows this one picked, a moment
             # earlier; whatever it left is visible now.
-            token, rows = claim(session, limit=limit, channels=channels)
+            token, rows = claim(session, limit=limit, channels=channels, lease=lease)
         coordinators = coordinators_by_id(session, [r.recipient_id for r in rows if r.recipient_id is not None])
         group_ids = [int(p["group_chat_id"]) for p in map(_payload, rows) if p.get("group_chat_id") is not None]
         groups = group_chats_by_id(session, group_ids)
+    if not rows:
+        return {"claimed": 0}
+    with ClaimLease(token, lease):
+        outcome = _send(token, rows, coordinators, groups, playbook)
+    outcome["claimed"] = len(rows)
+    return dict(outcome)
+
+
+def _send(token: str, rows: list[Notification], coordinators: dict[int, Coordinator], groups: dict[int, GroupChat],
+          playbook: Playbook) -> Counter[str]:
+    """Hand each channel its share of the claimed rows and record what it reports, as it reports it."""
     language = get_settings().language
     outcome: Counter[str] = Counter()
-    if not rows:
-        outcome["claimed"] = 0
-        return dict(outcome)
-    messages = _outbound(rows, coordinators, groups, language, current_playbook())
+    messages = _outbound(rows, coordinators, groups, language, playbook)
     by_id = {id_of(row): row for row in rows}
     chat_of = {m.notification_id: m.recipient.chat_id for m in messages}
     lock = threading.Lock()
@@ -166,7 +226,7 @@ def deliver_batch(limit: int = 500, channels: list[str] | None = None) -> dict[s
 
     def progress(event: PartSent | Result) -> None:
         if isinstance(event, PartSent):
-            _record_part(event)  # before the next part goes: a retry never sends this one again
+            _record_part(token, event)  # before the next part goes: a retry never sends this one again
             return
         status = _record(token, by_id[event.notification_id], event, chat_of[event.notification_id], language)
         with lock:
@@ -191,8 +251,7 @@ def deliver_batch(limit: int = 500, channels: list[str] | None = None) -> dict[s
             for message in batch:
                 if message.notification_id not in done:
                     progress(Result.of_error(message.notification_id, failure))
-    outcome["claimed"] = len(rows)
-    return dict(outcome)
+    return outcome
 
 
 @task(name="deliver-batch · 发送消息", **TASK_RETRIES)

@@ -12,7 +12,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 
-from flows.alerts import on_flow_failure, one_planning_run_at_a_time
+from flows.alerts import on_flow_crashed, on_flow_failure, one_planning_run_at_a_time
 from flows.artifacts import counts_markdown, day_of, language, publish_markdown, run_name
 from flows.contact_cadence import mark_and_escalate, refresh_owners
 from flows.planning_context import parse_day, planning_context
@@ -39,6 +39,7 @@ def publish_sweep(day: dt.date, counts: dict[str, int] | None) -> None:
     flow_run_name=run_name("escalation-sweep", "day", day_of),
     description=bilingual(N_("mark overdue, escalate and lapse late tasks during working hours.")),
     on_failure=[on_flow_failure],
+    on_crashed=[on_flow_crashed],
 )
 @one_planning_run_at_a_time
 def escalation_sweep(day: dt.date | str | None = None, working_days_only: bool = True) -> dict[str, Any]:

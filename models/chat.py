@@ -136,21 +136,3 @@ class ChatMessage(SQLModel, table=True):
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     message_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     sent_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-
-BROKEN_TEXT = {
-    "zh": ("【消息送达失败】{who} 的{channel}已无法送达（{reason}）。此后的提醒会留在待发列表中；"
-           "请联系其重新绑定：yinhui coordinator invite {name}"),
-    "en": ("[Delivery failed] Messages to {who} on {channel} cannot be delivered ({reason}). They stay in the "
-           "outbox; ask them to bind again: yinhui coordinator invite {name}"),
-}
-
-
-
-GROUP_BROKEN_TEXT = {
-    "zh": "【消息送达失败】网格群“{grid}”已无法送达（{reason}）。请重新邀请机器人入群：yinhui chat group-invite {grid}",
-    "en": "[Delivery failed] The group chat of grid {grid} cannot be reached ({reason}). Invite the bot again: "
-          "yinhui chat group-invite {grid}",
-}
-

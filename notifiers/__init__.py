@@ -1,7 +1,7 @@
 """Outbound channels, one small class each, found by kind: messages in, one `Result` each out."""
 
 from notifiers.apprise_channel import DingTalkNotifier, EmailNotifier, WeComNotifier
-from notifiers.base import Delivery, Notifier, NotifyError, Outbound, PartSent, Recipient, Result
+from notifiers.base import Notifier, NotifyError, Outbound, PartSent, Recipient, Result
 from notifiers.console import ConsoleNotifier
 from notifiers.telegram import TelegramNotifier
 
@@ -14,6 +14,5 @@ NOTIFIERS: dict[str, type[Notifier]] = {
 }
 
 __all__ = [
-    "NOTIFIERS", "ConsoleNotifier", "Delivery", "Notifier", "NotifyError", "Outbound", "PartSent", "Recipient",
-    "Result",
+    "NOTIFIERS", "ConsoleNotifier", "Notifier", "NotifyError", "Outbound", "PartSent", "Recipient", "Result",
 ]

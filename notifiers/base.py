@@ -101,9 +101,6 @@ class Result:
         return cls.failed(notification_id, str(error), moved_to=moved_to)
 
 
-Delivery = Result  # the earlier name of a sent message's result
-
-
 @dataclass(frozen=True)
 class PartSent:
     """One part of a long message was accepted: reported at once, so a retry never sends it again."""

@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
@@ -33,8 +33,20 @@ from notifiers.base import NotifyError, Outbound, PartSent, Progress, Result
 from notifiers.rate_limit import ChatLimits, ChatRateLimiter
 from notifiers.telegram.chat_format import ChatText
 
-if TYPE_CHECKING:
-    from notifiers.telegram.channel import TelegramNotifier
+
+class TelegramNotifier(Protocol):
+    """What the sending loop needs of the channel (notifiers.telegram.channel), without importing it."""
+
+    base_url: str
+    limits: ChatLimits
+    read_timeout: float
+    connect_timeout: float
+    time_budget: float
+    concurrency: int
+
+    async def send_chat(
+        self, bot: Bot, limiter: ChatRateLimiter, chat_id: int, plans: list[Plan], batch: Batch
+    ) -> None: ...
 
 log = logging.getLogger(__name__)
 

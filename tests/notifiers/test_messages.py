@@ -6,11 +6,11 @@ import re
 import string
 
 from notifiers.telegram.chat_format import to_chat
+from yinhui.i18n import translator
 from yinhui.messages.content import as_text
 from yinhui.messages.digest import render_digest
 from yinhui.messages.notices import render_channel_broken, render_grid_notice
 from yinhui.messages.stored import message_for
-from yinhui.i18n import translator
 from yinhui.messages.texts import TEXTS, kind_label, language_of, text
 from yinhui.playbook_loader import load_playbook
 

@@ -55,7 +55,7 @@ def column_letter(number: int) -> str:
     return letters
 
 
-Cell = str | int | float | Huge | None
+Cell = object  # str, int, float, Huge or None
 
 
 def write_raw_xlsx(path: Path, rows: Iterable[tuple[int, Sequence[tuple[int, Cell]]]]) -> Path:
@@ -80,11 +80,12 @@ def write_raw_xlsx(path: Path, rows: Iterable[tuple[int, Sequence[tuple[int, Cel
                     if isinstance(value, int | float):
                         parts.append(f'<c r="{ref}"><v>{value}</v></c>')
                     else:
-                        if isinstance(value, Huge) or value not in index:
-                            strings.append(value)
-                            if isinstance(value, str):
-                                index[value] = len(strings) - 1
-                        at = index[value] if isinstance(value, str) else len(strings) - 1
+                        text = value if isinstance(value, Huge) else str(value)
+                        if isinstance(text, Huge) or text not in index:
+                            strings.append(text)
+                            if isinstance(text, str):
+                                index[text] = len(strings) - 1
+                        at = index[text] if isinstance(text, str) else len(strings) - 1
                         parts.append(f'<c r="{ref}" t="s"><v>{at}</v></c>')
                 parts.append("</row>")
                 sheet.write("".join(parts).encode())

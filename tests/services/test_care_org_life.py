@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 
 from models.org_life import BranchMeeting, MeetingAttendance
 from models.tasks import Contact, Task
-from notifiers.templates import digest_payload, render_digest
 from tests import factories
+from yinhui.messages.content import as_text
+from yinhui.messages.digest import render_digest
 from yinhui.playbook_loader import load_playbook
 from yinhui.rules.cadence import due_cadence, period_from_key
-from yinhui.services.digests import collect_digests
+from yinhui.services.digests import collect_digests, digest_payload
 from yinhui.services.errors import CareError
 from yinhui.services.org_life import (
     branch_report,
@@ -146,10 +147,10 @@ def test_a_meeting_line_in_the_digest_says_which_branch(session, county):
     digests = {d.coordinator_id: d for d in collect_digests(session, day=D("2026-11-02"), horizon_days=7,
                                                               max_items=40, playbook=PLAYBOOK)}
     leader = digests[county["leader"].id]
-    _, body = render_digest(leader, language="zh", horizon_days=7)
+    _, body = as_text(render_digest(digest_payload(leader, language="zh", horizon_days=7)))
     assert "主题党日 · 河底镇党支部 · 2026-11" in body and "无名" not in body
     assert "【组织生活】1" in body
-    _, english = render_digest(leader, language="en", horizon_days=7)
+    _, english = as_text(render_digest(digest_payload(leader, language="en", horizon_days=7)))
     assert "Theme party day · 河底镇党支部 · 2026-11" in english
     payload = digest_payload(leader, language="zh", horizon_days=7)
     assert payload["items"][0]["label"] == "主题党日 · 河底镇党支部 · 2026-11" and payload["items"][0]["cadre"] is None

@@ -9,11 +9,12 @@ from sqlalchemy import select
 
 from models.people import Coordinator
 from models.tasks import Task, TaskEvent
-from notifiers.templates import render_digest
 from tests import factories
+from yinhui.messages.content import as_text
+from yinhui.messages.digest import render_digest
 from yinhui.playbook_loader import load_playbook
 from yinhui.services.calendar import work_calendar
-from yinhui.services.digests import collect_digests
+from yinhui.services.digests import collect_digests, digest_payload
 from yinhui.services.errors import CareError
 from yinhui.services.staff_rhythm import (
     add_leave,
@@ -107,10 +108,10 @@ def test_lecture_and_meeting_lines_in_the_digest_say_what_they_are(session, staf
     digests = {d.coordinator_name: d for d in collect_digests(session, day=D("2026-11-08"), horizon_days=7,
                                                                max_items=40, playbook=PLAYBOOK)}
     assert set(digests) == {"钱干事"}  # first in turn for the lecture, and the convenor
-    _, body = render_digest(digests["钱干事"], language="zh", horizon_days=7)
+    _, body = as_text(render_digest(digest_payload(digests["钱干事"], language="zh", horizon_days=7)))
     assert "信息写作组例会 · 11-11" in body and "无名" not in body
     assert "【奋进讲堂】1" in body and "奋进讲堂主讲 · 11-09（请准备课件）" in body
-    _, english = render_digest(digests["钱干事"], language="en", horizon_days=7)
+    _, english = as_text(render_digest(digest_payload(digests["钱干事"], language="en", horizon_days=7)))
     assert "Monday lecture · 11-09 (prepare slides)" in english
 
 

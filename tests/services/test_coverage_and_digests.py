@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from notifiers.templates import render_digest
 from tests import factories
+from yinhui.messages.content import as_text
+from yinhui.messages.digest import render_digest
 from yinhui.playbook_loader import load_playbook
 from yinhui.rules.cadence import due_cadence, period_from_key
 from yinhui.services.cadres import set_cadre_status
 from yinhui.services.coverage import coverage
-from yinhui.services.digests import collect_digests
+from yinhui.services.digests import collect_digests, digest_payload
 from yinhui.services.planning import create_cadence_tasks, refresh_grid_owners
 from yinhui.services.tasks import complete_task, escalate_overdue, mark_overdue
 
@@ -71,7 +72,7 @@ def test_digest_lists_visits_before_calls_and_priority_first_within_each(session
     assert [(i.kind, i.cadre_name) for i in mine.items] == [
         ("visit", "离休"), ("visit", "独居"), ("visit", "普通"), ("call", "离休")]
     assert mine.more == 2
-    subject, body = render_digest(mine, language="en", horizon_days=7)
+    subject, body = as_text(render_digest(digest_payload(mine, language="en", horizon_days=7)))
     assert subject == "Tasks for 2026-11-01"
     assert "and 2 more" in body and "13912345678" not in body
 
@@ -85,5 +86,5 @@ def test_escalated_tasks_reach_the_target_digest(session):
     digests = {d.coordinator_id: d for d in collect_digests(session, day=D("2026-12-04"), horizon_days=7, max_items=10)}
     town = digests[people["town"].id]
     assert [(i.cadre_name, i.escalated) for i in town.escalated_items] == [("迟", True)]
-    _, body = render_digest(town, language="zh", horizon_days=7)
+    _, body = as_text(render_digest(digest_payload(town, language="zh", horizon_days=7)))
     assert "上报给您的逾期任务" in body

@@ -99,8 +99,10 @@ def test_an_unknown_coordinator_comes_with_the_other_problems(session, county, t
 
 
 def test_a_known_coordinator_is_linked(session, county, tmp_path):
-    path = roster(tmp_path / "r.csv", [row("王建国", 责任人="钱干事")], "2026-01-01")
-    assert run(session, path, "2026-01-02").written
+    path = roster(tmp_path / "r.csv", [row("王建国", 责任人="钱干事"), row("李秀英")], "2026-01-01")
+    ticks: list[int] = []
+    assert run(session, path, "2026-01-02", progress=lambda: ticks.append(1)).written
+    assert len(ticks) == 2
     assert cadres(session)["王建国"].coordinator_id is not None
 
 

@@ -64,14 +64,13 @@ def undelivered(fmt: FormatOption = "table") -> None:
 @app.command("notices")
 def notices(date: Annotated[dt.date | None, day_option("--date", help="the day (default today)")] = None) -> int:
     """queue today's grid notices (counts only) for group chats and grid targets"""
-    from notifiers.telegram_render import render_grid_notice
     from yinhui import clock
     from yinhui.services.grid_notices import queue_grid_notices
     from yinhui.settings import get_settings
 
     day = date or clock.today()
     with database() as session:
-        written = queue_grid_notices(session, day, render=render_grid_notice, default_language=get_settings().language)
+        written = queue_grid_notices(session, day, default_language=get_settings().language)
     print(f"{day.isoformat()}: {written} grid notice(s) queued; `yinhui dispatch` sends them")
     return 0
 

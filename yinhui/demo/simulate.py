@@ -24,7 +24,7 @@ from sqlmodel import col
 from yinhui import textable
 
 if TYPE_CHECKING:
-    from notifiers.base import Delivery, Outbound
+    from notifiers.base import Outbound, Result
 
 
 def _setup(data_dir: Path, seed: int, start: dt.date, out: TextIO) -> dict[str, object]:
@@ -195,7 +195,7 @@ def _play(data_dir: Path, start: dt.date, days: int, seed: int, quiet: bool, on_
         def __init__(self) -> None:
             super().__init__(stream=log)
 
-        def notify(self, message: Outbound) -> Delivery:
+        def notify(self, message: Outbound) -> Result:
             if not first_digest.getvalue() and message.kind == "digest":
                 ConsoleNotifier(stream=first_digest).notify(message)
             return super().notify(message)

@@ -1,6 +1,6 @@
 """What Yinhui says to people, built once per message kind; channels choose only the format.
 
-- `texts` — every text, Chinese and English, keyed by message id (`text(language, key, **values)`);
+- `texts` — every text, keyed: English gettext msgids, the Chinese in the zh_CN catalogue (`text(language, key, **values)`);
 - `content` — the `Message` a renderer builds (title, paragraphs, task lists) and the plain-text format;
 - `digest`, `notices` — one renderer per kind: the daily digest and chat task lists, grid notices, alerts;
 - `stored` — an outbox row back to its `Message` at delivery.

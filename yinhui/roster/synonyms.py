@@ -92,8 +92,10 @@ CLOSING_WORDS: tuple[str, ...] = ("合计", "总计", "小计", "共计", "填�
 # Written in an optional cell to say "none" (无 in 联系电话); read as an empty cell.
 EMPTY_WORDS: tuple[str, ...] = ("无", "暂无", "空", "/", "-", "—", "——", "none", "n/a")
 
-# Ignored when matching a header or a word: case, full width, spaces, brackets, '_', '-', '*'.
-_NOISE = re.compile(r"[\s_\-*()\[\]【】:·.]")
+# Ignored when matching a header or a word: case, full width, spaces, brackets, '_', '-', '*',
+# and invisible characters (a zero-width space pasted into a header; a cell holding one is
+# refused before its words are looked up).
+_NOISE = re.compile(r"[\s_\-*()\[\]【】:·.\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 
 def word_key(text: object) -> str:

@@ -76,6 +76,7 @@ __all__ = [
     "MustVisits",
     "NodeSpec",
     "OrgLife",
+    "Outbox",
     "Outcome",
     "OwnerRole",
     "Playbook",
@@ -91,6 +92,20 @@ __all__ = [
     "parse_offset",
     "parse_playbook",
 ]
+
+
+class Outbox(StrictModel):
+    """[outbox]: how long a delivered message keeps its text, how long a dispatcher's claim lasts unrenewed.
+
+    (Here rather than in ``playbook_sections``, which is at its size limit.)
+    """
+
+    retention_days: int = Field(
+        30, ge=1, le=3650, description="days a sent or given-up message keeps its text and payload (phones, names)"
+    )
+    claim_lease_seconds: int = Field(
+        60, ge=10, le=3600, description="a claim its dispatcher stopped renewing this long is taken over"
+    )
 
 
 class Playbook(StrictModel):
@@ -119,6 +134,7 @@ class Playbook(StrictModel):
     org_life: OrgLife = OrgLife()
     staff_rhythm: StaffRhythm = StaffRhythm()
     roster: RosterSection = RosterSection()
+    outbox: Outbox = Outbox()
 
     @field_validator("holidays")
     @classmethod

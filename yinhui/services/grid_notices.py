@@ -71,11 +71,10 @@ def grid_notice(counts: GridCounts, day: dt.date, language: str) -> tuple[Messag
     return message, payload
 
 
-def queue_grid_notices(session: Session, day: dt.date, *, render: object = None, default_language: str = "zh") -> int:
+def queue_grid_notices(session: Session, day: dt.date, *, default_language: str = "zh") -> int:
     """One notice a day to every bound grid group chat and grid-level target: counts only, no names.
 
-    `render` is ignored: the notice has one renderer (yinhui.messages.notices); the parameter stays
-    for callers that still pass one.
+    The notice has one renderer (yinhui.messages.notices): the outbox row keeps its text and payload.
     """
     groups = session.execute(select(GroupChat).where(col(GroupChat.active) == true(), col(GroupChat.broken).is_(None))).scalars().all()
     targets = session.execute(

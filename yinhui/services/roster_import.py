@@ -9,8 +9,8 @@ still saying 正常 would otherwise give a dead man calls and a Spring Festival 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,9 @@ from yinhui import clock
 from yinhui.privacy import mask_id_number
 from yinhui.roster import (
     DEFAULT_VOCABULARY,
+    ROSTER_COLUMNS,
     CadreRecord,
+    ProblemList,
     RosterCheck,
     RosterLimits,
     RosterOptions,
@@ -34,8 +36,11 @@ from yinhui.roster import (
     StaffRecord,
     VocabularyError,
     load_roster,
+    read_table,
+    validate_roster,
 )
 from yinhui.roster.changes import CadreChange, StoredCadre, compare, protection
+from yinhui.roster.problems import omitted_line
 from yinhui.rules.playbook import Playbook, PlaybookError
 from yinhui.services.cadres import set_cadre_status
 from yinhui.services.coordinators import save_coordinator
@@ -95,11 +100,16 @@ class RosterImport:
     check: RosterCheck
     plan: RosterPlan | None = None
     result: ImportResult | None = None
-    errors: list[RowError] = field(default_factory=list)  # why nothing was written
+    errors: list[RowError] = field(default_factory=list)  # why nothing was written (the first ones)
+    omitted: dict[str, int] = field(default_factory=dict)  # kind -> problems not in ``errors``
 
     @property
     def written(self) -> bool:
         return self.result is not None
+
+    def omitted_line(self, lang: str = "zh") -> str | None:
+        """'… and 1,234 more not listed: …' to print after ``errors``, or None."""
+        return omitted_line(self.omitted, lang)
 
 
 # -- options from the playbook ------------------------------------------------------------------
@@ -324,6 +334,7 @@ def import_roster_file(
     confirm: Collection[str] = (),
     dry_run: bool = False,
     playbook: Playbook | None = None,
+    progress: Callable[[], object] | None = None,
 ) -> RosterImport:
     """Check a roster file and, unless ``dry_run``, write it: the one call behind import-roster.
 
@@ -331,19 +342,39 @@ def import_roster_file(
     ``check.omitted``) or the file would make a protected change not in ``confirm`` (ID numbers).
     The file counts as written at its modification time, or at the end of ``file_date`` when the
     operator gives it. The plan (``plan.lines()``) lists every field that would change.
+    ``progress`` is called once per data row read (a progress bar).
     Raises RosterFileError (the file) and PlaybookError (its ``[roster]`` section).
     """
-    check = check_roster_file(session, path, playbook=playbook, today=on)
+    options = roster_options(playbook)
+    names = set(session.execute(select(col(Coordinator.name))).scalars())
+    table = read_table(path, ROSTER_COLUMNS, options=options)
+    if progress is not None:
+        table = replace(table, rows=_Ticking(table.rows, progress))
+    check = validate_roster(table, today=on, options=options, coordinators=names)
     if not check.ok:
-        return RosterImport(check, errors=check.errors)
+        return RosterImport(check, errors=check.errors, omitted=check.omitted)
     headers = dict(check.table.columns) if check.table else {}
     written_at = day_written_at(file_date) if file_date else file_written_at(path)
     plan = plan_roster(session, check.records, written_at=written_at, confirm=confirm, headers=headers)
     if plan.protected or dry_run:
-        return RosterImport(check, plan, errors=plan.protected)
+        listed = ProblemList(options.limits.max_errors)
+        listed.extend(plan.protected)
+        return RosterImport(check, plan, errors=listed.listed(), omitted=listed.omitted())
     result = apply_roster(session, check.records, actor=actor, on=on, written_at=written_at,
                           confirm=confirm, headers=headers)  # fmt: skip
     return RosterImport(check, plan, result)
+
+
+class _Ticking:
+    """A table's rows, calling ``tick`` for each."""
+
+    def __init__(self, rows: Iterable[tuple[int, dict[str, object]]], tick: Callable[[], object]) -> None:
+        self._rows, self._tick = rows, tick
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, object]]]:
+        for row in self._rows:
+            self._tick()
+            yield row
 
 
 @dataclass

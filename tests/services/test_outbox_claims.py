@@ -1,0 +1,396 @@
+"""Outbox claims: each names its holder, lives while renewed, and is taken over at once when its process is gone.
+
+The last tests kill real dispatcher processes (SIGKILL) in the middle of a Telegram batch sent to
+the Bot API stand-in, then let the next dispatcher finish: every part arrives, exactly once but for
+a part the killed one had sent and not yet put on record, and nothing waits for a lease to lapse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pendulum
+import pytest
+from sqlalchemy import select, update
+
+from models.chat import ChatMessage
+from models.db import session_scope
+from models.outbox import PENDING, SENDING, SENT, Notification
+from tests import factories
+from tests.notifiers.conftest import IGNORE_RETRY_AFTER_WARNING
+from tests.support.bot_api_standin import BotApiStandIn
+from yinhui import clock
+from yinhui.services.outbox import (
+    LEASE,
+    Holder,
+    claim,
+    claims_in_flight,
+    enqueue,
+    process_alive,
+    renew_claim,
+    this_machine,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = IGNORE_RETRY_AFTER_WARNING
+
+
+def _queue(n: int, channel: str = "console") -> None:
+    with session_scope() as s:
+        for i in range(n):
+            enqueue(s, dedupe_key=f"k{i}", recipient_id=None, channel=channel, kind="notice", body=f"m{i}")
+
+
+def _at(seconds: float) -> Any:
+    """The clock `seconds` after now (real time does not pass in these tests: only the lease matters)."""
+    return clock.frozen_at(_T0.add(seconds=seconds))
+
+
+_T0 = pendulum.datetime(2026, 10, 1, 9, tz="Asia/Shanghai")
+
+
+def _dead_pid() -> int:
+    """The pid of a process of this machine that has ended (and been reaped)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def _hand_to(token: str) -> None:
+    """Make every message in flight look held by `token` (a dispatcher other than this test)."""
+    with session_scope() as s:
+        s.execute(update(Notification).where(Notification.status == SENDING).values(claim_token=token))
+
+
+def _statuses() -> dict[int, tuple[str, str | None, int]]:
+    with session_scope() as s:
+        return {n.id: (n.status, n.claim_token, n.attempts) for n in s.execute(select(Notification)).scalars()}
+
+
+# -- who holds a claim ---------------------------------------------------------------------------
+
+
+def test_a_claim_names_its_machine_its_process_and_its_lease(database):
+    _queue(2)
+    with _at(0), session_scope() as s:
+        token, rows = claim(s, limit=5, lease=dt.timedelta(seconds=90))
+    holder = Holder.parse(token)
+    assert holder is not None and len(token) <= 40
+    assert (holder.machine, holder.pid, holder.lease) == (this_machine(), os.getpid(), dt.timedelta(seconds=90))
+    assert holder.here and not holder.gone()
+    assert {r.claim_token for r in rows} == {token} and len(rows) == 2
+    assert Holder.parse("0123456789abcdef0123456789abcdef") is None  # a token from before leases
+
+
+def test_a_live_claim_is_kept_while_renewed_and_taken_over_when_its_lease_lapses(database):
+    _queue(3)
+    with _at(0), session_scope() as s:
+        token, _ = claim(s, limit=3)
+    holder_token = Holder("feedfacecafebeef", "0ther000", os.getpid(), LEASE).token  # held on another machine
+    _hand_to(holder_token)
+    with _at(LEASE.total_seconds() - 1), session_scope() as s:
+        assert claim(s, limit=3)[1] == []  # alive as far as anyone can tell
+    with _at(50), session_scope() as s:
+        assert renew_claim(s, holder_token) == 3
+    with _at(50 + LEASE.total_seconds() - 1), session_scope() as s:
+        assert claim(s, limit=3)[1] == []  # renewed at 50 s: good until 110 s
+    with _at(50 + LEASE.total_seconds() + 1), session_scope() as s:
+        token2, rows = claim(s, limit=3)
+    assert len(rows) == 3 and {r.attempts for r in rows} == {2}
+    with session_scope() as s:  # the old holder, should it wake up, holds nothing any more
+        assert renew_claim(s, holder_token) == 0
+        assert renew_claim(s, token2, notification_id=rows[0].id) == 1
+
+
+def test_the_claim_of_a_process_gone_from_this_machine_is_taken_over_at_once(database):
+    _queue(2)
+    with _at(0), session_scope() as s:
+        token, _ = claim(s, limit=2)
+    dead = Holder(Holder.parse(token).nonce, this_machine(), _dead_pid(), LEASE)  # type: ignore[union-attr]
+    _hand_to(dead.token)
+    assert dead.gone()
+    with _at(1), session_scope() as s:  # one second later: no lease has lapsed
+        _, rows = claim(s, limit=5)
+    assert len(rows) == 2
+
+
+def test_a_process_on_another_machine_is_only_judged_by_its_lease(database):
+    _queue(1)
+    with _at(0), session_scope() as s:
+        claim(s, limit=1)
+    elsewhere = Holder("feedfacecafebeef", "0ther000", _dead_pid(), LEASE)  # that pid means nothing here
+    _hand_to(elsewhere.token)
+    assert not elsewhere.gone()
+    with _at(30), session_scope() as s:
+        assert claim(s, limit=1)[1] == []
+    with _at(61), session_scope() as s:
+        assert len(claim(s, limit=1)[1]) == 1
+
+
+def test_a_claim_from_before_leases_keeps_its_fifteen_minutes(database):
+    _queue(1)
+    with _at(0), session_scope() as s:
+        claim(s, limit=1)
+    _hand_to("0123456789abcdef0123456789abcdef")  # what a dispatcher of the last version writes
+    with _at(14 * 60), session_scope() as s:
+        assert claim(s, limit=1)[1] == []  # it never renews: taking it over early could send it twice
+    with _at(15 * 60 + 1), session_scope() as s:
+        assert len(claim(s, limit=1)[1]) == 1
+
+
+def test_a_killed_process_not_yet_reaped_counts_as_gone():
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert process_alive(child.pid)
+        os.kill(child.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while process_alive(child.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not process_alive(child.pid)  # a zombie until its parent waits: gone all the same
+    finally:
+        child.kill()
+        child.wait()
+    assert not process_alive(child.pid)
+    assert process_alive(os.getpid())
+
+
+def test_the_operator_sees_who_holds_what_and_which_claims_are_stale(database):
+    with session_scope() as s:
+        boss = factories.coordinator(s, "李局长", "leader")
+        enqueue(s, dedupe_key="a", recipient_id=boss.id, channel="console", kind="alert", body="x")
+    _queue(3)
+    with _at(0), session_scope() as s:
+        live, _ = claim(s, limit=2)  # this process: alive, lease fresh
+    dead = Holder("0123456789abcdef", this_machine(), _dead_pid(), LEASE).token
+    lapsed = Holder("fedcba9876543210", "0ther000", 4242, LEASE).token
+    with _at(0), session_scope() as s:
+        rows = list(s.execute(select(Notification).where(Notification.status == PENDING).order_by(Notification.id)).scalars())
+        for row, token in zip(rows, (dead, lapsed), strict=True):
+            row.status, row.claim_token, row.claimed_at = SENDING, token, clock.now().in_timezone("UTC")
+        s.add(ChatMessage(notification_id=rows[0].id, part=0, chat_id=1, message_id=7))
+    with _at(30), session_scope(read_only=True) as s:
+        report = {r["id"]: r for r in claims_in_flight(s)}
+    assert [r["status"] for r in report.values()] == ["sending", "sending", "stale", "sending"]
+    first = next(iter(report.values()))
+    assert first["recipient"] == "李局长" and first["holder"] == f"pid {os.getpid()} on this machine"
+    assert first["reason"] == "lease renewed 30 s ago"
+    gone = report[rows[0].id]
+    assert gone["parts_sent"] == 1 and "is gone" in gone["reason"] and gone["holder"].endswith("on this machine")
+    with _at(61), session_scope(read_only=True) as s:
+        later = {r["id"]: r["status"] for r in claims_in_flight(s)}
+    assert later[rows[1].id] == "stale" and report[rows[1].id]["holder"] == "pid 4242 on machine 0ther000"
+    with _at(61), session_scope() as s:  # the next dispatcher takes over every stale one
+        assert len(claim(s, limit=10)[1]) == 4
+    assert live not in {t for _, t, _ in _statuses().values()}
+
+
+def test_a_dispatcher_that_lost_its_claim_records_the_part_it_sent_and_sends_no_more(database):
+    from flows.dispatch_outbox import ClaimLost, _record_part
+    from notifiers.base import PartSent
+
+    _queue(1)
+    with _at(0), session_scope() as s:
+        mine, [row] = claim(s, limit=1)
+    with _at(120), session_scope() as s:  # we stalled past the lease; another dispatcher took it over
+        theirs, [_] = claim(s, limit=1)
+    with _at(121), pytest.raises(ClaimLost):
+        _record_part(mine, PartSent(row.id, 0, 1, 99))
+    with session_scope() as s:
+        assert s.execute(select(ChatMessage.message_id)).scalars().all() == [99]  # sent is sent: on record
+        assert s.get(Notification, row.id).claim_token == theirs  # type: ignore[union-attr]
+
+
+def test_the_lease_is_renewed_while_a_batch_is_out(database):
+    from flows.dispatch_outbox import ClaimLease
+
+    _queue(2)
+    with session_scope() as s:
+        token, _ = claim(s, limit=2, lease=dt.timedelta(seconds=0.3))
+
+    def renewed() -> set[Any]:
+        with session_scope() as s:
+            return set(s.execute(select(Notification.claimed_at)).scalars())
+
+    before = renewed()
+    with ClaimLease(token, dt.timedelta(seconds=0.3)):
+        time.sleep(0.5)
+    after = renewed()
+    assert len(after) == 1 and min(after) > max(before)
+
+
+# -- real processes, killed ----------------------------------------------------------------------
+
+SECOND = 0.02  # the channel keeps Telegram's limits on a shrunk clock: 1 per chat per 20 ms
+CHATS = 10
+LONG_LINES = 260  # about 10,000 characters: three parts
+
+
+def run_dispatcher() -> None:
+    """A dispatcher process for the crash tests (started by them): deliver until nothing is left."""
+    from flows.dispatch_outbox import deliver_batch
+    from notifiers import NOTIFIERS
+    from notifiers.rate_limit import ChatLimits
+    from notifiers.telegram import TelegramNotifier
+
+    concurrency = int(os.environ["CRASH_TEST_CONCURRENCY"])
+    NOTIFIERS["telegram"] = lambda: TelegramNotifier(  # type: ignore[assignment]
+        limits=ChatLimits(second=SECOND), read_timeout=5.0, connect_timeout=2.0, backoff=(0.05, 0.1),
+        concurrency=concurrency,
+    )
+    print("ready", flush=True)
+    while deliver_batch(limit=12).get("claimed"):
+        pass
+
+
+class KillingStandIn(BotApiStandIn):
+    """The stand-in, able to SIGKILL a dispatcher when it accepts the n-th message (or a moment after)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._victim: tuple[int, int, float] | None = None
+        self.kills: list[int] = []  # how many messages were accepted when each kill was sent
+
+    def kill_at(self, accepted: int, pid: int, delay: float) -> None:
+        with self._lock:
+            self._victim = (accepted, pid, delay)
+
+    def _send_message(self, call: Any) -> Any:
+        message = super()._send_message(call)
+        victim = self._victim
+        if victim is not None and len(self._sent) >= victim[0]:
+            self._victim = None
+            _, pid, delay = victim
+            if delay <= 0:  # before the answer leaves: sent, and the dispatcher never hears of it
+                self._kill(pid)
+            else:
+                threading.Timer(delay, self._kill, (pid,)).start()
+        return message
+
+    def _kill(self, pid: int) -> None:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+        with self._lock:
+            self.kills.append(len(self._sent))
+
+
+@pytest.fixture
+def crash_api(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[KillingStandIn]:
+    """The killing stand-in; a playbook whose lease is an hour, so nothing may wait for one to lapse."""
+    from notifiers import NOTIFIERS
+    from notifiers.rate_limit import ChatLimits
+    from tests.notifiers.conftest import FastTelegram
+    from yinhui.playbook_loader import DEFAULT_PLAYBOOK
+    from yinhui.settings import reset_settings
+
+    playbook = tmp_path / "playbook.toml"
+    text = DEFAULT_PLAYBOOK.read_text(encoding="utf-8")
+    assert "claim_lease_seconds = 60" in text
+    playbook.write_text(text.replace("claim_lease_seconds = 60", "claim_lease_seconds = 3600"), encoding="utf-8")
+    with KillingStandIn() as api:
+        monkeypatch.setenv("YINHUI_TELEGRAM_TOKEN", api.token)
+        monkeypatch.setenv("YINHUI_TELEGRAM_API_URL", api.base_url)
+        monkeypatch.setenv("YINHUI_PLAYBOOK", str(playbook))
+        reset_settings()
+        monkeypatch.setitem(NOTIFIERS, "telegram", lambda: FastTelegram(limits=ChatLimits(second=SECOND)))
+        yield api
+    reset_settings()
+
+
+def _queue_batch() -> int:
+    """Per chat two short alerts and a long one (three parts); returns how many messages."""
+    count = 0
+    with session_scope() as s:
+        for c in range(CHATS):
+            person = factories.coordinator(s, f"协调员{c}", "staff")
+            person.chat_id, person.channel = 5000 + c, "telegram"
+            s.add(person)
+            s.flush()
+            for i in range(3):
+                long = i == 1
+                body = "\n".join(f"第{c}-{i}-{n}行：请按时走访并记录结果。" for n in range(LONG_LINES if long else 2))
+                enqueue(s, dedupe_key=f"crash:{c}:{i}", recipient_id=person.id, channel="telegram", kind="alert",
+                        subject=f"提醒 {c}-{i}", body=body)
+                count += 1
+    return count
+
+
+def _start_dispatcher(log: Path, concurrency: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "CRASH_TEST_CONCURRENCY": str(concurrency), "PYTHONPATH": str(ROOT)}
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-c", "from tests.services.test_outbox_claims import run_dispatcher; run_dispatcher()"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+
+
+def _left() -> int:
+    with session_scope() as s:
+        return len(s.execute(select(Notification.id).where(Notification.status != SENT)).all())
+
+
+@pytest.mark.parametrize(
+    ("when", "concurrency", "seed"),
+    [("as a part is accepted", 1, 10), ("at any moment", 4, 23)],
+)
+def test_a_killed_dispatcher_is_taken_over_at_once_and_every_part_arrives(database, crash_api, tmp_path, when,
+                                                                           concurrency, seed):
+    seed = int(os.environ.get("CRASH_TEST_SEED", seed))  # another seed, other kill points
+    api, rng, log = crash_api, random.Random(seed), tmp_path / "dispatchers.log"
+    messages = _queue_batch()
+    kills = 0
+    for _ in range(3):
+        if not _left():
+            break
+        child = _start_dispatcher(log, concurrency)
+        delay = 0.0 if when == "as a part is accepted" else rng.uniform(0.0, 0.15)
+        api.kill_at(len(api.sent) + rng.randint(1, 8), child.pid, delay)
+        code = child.wait(timeout=180)
+        assert code in (0, -signal.SIGKILL), log.read_text(errors="replace")[-3000:]
+        kills += code == -signal.SIGKILL
+        with session_scope(read_only=True) as s:  # what the killed one held shows as stale, to be taken over
+            assert {r["status"] for r in claims_in_flight(s)} <= {"stale"}
+    assert kills >= 2, f"seed {seed}: the dispatchers finished before they could be killed"
+
+    started = time.monotonic()
+    from tests.notifiers.conftest import deliver
+
+    while deliver(limit=50).get("claimed"):
+        pass
+    assert time.monotonic() - started < 30  # taken over at once: no lease (an hour here) had to lapse
+
+    with session_scope() as s:
+        rows = list(s.execute(select(Notification)).scalars())
+        parts = s.execute(select(ChatMessage.notification_id, ChatMessage.part, ChatMessage.chat_id,
+                                 ChatMessage.message_id)).all()
+    assert len(rows) == messages and {n.status for n in rows} == {SENT}  # none left "sending"
+    on_record = {(chat, mid) for _, _, chat, mid in parts}
+    by_message: dict[int, dict[int, int]] = {}
+    for nid, part, _, mid in parts:
+        by_message.setdefault(nid, {})[part] = mid
+    for n in rows:  # every part of every message on record once, in order, and named by the message
+        numbers = sorted(by_message[n.id])
+        assert numbers == list(range(len(numbers)))
+        assert len(numbers) > 1 if n.dedupe_key.endswith(":1") else len(numbers) == 1
+        assert n.external_id is not None and n.external_id.endswith(",".join(str(by_message[n.id][p]) for p in numbers))
+    sent = api.sent
+    assert len({(m.chat_id, m.text) for m in sent}) == len(parts)  # every part arrived
+    duplicates = api.duplicates()
+    for copies in duplicates.values():  # a second copy only of a part sent and never put on record
+        assert len(copies) == 2
+        assert [(m.chat_id, m.message_id) in on_record for m in copies] == [False, True]
+    unrecorded = [m for m in sent if (m.chat_id, m.message_id) not in on_record]
+    assert len(unrecorded) == len(duplicates)
+    # At most one per chat the killed dispatcher was sending to: one per kill, one chat at a time.
+    assert len(duplicates) <= kills * concurrency, (seed, api.kills, [m.text[:30] for m in unrecorded])
