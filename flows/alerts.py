@@ -184,10 +184,14 @@ def on_flow_crashed(flow: Any, flow_run: Any, state: Any) -> None:
 
     if getattr(flow_run, "parent_task_run_id", None) is not None:
         return
+    from prefect.client.orchestration import get_client
+
     logger = flow_run_logger(flow_run, flow)
     try:
         if release_if_held_by(flow_run.id):  # that also alerted
             return
+        with get_client(sync_client=True) as client:  # the name the run gave itself once it started
+            flow_run = client.read_flow_run(flow_run.id)
     except Exception as exc:  # the slot's lease runs out by itself
         logger.error("could not free the planning slot of this run (%s)", type(exc).__name__)
     alert_for_run(flow_name=flow.name, flow_run=flow_run, reason=ALERT_TEXT["crashed"], logger=logger)

@@ -8,13 +8,15 @@ The run log is where it belongs. On the terminal the level of detail is one of:
   run's expected refusal (no leader, a day outside the planning window: the errors that say
   what to do) is one line without its traceback; an unexpected error keeps it;
 - ``quiet`` (a command that runs a flow in its own process and reports the outcome itself, such
-  as `yinhui plan`): the run's errors are left off the terminal altogether;
+  as `yinhui plan`): the run's progress and errors are left off the terminal altogether, only
+  its warnings show;
 - ``full`` (``--debug``): everything, as Prefect prints it.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Literal
 
 RUN_LOGGERS = ("prefect.flow_runs", "prefect.task_runs")
@@ -43,10 +45,12 @@ def _expected(record: logging.LogRecord) -> bool:
 
 
 class _QuietRuns(logging.Filter):
-    """On the terminal only: in ``quiet`` mode, a run's errors stay in the run log."""
+    """On the terminal only: in ``quiet`` mode a run's progress and its errors stay in the run log."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (_mode[0] == "quiet" and _from_a_run(record) and record.levelno >= logging.ERROR)
+        if _mode[0] != "quiet" or not _from_a_run(record):
+            return True
+        return record.levelno == logging.WARNING  # a warning (a guessed holiday calendar) still shows
 
 
 class _BriefFormatter(logging.Formatter):
@@ -70,13 +74,15 @@ class _BriefFormatter(logging.Formatter):
 
 
 def _terminal_handlers() -> list[logging.Handler]:
+    from prefect.logging.configuration import ensure_logging_setup
     from prefect.logging.handlers import PrefectConsoleHandler
 
+    ensure_logging_setup()
     return [h for h in logging.getLogger().handlers if isinstance(h, PrefectConsoleHandler)]
 
 
 def install_console_brevity() -> None:
-    """Put the filter and the formatter on Prefect's terminal handler (once per process)."""
+    """Put the filter and the formatter on Prefect's terminal handler (once per process; imports Prefect)."""
     for handler in _terminal_handlers():
         if not any(isinstance(f, _QuietRuns) for f in handler.filters):
             handler.addFilter(_QuietRuns())
@@ -85,6 +91,11 @@ def install_console_brevity() -> None:
 
 
 def run_logs_on_terminal(mode: Mode) -> None:
-    """How much of a run's failure this process's terminal shows (see the module's docstring)."""
+    """How much of a run's failure this process's terminal shows (see the module's docstring).
+
+    Cheap to call before Prefect is imported (a command line's start): the flows install the
+    filter when they are imported, and it reads the mode when a record comes.
+    """
     _mode[0] = mode
-    install_console_brevity()
+    if "prefect.main" in sys.modules:  # Prefect's logging is set up already
+        install_console_brevity()

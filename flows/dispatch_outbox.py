@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import logging
 import threading
+import time
 from collections import Counter, deque
 from contextvars import copy_context
 from types import TracebackType
@@ -61,11 +62,17 @@ class ClaimLease:
     It runs in the caller's context, so a test's moved clock moves the renewals too. A renewal that
     fails (the database away for a moment) is tried again next time; a holder cut off for longer
     than the lease may lose its messages to another dispatcher, which is what the lease is for.
+    A batch that reports nothing for `STALLED` (a channel hung, not just slow: Telegram reports
+    every part and gives up a batch after ten minutes) is no longer renewed, so its messages go to
+    the next dispatcher instead of staying with a live but stuck process.
     """
+
+    STALLED = 600.0  # seconds without a single report from the channel
 
     def __init__(self, token: str, lease: dt.timedelta) -> None:
         self.token = token
         self.every = max(lease.total_seconds() / 3, 0.05)
+        self._last_report = time.monotonic()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=copy_context().run, args=(self._run,), name="outbox-lease", daemon=True)
 
@@ -77,8 +84,15 @@ class ClaimLease:
         self._stop.set()
         self._thread.join()
 
+    def touch(self) -> None:
+        """The channel reported something: the batch is moving."""
+        self._last_report = time.monotonic()
+
     def _run(self) -> None:
         while not self._stop.wait(self.every):
+            if time.monotonic() - self._last_report > self.STALLED:
+                log.warning("outbox batch stalled: its claim is left to lapse")
+                return
             try:
                 with session_scope() as session:
                     renew_claim(session, self.token)
@@ -207,14 +221,14 @@ def deliver_batch(limit: int = 500, channels: list[str] | None = None) -> dict[s
         groups = group_chats_by_id(session, group_ids)
     if not rows:
         return {"claimed": 0}
-    with ClaimLease(token, lease):
-        outcome = _send(token, rows, coordinators, groups, playbook)
+    with ClaimLease(token, lease) as keeper:
+        outcome = _send(token, rows, coordinators, groups, playbook, keeper)
     outcome["claimed"] = len(rows)
     return dict(outcome)
 
 
 def _send(token: str, rows: list[Notification], coordinators: dict[int, Coordinator], groups: dict[int, GroupChat],
-          playbook: Playbook) -> Counter[str]:
+          playbook: Playbook, keeper: ClaimLease) -> Counter[str]:
     """Hand each channel its share of the claimed rows and record what it reports, as it reports it."""
     language = get_settings().language
     outcome: Counter[str] = Counter()
@@ -225,6 +239,7 @@ def _send(token: str, rows: list[Notification], coordinators: dict[int, Coordina
     done: set[int] = set()
 
     def progress(event: PartSent | Result) -> None:
+        keeper.touch()
         if isinstance(event, PartSent):
             _record_part(token, event)  # before the next part goes: a retry never sends this one again
             return

@@ -2,33 +2,38 @@
 
 The slot is one lease on Prefect's global concurrency limit `yinhui-planning`. Prefect renews a
 lease while its process lives and frees it LEASE_SECONDS after the last renewal (the server's
-repossessor), so a killed holder cannot keep the slot for long. Beside the lease the holder keeps a
-record in the Prefect variable `yinhui-planning-holder` (which run, since when, which process on
-which machine, which lease), written once it has the slot and deleted before it lets go. With it
-a waiting run says who it waits for, and sees a dead holder at once: the holder's run already
-ended (the serving process marked a killed child Crashed), or its process is gone on this machine.
-It then frees the lease, marks what the dead run left Running as Crashed and alerts the leaders
-(once: the outbox keys an alert by run). A record left by a holder on another machine is found
-stale by whoever takes the slot after its lease ran out, and handled the same way.
+repossessor), so a killed holder cannot keep the slot for long. Beside the lease, the holder keeps
+a record (flows/slot_holder.py: which run, since when, which lease, which process on which
+machine), written once it has the slot and deleted before it lets go. With it a waiting run says
+whom it waits for, and sees a dead holder at once: the holder's run has ended (the serving
+process marked its killed child Crashed) or its process is gone from this machine. It then frees
+the lease, marks what the dead run left Running as Crashed and alerts the leaders (once: the
+outbox keys an alert by run). A record left by a holder on another machine is found stale by
+whoever takes the slot after that lease ran out, and handled the same way.
 
-Only the slot's holder writes or deletes the record, so two processes never race on it.
+The record is written or deleted only while the slot is held (by its holder, or by the dead
+holder's lease that is being freed), so two processes never race on it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
-import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
+from flows.slot_holder import (
+    Holder,
+    delete_holder,
+    machine_key,
+    process_started,
+    read_holder,
+    this_process,
+    write_holder,
+)
 from flows.texts import bilingual
 from yinhui import clock
 from yinhui.i18n import N_, text
@@ -38,7 +43,6 @@ if TYPE_CHECKING:
     from prefect.client.orchestration import SyncPrefectClient
 
 PLANNING_LIMIT = "yinhui-planning"
-HOLDER_VARIABLE = "yinhui-planning-holder"
 PLANNING_WAIT_SECONDS = 3600.0  # a planning run that waits longer than this fails (and alerts)
 LEASE_SECONDS = 60.0  # the least the server takes; Prefect renews at 3/4 of it, a holder silent this long loses the slot
 POLL_SECONDS = 2.0  # how often a waiting run asks again
@@ -63,78 +67,6 @@ class PlanningSlotTimeout(TimeoutError):
     """Waited PLANNING_WAIT_SECONDS for the slot (the run fails, and the leaders hear of it)."""
 
 
-@dataclass(frozen=True)
-class Holder:
-    """The record of who holds the slot (the value of the Prefect variable `yinhui-planning-holder`)."""
-
-    lease_id: str
-    flow_run_id: str = ""
-    run_name: str = ""
-    flow_name: str = ""
-    since: str = ""  # when it got the slot, ISO 8601 in the bureau's zone
-    host: str = ""  # for people to read
-    machine: str = ""  # boot id and pid namespace: where `pid` means this process
-    pid: int = 0
-    pid_started: str = ""  # the process's start (clock ticks after boot): a reused pid is another process
-
-    @classmethod
-    def from_value(cls, value: Any) -> Holder | None:
-        if not isinstance(value, dict) or not value.get("lease_id"):
-            return None
-        names = {f.name for f in dataclasses.fields(cls)}
-        try:
-            return cls(**{k: v for k, v in value.items() if k in names})
-        except TypeError:
-            return None
-
-    def label(self) -> str:
-        return self.run_name or self.flow_run_id or f"pid {self.pid}"
-
-
-# -- where a process lives, and whether it still does ----------------------------------------------
-
-
-def machine_key() -> str:
-    """Boot id and pid namespace: two processes with the same key see each other's pids ('' elsewhere)."""
-    try:
-        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-        namespace = os.stat("/proc/self/ns/pid").st_ino
-    except OSError:
-        return ""
-    return f"{boot}:{namespace}"
-
-
-def process_started(pid: int) -> str:
-    """When process `pid` started (clock ticks after boot); '' when there is none, or only its corpse."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return ""
-    fields = stat.rpartition(")")[2].split()  # the command name in parentheses may hold spaces
-    if len(fields) < 20 or fields[0] in ("Z", "X"):  # a killed child its parent has not reaped yet
-        return ""
-    return fields[19]
-
-
-def this_process(lease_id: str) -> Holder:
-    """The record this process writes once it has the slot."""
-    from prefect.context import FlowRunContext
-
-    context = FlowRunContext.get()
-    run = context.flow_run if context else None
-    return Holder(
-        lease_id=lease_id,
-        flow_run_id=str(run.id) if run else "",
-        run_name=run.name if run else "",
-        flow_name=context.flow.name if context and context.flow else "",
-        since=clock.now().isoformat(timespec="seconds"),
-        host=socket.gethostname(),
-        machine=machine_key(),
-        pid=os.getpid(),
-        pid_started=process_started(os.getpid()),
-    )
-
-
 def _current_run_id() -> str:
     from prefect.context import FlowRunContext
 
@@ -154,35 +86,6 @@ def _logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
 
 def _say(key: str, **values: object) -> str:
     return text(get_settings().language, SLOT_TEXT[key], **values)
-
-
-# -- the record -------------------------------------------------------------------------------------
-
-
-def read_holder(client: SyncPrefectClient) -> Holder | None:
-    variable = client.read_variable_by_name(HOLDER_VARIABLE)
-    return Holder.from_value(variable.value) if variable is not None else None
-
-
-def _write_holder(client: SyncPrefectClient, holder: Holder) -> None:
-    from prefect.client.schemas.actions import VariableCreate, VariableUpdate
-    from prefect.exceptions import ObjectAlreadyExists
-
-    value = dataclasses.asdict(holder)
-    if client.read_variable_by_name(HOLDER_VARIABLE) is not None:
-        client.update_variable(VariableUpdate(name=HOLDER_VARIABLE, value=value))
-        return
-    try:
-        client.create_variable(VariableCreate(name=HOLDER_VARIABLE, value=value, tags=["yinhui"]))
-    except ObjectAlreadyExists:
-        client.update_variable(VariableUpdate(name=HOLDER_VARIABLE, value=value))
-
-
-def _delete_holder(client: SyncPrefectClient) -> None:
-    from prefect.exceptions import ObjectNotFound
-
-    with contextlib.suppress(ObjectNotFound):
-        client.delete_variable_by_name(HOLDER_VARIABLE)
 
 
 # -- a dead holder ----------------------------------------------------------------------------------
@@ -247,7 +150,7 @@ def recover(client: SyncPrefectClient, holder: Holder, why: str) -> None:
     # taken the slot and written a record of their own in between.
     current = read_holder(client)
     if current is not None and current.lease_id == holder.lease_id:
-        _delete_holder(client)
+        delete_holder(client)
     with contextlib.suppress(PrefectHTTPStatusError):  # already released or revoked
         client.release_concurrency_slots_with_lease(UUID(holder.lease_id))
     if holder.flow_run_id:
@@ -365,7 +268,7 @@ def _take_over(client: SyncPrefectClient, mine: Holder) -> None:
     stale = read_holder(client)
     if stale is not None and stale.lease_id != mine.lease_id:
         recover(client, stale, holder_gone(client, stale) or _say("why_lease"))
-    _write_holder(client, mine)
+    write_holder(client, mine)
 
 
 @contextlib.contextmanager
@@ -392,7 +295,7 @@ def planning_slot() -> Iterator[Holder]:
             try:
                 current = read_holder(client)
                 if current is not None and current.lease_id == mine.lease_id:
-                    _delete_holder(client)
+                    delete_holder(client)
             finally:
                 with contextlib.suppress(PrefectHTTPStatusError):
                     client.release_concurrency_slots_with_lease(lease_id)

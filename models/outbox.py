@@ -42,5 +42,4 @@ MAX_ATTEMPTS = 8
 
 
 
-STALE_CLAIM = dt.timedelta(minutes=15)
 

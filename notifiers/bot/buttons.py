@@ -39,11 +39,16 @@ from yinhui.messages.digest import task_line
 from yinhui.messages.texts import text
 from yinhui.playbook_loader import current_playbook
 from yinhui.services.bot_queries import PressCheck, check_press
-from yinhui.services.errors import TaskError
-from yinhui.services.tasks import add_note, complete_task, latest_reschedule_day, reschedule_task
+from yinhui.services.errors import TaskClosedError, TaskError
+from yinhui.services.tasks import (
+    MAX_TASK_NOTE,
+    add_note,
+    complete_task,
+    latest_reschedule_day,
+    reschedule_task,
+)
 
 log = logging.getLogger(__name__)
-NOTE_LIMIT = 1000
 CLOSED_STATUSES = ("done", "cancelled", "missed")
 
 
@@ -61,6 +66,21 @@ class PressResult:
 
 def _closed_status(language: str, status: str) -> str:
     return text(language, f"bot.status.{status}") if status in CLOSED_STATUSES else status
+
+
+def refusal(language: str, exc: Exception) -> str:
+    """Why a change was refused, in the coordinator's language: never the service's English message.
+
+    A task closed meanwhile names who closed it and when; any other refusal is one translated
+    line (the known ones, a date outside the window, a note too long, are caught before the
+    service is asked).
+    """
+    if isinstance(exc, TaskClosedError):
+        status = _closed_status(language, exc.status)
+        if exc.at:
+            return text(language, "bot.closed_by_at", status=status, by=exc.by, at=exc.at)
+        return text(language, "bot.closed_by", status=status, by=exc.by)
+    return text(language, "bot.failed_generic")
 
 
 def handle_press(
@@ -98,9 +118,14 @@ def handle_press(
     try:
         return _carry_out(session, check, parsed.action, parsed.arg, parsed.token, line=line, text_=text_,
                           keyboard=keyboard, day=day)
+    except TaskClosedError as exc:  # closed between the check and the change (another chat, the CLI)
+        session.rollback()
+        return PressResult(refusal(language, exc)[:190], alert=True,
+                           keyboard=replace_task_rows(keyboard, parsed.token, []))
     except (TaskError, ValueError) as exc:
         session.rollback()
-        return PressResult(text(language, "bot.failed", reason=str(exc).splitlines()[0])[:190], alert=True)
+        log.info("press on task #%s refused: %s", task_id, exc)
+        return PressResult(refusal(language, exc)[:190], alert=True)
 
 
 def _carry_out(session: Session, check: PressCheck, action: str, arg: str | None, token: str, *, line: TaskLine,
@@ -110,6 +135,8 @@ def _carry_out(session: Session, check: PressCheck, action: str, arg: str | None
     task_id = id_of(task)
     if action == "o":
         outcome = CODE_OUTCOMES[arg or ""]
+        if task.window_opens > day:
+            return PressResult(text(language, "bot.not_open", date=task.window_opens.strftime("%m-%d")), alert=True)
         complete_task(session, task_id, outcome=outcome, actor=check.actor, on=day, playbook=current_playbook())
         state = state_label(language, outcome)
         return PressResult(
@@ -129,6 +156,10 @@ def _carry_out(session: Session, check: PressCheck, action: str, arg: str | None
         return PressResult(text(language, "bot.pick_date"), keyboard=replace_task_rows(keyboard, token, rows))
     if action == "d":
         to = dt.datetime.strptime(arg or "", "%Y%m%d").date()
+        latest = latest_reschedule_day(task)
+        if not day <= to <= latest:
+            return PressResult(text(language, "bot.date_out_of_range", first=day.strftime("%m-%d"),
+                                    last=latest.strftime("%m-%d")), alert=True)
         reschedule_task(session, task_id, to=to, actor=check.actor, today=day)
         shown = to.strftime("%m-%d")
         return PressResult(
@@ -184,9 +215,14 @@ def save_note(session: Session, *, presser: int, pending: dict[str, Any], note: 
         return text(language, "bot.invalid")
     if check.status == "closed":
         return text(language, "bot.closed", status=_closed_status(language, check.task.status))
-    if len(note) > NOTE_LIMIT:
-        return text(language, "bot.note_too_long", limit=NOTE_LIMIT)
-    add_note(session, id_of(check.task), note=note, actor=check.actor)
+    if len(note) > MAX_TASK_NOTE:
+        return text(language, "bot.note_too_long", limit=MAX_TASK_NOTE)
+    try:
+        add_note(session, id_of(check.task), note=note, actor=check.actor)
+    except TaskError as exc:
+        session.rollback()
+        log.info("note on task #%s refused: %s", check.task.id, exc)
+        return refusal(language, exc)
     return text(language, "bot.note_saved", task_id=check.task.id)
 
 

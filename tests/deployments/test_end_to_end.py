@@ -36,7 +36,7 @@ PREFECT_PG_SKIP = (
 START_TIMEOUT = 180.0
 RUN_TIMEOUT = 300.0
 TRIGGERS: dict[str, dict[str, Any]] = {
-    "daily-plan/yinhui": {"day": "2026-10-01"},
+    "daily-plan/yinhui": {"day": "2026-10-01", "backfill": True},  # a fixed past day: back-filled on purpose
     "dispatch-outbox/yinhui": {},
     "escalation-sweep/yinhui": {"day": "2026-10-12"},
     "weekly-report/yinhui": {"week_of": "2026-09-28"},
@@ -368,7 +368,7 @@ def test_work_pool_with_a_process_worker_runs_what_the_api_triggers(stack):
         with _api(stack["api_url"], workdir) as client:
             deployment = client.read_deployment_by_name("daily-plan/yinhui")
             assert deployment.work_pool_name == "yinhui-e2e" and deployment.paused is False
-            runs = _trigger_all(client, {"daily-plan/yinhui": {"day": "2026-10-02"}, "weekly-report/yinhui": {"week_of": "2026-10-05"}})
+            runs = _trigger_all(client, {"daily-plan/yinhui": {"day": "2026-10-02", "backfill": True}, "weekly-report/yinhui": {"week_of": "2026-10-05"}})
             finished = _finish(client, runs, worker_log)
             assert {n: r.state.type.value for n, r in finished.items()} == dict.fromkeys(runs, "COMPLETED"), _tail(worker_log)
             assert ARTIFACTS["daily-plan"] <= _artifact_keys(client, finished["daily-plan/yinhui"].id)

@@ -81,7 +81,8 @@ def test_a_failed_day_alerts_each_leader_once_and_rerun_creates_nothing_twice(re
         raise ValueError("digest template broken for 142623195003011234")
 
     monkeypatch.setattr(flows.digests, "collect_digests", broken)
-    failed = daily_plan(D("2026-10-01"), return_state=True)
+    with clock.frozen_at(D("2026-10-01")):  # the day's own morning run
+        failed = daily_plan(D("2026-10-01"), return_state=True)
     assert failed.is_failed()
     tasks_after_failure = _count(Task)
     assert tasks_after_failure > 0 and _count(Notification, Notification.kind == "digest") == 0
@@ -98,14 +99,16 @@ def test_a_failed_day_alerts_each_leader_once_and_rerun_creates_nothing_twice(re
     assert delivered.count("→ 李局长 · 【银辉告警】daily-plan 运行失败") == delivered.count("→ 周书记 · 【银辉告警】") == 1
 
     monkeypatch.setattr(flows.digests, "collect_digests", working)  # the fault is fixed
-    assert main(["rerun", "--date", "2026-10-01"]) == 0
+    with clock.frozen_at(D("2026-10-01")):  # the operator mends it the same day
+        assert main(["rerun", "--date", "2026-10-01"]) == 0
     out = capsys.readouterr().out
     assert "re-running the plan for 2026-10-01" in out and "2026-10-01: created 0" in out
     assert _count(Task) == tasks_after_failure  # nothing twice
     digests = _count(Notification, Notification.kind == "digest")
     assert digests > 0 and _count(Notification, Notification.kind == "digest", Notification.status == "sent") == digests
 
-    assert main(["rerun", "--date", "2026-10-01"]) == 0  # and again: still nothing new
+    with clock.frozen_at(D("2026-10-01")):
+        assert main(["rerun", "--date", "2026-10-01"]) == 0  # and again: still nothing new
     assert (_count(Task), _count(Notification)) == (tasks_after_failure, digests + len(alerts))
 
 
@@ -119,7 +122,8 @@ def test_a_failing_subflow_raises_one_alert_per_leader_not_two(ready_database, p
         raise ValueError("bad escalation rule")
 
     monkeypatch.setattr(yinhui.services.tasks.sweeps, "escalate_overdue", broken)
-    assert daily_plan(D("2026-10-01"), dispatch=False, return_state=True).is_failed()
+    with clock.frozen_at(D("2026-10-01")):  # else the plan fails on its day, not in the subflow
+        assert daily_plan(D("2026-10-01"), dispatch=False, return_state=True).is_failed()
     assert len(_alerts()) == 2  # the parent's hook speaks for the failed contact-cadence subflow
     assert {a.subject for a in _alerts()} == {"【银辉告警】daily-plan 运行失败"}
 

@@ -75,7 +75,8 @@ def test_daily_plan_publishes_counts_coverage_and_must_visits_without_personal_d
     from flows.daily_plan import daily_plan
 
     people = _county()
-    first = daily_plan(D("2026-10-01"), dispatch=False, return_state=True)
+    with clock.frozen_at(D("2026-10-01")):
+        first = daily_plan(D("2026-10-01"), dispatch=False, return_state=True)
     assert first.is_completed()
     created_first = _task_count()
     counts = markdown_counts(run_artifacts(first.state_details.flow_run_id)["daily-plan-counts"].data)
@@ -93,7 +94,8 @@ def test_daily_plan_publishes_counts_coverage_and_must_visits_without_personal_d
         _must_visit(s, east[1], people["village"], "2026-10-01", 2)  # still open the next day: missed
         _must_visit(s, east[1], people["village"], "2026-10-09", 3)  # not due yet
 
-    second = daily_plan(D("2026-10-02"), dispatch=False, return_state=True)
+    with clock.frozen_at(D("2026-10-02")):
+        second = daily_plan(D("2026-10-02"), dispatch=False, return_state=True)
     assert second.is_completed()
     artifacts = run_artifacts(second.state_details.flow_run_id)
     assert {"daily-plan-counts", "coverage-by-township", "must-visit-deadlines"} <= set(artifacts)

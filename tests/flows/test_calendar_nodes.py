@@ -13,6 +13,7 @@ from models.db import session_scope
 from models.outbox import Notification
 from models.tasks import Task, TaskEvent
 from tests import factories
+from yinhui import clock
 
 pytestmark = pytest.mark.prefect
 D = dt.date.fromisoformat
@@ -55,7 +56,8 @@ def test_the_daily_plan_puts_festival_visits_and_event_steps_in_the_one_digest(d
     from flows.daily_plan import daily_plan
 
     people = _county()
-    result = daily_plan(D("2026-10-01"), dispatch=False)
+    with clock.frozen_at(D("2026-10-01")):
+        result = daily_plan(D("2026-10-01"), dispatch=False)
     assert result["calendar_nodes"]["festival_visits_total"] == 5
     with session_scope() as s:
         rows = s.execute(

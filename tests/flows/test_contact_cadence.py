@@ -12,6 +12,7 @@ from models.db import session_scope
 from models.outbox import Notification
 from models.tasks import Task, TaskEvent
 from tests import factories
+from yinhui import clock
 
 pytestmark = pytest.mark.prefect
 D = dt.date.fromisoformat
@@ -40,12 +41,14 @@ def test_second_run_of_the_same_day_changes_nothing(database, prefect_harness):
     from flows.contact_cadence import contact_cadence
 
     _county()
-    first = contact_cadence(D("2026-10-01"))
+    with clock.frozen_at(D("2026-10-01")):
+        first = contact_cadence(D("2026-10-01"))
     assert first["created"] == {"monthly_call": 6, "quarterly_visit": 6}
     assert first["digests"] == 3  # village coordinator, township coordinator, leader (上村 has nobody)
     assert first["uncovered_grids"] == 1
     before = _counts()
-    again = contact_cadence(D("2026-10-01"))
+    with clock.frozen_at(D("2026-10-01")):
+        again = contact_cadence(D("2026-10-01"))
     assert again["created_total"] == 0 and again["digests"] == 0
     assert _counts() == before
 
@@ -54,11 +57,14 @@ def test_a_late_month_is_marked_escalated_and_reported_once(database, prefect_ha
     from flows.contact_cadence import contact_cadence
 
     people = _county()
-    contact_cadence(D("2026-10-01"))
-    result = contact_cadence(D("2026-11-05"))  # October's calls were due Fri Oct 30
+    with clock.frozen_at(D("2026-10-01")):
+        contact_cadence(D("2026-10-01"))
+    with clock.frozen_at(D("2026-11-05")):
+        result = contact_cadence(D("2026-11-05"))  # October's calls were due Fri Oct 30
     assert result["overdue"] == 6
     assert result["escalated"] == 6
-    assert contact_cadence(D("2026-11-05"))["escalated"] == 0
+    with clock.frozen_at(D("2026-11-05")):
+        assert contact_cadence(D("2026-11-05"))["escalated"] == 0
     with session_scope() as s:
         targets = dict(
             s.execute(
@@ -83,13 +89,15 @@ def test_daily_plan_delivers_each_digest_exactly_once(database, prefect_harness,
 
     monkeypatch.setitem(NOTIFIERS, "console", Captured)
     _county()
-    result = daily_plan(D("2026-10-01"))
+    with clock.frozen_at(D("2026-10-01")):
+        result = daily_plan(D("2026-10-01"))
     assert result["dispatch"]["sent"] == 3
     text = out.getvalue()
     assert text.count("2026-10-01 工作提醒") == 3
     assert "东0" in text and "截止 2026-10-30" in text
     # Nothing pending is sent again.
-    assert daily_plan(D("2026-10-01"))["dispatch"].get("sent", 0) == 0
+    with clock.frozen_at(D("2026-10-01")):
+        assert daily_plan(D("2026-10-01"))["dispatch"].get("sent", 0) == 0
     assert out.getvalue().count("工作提醒") == 3
     # No ID number or phone in what the console printed.
     assert "13912345678" not in text

@@ -14,6 +14,7 @@ from models.db import session_scope
 from models.tasks import Task, TaskEvent
 from tests import factories
 from tests.flows.test_artifacts import markdown_counts, run_artifacts
+from yinhui import clock
 
 pytestmark = pytest.mark.prefect
 D = dt.date.fromisoformat
@@ -30,7 +31,8 @@ def _planned_september() -> dict[str, int]:
         factories.cadre(s, "西一", village="西街村")
         factories.cadre(s, "上村一", township="河底镇", village="上村")
         ids = {k: v.id for k, v in people.items()}
-    contact_cadence(D("2026-09-01"), write_digests=False)
+    with clock.frozen_at(D("2026-09-01")):
+        contact_cadence(D("2026-09-01"), write_digests=False)
     return ids
 
 
@@ -67,7 +69,8 @@ def test_sweep_skips_official_days_off_and_works_on_make_up_days(database, prefe
 
     # The sweep used the morning plan's own steps: the plan finds nothing left to do, nor does a second sweep.
     assert escalation_sweep(D("2026-10-10")) == {"day": "2026-10-10", "overdue": 0, "escalated": 0, "missed": 0}
-    plan = contact_cadence(D("2026-10-10"), write_digests=False)
+    with clock.frozen_at(D("2026-10-10")):
+        plan = contact_cadence(D("2026-10-10"), write_digests=False)
     assert (plan["overdue"], plan["escalated"], plan["missed"]) == (0, 0, 0)
 
     # Fifteen days past due the calls close as missed (what coverage shows); a holiday sweep can be forced.

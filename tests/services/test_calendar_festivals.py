@@ -123,7 +123,8 @@ def test_a_festival_visit_made_before_the_quarter_opens_its_visit_prevents_it(se
     assert festival_tasks(session) == []
     plan(session, D("2027-01-16"))
     (visit,) = festival_tasks(session, c.id)
-    complete_task(session, visit.id, outcome="visited", actor="test", on=D("2027-01-20"), playbook=PLAYBOOK)
+    complete_task(session, visit.id, outcome="visited", actor="test", on=D("2027-01-20"), playbook=PLAYBOOK,
+                  today=D("2027-01-20"))
     assert plan_cadence(session, D("2027-01-21")) == {"monthly_call": 0, "quarterly_visit": 0}
 
 

@@ -228,6 +228,30 @@ def test_the_lease_is_renewed_while_a_batch_is_out(database):
     assert len(after) == 1 and min(after) > max(before)
 
 
+def test_a_batch_that_reports_nothing_for_too_long_is_no_longer_renewed(database, monkeypatch):
+    from flows.dispatch_outbox import ClaimLease
+
+    _queue(1)
+    with session_scope() as s:
+        token, _ = claim(s, limit=1, lease=dt.timedelta(seconds=0.3))
+
+    def renewed() -> Any:
+        with session_scope() as s:
+            return s.execute(select(Notification.claimed_at)).scalar_one()
+
+    monkeypatch.setattr(ClaimLease, "STALLED", 1.0)
+    with ClaimLease(token, dt.timedelta(seconds=0.3)) as keeper:
+        time.sleep(0.3)
+        keeper.touch()  # a part went out: still moving
+        time.sleep(0.3)
+        moving = renewed()
+        time.sleep(1.9)  # then nothing: the holder is alive but stuck (renewed until 1 s after the part)
+        stuck = renewed()
+        time.sleep(0.5)
+        assert renewed() == stuck  # left to lapse: the next dispatcher takes the message over
+    assert stuck > moving
+
+
 # -- real processes, killed ----------------------------------------------------------------------
 
 SECOND = 0.02  # the channel keeps Telegram's limits on a shrunk clock: 1 per chat per 20 ms

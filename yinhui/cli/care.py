@@ -17,6 +17,7 @@ from yinhui.cli.common import (
     actor,
     database,
     day_option,
+    id_argument,
     language,
     month_option,
     one_line,
@@ -238,7 +239,7 @@ def leave_list(
 
 @leave.command("remove")
 @one_line
-def leave_remove(leave_id: int) -> int:
+def leave_remove(leave_id: Annotated[int, id_argument("LEAVE_ID")]) -> int:
     """remove a leave entry"""
     from yinhui.services.staff_rhythm import remove_leave
 

@@ -65,12 +65,35 @@ def parse_day(value: str | dt.date) -> dt.date:
         raise typer.BadParameter(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
+FIRST_MONTH, LAST_MONTH = "2000-01", "2100-12"  # the months a report or a snapshot can be about
+MAX_ID = 2**31 - 1  # record ids are INTEGER columns (32-bit on PostgreSQL): a larger number names nothing
+MAX_COUNT = 2**63 - 1  # a count (--limit): what SQL's LIMIT takes
+
+
 def parse_month(value: str) -> str:
     try:
-        dt.datetime.strptime(value, "%Y-%m")
+        parsed = dt.datetime.strptime(value, "%Y-%m")
     except ValueError:
         raise typer.BadParameter(f"not a month (YYYY-MM): {value!r}") from None
-    return value
+    month = f"{parsed.year:04d}-{parsed.month:02d}"
+    if not FIRST_MONTH <= month <= LAST_MONTH:
+        raise typer.BadParameter(f"month must be {FIRST_MONTH}..{LAST_MONTH}: {value!r}")
+    return month
+
+
+def parse_id(value: str | int) -> int:
+    """A record's number (task, event, leave entry): a positive integer the database can hold."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise typer.BadParameter(f"not a number: {value!r}") from None
+    if not 1 <= number <= MAX_ID:
+        raise typer.BadParameter(f"no such number: {value} (numbers run from 1 to {MAX_ID})")
+    return number
+
+
+def id_argument(metavar: str = "ID", help: str | None = None) -> Any:
+    return typer.Argument(parser=parse_id, metavar=metavar, help=help)
 
 
 def parse_year(value: str) -> int:

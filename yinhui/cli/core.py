@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -13,6 +12,7 @@ import typer
 
 from yinhui.cli.common import (
     EXIT_INVALID,
+    MAX_COUNT,
     As,
     CommandError,
     FormatOption,
@@ -20,6 +20,7 @@ from yinhui.cli.common import (
     database,
     day_option,
     engine,
+    id_argument,
     language,
     progress,
     require_schema,
@@ -47,70 +48,96 @@ def init() -> int:
     return 0
 
 
-def _report_rows(file: Path, errors: Sequence[Any], lang: str) -> int:
-    print(f"{file}: {len(errors)} problem(s); nothing was imported:", file=sys.stderr)
+def _report_rows(file: Path, errors: Sequence[Any], lang: str, more: str | None = None, total: int | None = None) -> int:
+    print(f"{file}: {total or len(errors):,} problem(s); nothing was imported:", file=sys.stderr)
     for error in errors:
         print("  " + error.message(lang), file=sys.stderr)
+    if more:
+        print("  " + more, file=sys.stderr)
     return EXIT_INVALID
-
-
-class _Counted:
-    """A sheet's rows, moving the progress bar as the checker reads them."""
-
-    def __init__(self, rows: Iterable[Any], advance: Any) -> None:
-        self._rows, self._advance = rows, advance
-
-    def __iter__(self) -> Iterator[Any]:
-        for row in self._rows:
-            self._advance()
-            yield row
 
 
 def _first(items: Sequence[str], count: int) -> str:
     return ", ".join(items[:count]) + (" ..." if len(items) > count else "")
 
 
+Confirm = Annotated[list[str] | None, typer.Option(
+    "--confirm", metavar="ID",
+    help="a cadre's ID number whose protected change (a status back from 去世/迁出, a change made "
+         "after the file was written) this import may make; repeat for several")]
+FileDate = Annotated[dt.date | None, day_option(
+    "--file-date", help="the day the file was made (default: its modification time)")]
+
+
+def _refused(file: Path, outcome: Any, lang: str, *, dry_run: bool) -> int:
+    """Why nothing was (or would be) written: the problems, one a line, then how many more."""
+    more = sum(outcome.omitted.values())
+    print(f"{file}: {len(outcome.errors) + more:,} problem(s); "
+          f"{'nothing would be imported' if dry_run else 'nothing was imported'}:", file=sys.stderr)
+    for error in outcome.errors:
+        print("  " + error.message(lang), file=sys.stderr)
+    line = outcome.omitted_line(lang)
+    if line:
+        print("  " + line, file=sys.stderr)
+    if outcome.plan is not None and outcome.plan.protected:
+        print("  if the file is right, import it again with --confirm ID for each cadre named above "
+              "(or --file-date YYYY-MM-DD when the file is older than its modification time)", file=sys.stderr)
+    return EXIT_INVALID
+
+
 @app.command("import-roster")
-def import_roster(file: Path, dry_run: DryRun = False) -> int:
+def import_roster(
+    file: Path,
+    dry_run: DryRun = False,
+    confirm: Confirm = None,
+    file_date: FileDate = None,
+) -> int:
     """import the roster of cadres (.xlsx or .csv)"""
     from models.db import session_scope
     from yinhui import clock
-    from yinhui.roster import ROSTER_COLUMNS, read_table, validate_roster
-    from yinhui.services.roster_import import ImportRejected, apply_roster
+    from yinhui.services.roster_import import ImportRejected, import_roster_file
 
     require_schema()
     lang = language()
-    with progress(f"checking {file.name}", unit="rows") as advance:
-        table = read_table(file, ROSTER_COLUMNS)
-        check = validate_roster(dataclasses.replace(table, rows=_Counted(table.rows, advance)))
-    for warning in check.warnings:
-        print("warning: " + warning.message(lang), file=sys.stderr)
-    if check.errors:
-        return _report_rows(file, check.errors, lang)
-    header = check.table.columns.get("coordinator", "责任人") if check.table else "责任人"
     try:
-        with progress(f"writing {len(check.records):,} cadres"), session_scope() as session:
-            result = apply_roster(session, check.records, coordinator_header=header, actor="cli:import-roster",
-                                  on=clock.today())
-            if dry_run:
+        with progress(f"importing {file.name}", unit="rows") as advance, session_scope() as session:
+            outcome = import_roster_file(session, file, actor="cli:import-roster", on=clock.today(),
+                                         file_date=file_date, confirm=tuple(confirm or ()), dry_run=dry_run,
+                                         progress=advance)
+            if dry_run or not outcome.written:
                 session.rollback()
     except ImportRejected as exc:
         return _report_rows(file, exc.errors, lang)
-    verb = "would import" if dry_run else "imported"
-    print(f"{file}: {len(check.records)} rows checked; {verb}: {result.created} new, "
-          f"{result.updated} updated, {result.unchanged} unchanged")
-    if result.grids_created:
-        print(f"  new grids ({len(result.grids_created)}): " + _first(result.grids_created, 20))
-    if result.branches_created:
-        print(f"  new party branches ({len(result.branches_created)}): " + _first(result.branches_created, 10))
-    for name, old, new, cancelled in result.status_changes:
-        print(f"  status: {name} {old} → {new} ({cancelled} open task(s) cancelled)")
-    if result.absent:
-        print(f"  {len(result.absent)} active cadre(s) in the database are not in this file (kept, not deleted):")
-        for name, masked, grid in result.absent[:50]:
+    for warning in outcome.check.warnings:
+        print("warning: " + warning.message(lang), file=sys.stderr)
+    plan = outcome.plan
+    if dry_run and plan is not None:
+        for line in plan.lines(lang):
+            print("  " + line)
+    if outcome.errors or not (outcome.written or dry_run):
+        return _refused(file, outcome, lang, dry_run=dry_run)
+    result = outcome.result
+    if result is None:  # a dry run: what the plan says it would do
+        assert plan is not None
+        print(f"{file}: {len(outcome.check.records)} rows checked; would import: {plan.created} new, "
+              f"{plan.updated} updated, {plan.unchanged} unchanged")
+        absent = plan.absent
+    else:
+        print(f"{file}: {len(outcome.check.records)} rows checked; imported: {result.created} new, "
+              f"{result.updated} updated, {result.unchanged} unchanged")
+        if result.grids_created:
+            print(f"  new grids ({len(result.grids_created)}): " + _first(result.grids_created, 20))
+        if result.branches_created:
+            print(f"  new party branches ({len(result.branches_created)}): " + _first(result.branches_created, 10))
+        for name, old, new, cancelled in result.status_changes:
+            print(f"  status: {name} {old} → {new} ({cancelled} open task(s) cancelled)")
+        absent = result.absent
+    if absent:
+        print(f"  {len(absent)} active cadre(s) in the database are not in this file (kept, not deleted):")
+        for name, masked, grid in absent[:50]:
             print(f"    {name} {masked} {grid}")
-        if len(result.absent) > 50:
-            print(f"    ... and {len(result.absent) - 50} more")
+        if len(absent) > 50:
+            print(f"    ... and {len(absent) - 50} more")
     if dry_run:
         print("dry run: nothing was written")
     return 0
@@ -127,7 +154,8 @@ def import_staff(file: Path, dry_run: DryRun = False) -> int:
     require_schema()
     check = load_staff(file)
     if check.errors:
-        return _report_rows(file, check.errors, language())
+        lang = language()
+        return _report_rows(file, check.errors, lang, check.omitted_line(lang), check.error_count)
     try:
         with session_scope() as session:
             result = apply_staff(session, check.records)
@@ -146,10 +174,27 @@ def _outbox_line(sent: dict[str, Any]) -> str:
     return f"outbox: {sent.get('sent', 0)} sent, {sent.get('failed', 0)} to retry, {sent.get('dead', 0)} undeliverable"
 
 
-def _plan(day: dt.date, *, dispatch: bool) -> int:
+Backfill = Annotated[bool, typer.Option(
+    "--backfill", help="fill in an older day on purpose (further back than a plan normally reaches)")]
+
+
+def _check_day(day: dt.date, *, backfill: bool) -> None:
+    """A day outside the plan's window is one line, before any flow run starts (no failed run, no alert)."""
+    from yinhui import clock
+    from yinhui.services.errors import PlanningError
+    from yinhui.services.planning import check_plan_day
+
+    try:
+        check_plan_day(day, today=clock.today(), backfill=backfill)
+    except PlanningError as exc:
+        hint = " with --backfill" if not backfill and "back-fill" in str(exc) else ""
+        raise CommandError(f"{exc}{hint}") from None
+
+
+def _plan(day: dt.date, *, dispatch: bool, backfill: bool = False) -> int:
     from flows.daily_plan import daily_plan
 
-    results = daily_plan(day, dispatch=dispatch)
+    results = daily_plan(day=day, dispatch=dispatch, backfill=backfill)
     counts = results["contact_cadence"]
     created = ", ".join(f"{rule} {n}" for rule, n in counts["created"].items()) or "none due"
     print(f"{counts['day']}: created {counts['created_total']} ({created}); "
@@ -174,18 +219,22 @@ def _plan(day: dt.date, *, dispatch: bool) -> int:
 def plan(
     date: Annotated[dt.date | None, day_option("--date", help="the day to plan (default today, Beijing time)")] = None,
     no_dispatch: NoDispatch = False,
+    backfill: Backfill = False,
 ) -> int:
     """run the day's planning flow, then deliver the outbox"""
     from yinhui import clock
 
+    day = date or clock.today()
+    _check_day(day, backfill=backfill)
     require_schema()
-    return _plan(date or clock.today(), dispatch=not no_dispatch)
+    return _plan(day, dispatch=not no_dispatch, backfill=backfill)
 
 
 @app.command("rerun")
 def rerun(
     date: Annotated[dt.date, day_option("--date", help="the day to plan again (YYYY-MM-DD)")],
     no_dispatch: NoDispatch = False,
+    backfill: Backfill = False,
 ) -> int:
     """re-run a failed day's plan (creates nothing twice)
 
@@ -195,9 +244,10 @@ def rerun(
 
     if date > clock.today():
         raise CommandError(f"{date} is in the future; a day is re-run after it started")
+    _check_day(date, backfill=backfill)
     print(f"re-running the plan for {date} (nothing that exists is created again)")
     require_schema()
-    return _plan(date, dispatch=not no_dispatch)
+    return _plan(date, dispatch=not no_dispatch, backfill=backfill)
 
 
 @app.command("dispatch")
@@ -215,7 +265,7 @@ def tasks(
     coordinator: Annotated[str | None, typer.Option(help="only this coordinator's tasks (and those escalated to them)")] = None,
     status: Annotated[Status, typer.Option(help="which tasks (live: open or overdue)")] = "live",
     fmt: FormatOption = "table",
-    limit: Annotated[int | None, typer.Option(help="at most this many")] = None,
+    limit: Annotated[int | None, typer.Option(min=0, max=MAX_COUNT, help="at most this many")] = None,
 ) -> None:
     """list tasks"""
     from yinhui.services.coordinators import find_coordinator
@@ -235,7 +285,7 @@ def tasks(
 
 @app.command("complete")
 def complete(
-    task_id: int,
+    task_id: Annotated[int, id_argument("TASK_ID")],
     outcome: Annotated[Outcome, typer.Option(help="what came of it")],
     note: Annotated[str | None, typer.Option(help="a note kept with the task")] = None,
     date: Annotated[dt.date | None, day_option("--date", help="when it was done (default today)")] = None,
@@ -256,7 +306,7 @@ def complete(
 
 @app.command("reschedule")
 def reschedule(
-    task_id: int,
+    task_id: Annotated[int, id_argument("TASK_ID")],
     to: Annotated[dt.date, day_option("--to", help="the new due date")],
     as_: As = None,
 ) -> int:

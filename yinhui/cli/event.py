@@ -15,6 +15,7 @@ from yinhui.cli.common import (
     database,
     day_option,
     guess_warnings,
+    id_argument,
     language,
     one_line,
     print_json,
@@ -27,6 +28,7 @@ from yinhui.cli.common import (
 )
 
 app = typer.Typer(help="events around calendar nodes (节点活动)")
+EventId = Annotated[int, id_argument("EVENT_ID")]
 
 
 def _owners(pairs: Sequence[str] | None) -> dict[str, str]:
@@ -100,7 +102,7 @@ def list_(year: Annotated[int | None, year_option("--year", help="only this year
 
 @app.command("show")
 @one_line
-def show(event_id: int, fmt: FormatOption = "table") -> int:
+def show(event_id: EventId, fmt: FormatOption = "table") -> int:
     """an event's plan: who owns what, what is late"""
     from yinhui import clock
     from yinhui.services.event_views import event_plan
@@ -124,7 +126,7 @@ def show(event_id: int, fmt: FormatOption = "table") -> int:
 
 @app.command("move")
 @one_line
-def move(event_id: int, date: Annotated[dt.date, day_option("--date", help="the day it is now held")]) -> int:
+def move(event_id: EventId, date: Annotated[dt.date, day_option("--date", help="the day it is now held")]) -> int:
     """hold the event on another day; open steps move with it"""
     from models.db import session_scope
     from yinhui import clock
@@ -145,7 +147,7 @@ def move(event_id: int, date: Annotated[dt.date, day_option("--date", help="the 
 @app.command("attend")
 @one_line
 def attend(
-    event_id: int,
+    event_id: EventId,
     cadres: Annotated[list[str], typer.Argument(metavar="CADRE...", help="#id, ID number or a unique name")],
     date: Annotated[dt.date | None, day_option("--date", help="the day it is recorded (default today)")] = None,
 ) -> int:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from yinhui.cli.common import (
+    CommandError,
     FormatOption,
     database,
     day_option,
@@ -53,6 +54,8 @@ def coverage(
             "uncovered_grids": report.uncovered_grids,
         })
         return 0
+    if not report.grids:  # no county grid yet: nothing has been imported
+        raise CommandError("no grids yet: import a roster first (`yinhui import-roster FILE`)")
     levels = (1, 2) if not all_grids else (1, 2, 3)
     rows = [g for g in report.grids if g.level in levels]
     print(f"coverage {month}: {report.total.contacted} of {report.total.cadres} cadres contacted "

@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import math
 import os
 import secrets
 import socket
@@ -114,7 +115,7 @@ class Holder:
 
     @property
     def token(self) -> str:
-        return f"{self.nonce}.{self.machine}.{self.pid}.{int(self.lease.total_seconds())}"
+        return f"{self.nonce}.{self.machine}.{self.pid}.{math.ceil(self.lease.total_seconds())}"
 
     @classmethod
     def parse(cls, token: str | None) -> Holder | None:
