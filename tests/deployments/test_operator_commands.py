@@ -165,6 +165,6 @@ def test_schedules_command_lists_every_deployment_in_beijing_time(capsys):
     assert main(["schedules", "--format", "json", "--count", "2"]) == 0
     rows = {r["deployment"]: r for r in json.loads(capsys.readouterr().out)}
     assert set(rows) == {"daily-plan/yinhui", "dispatch-outbox/yinhui", "escalation-sweep/yinhui",
-                         "weekly-report/yinhui", "monthly-coverage-snapshot/yinhui"}
+                         "weekly-report/yinhui", "monthly-coverage-snapshot/yinhui", "outbox-retention/yinhui"}
     assert rows["daily-plan/yinhui"]["timezone"] == "Asia/Shanghai"
     assert all(t.endswith("06:30") for t in rows["daily-plan/yinhui"]["next"]) and len(rows["daily-plan/yinhui"]["next"]) == 2

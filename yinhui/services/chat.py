@@ -117,18 +117,24 @@ def redeem_invite(session: Session, code: str, *, chat_id: int, private: bool, t
     now = utcnow()
     if invite is None or invite.used_at is not None or invite.expires_at <= now:
         raise ChatError("invalid, used or expired invite code")
+    if invite.coordinator_id is not None and not private:
+        raise ChatError("a coordinator's code must be sent in a private chat with the bot")
+    if invite.coordinator_id is None and private:
+        raise ChatError("a grid's code must be sent in the grid's group chat")
+    # Spend the code by a conditional update whose row count decides: of two chats sending the
+    # same code at once, exactly one binds (the row lock above already serialises PostgreSQL).
+    spent = session.exec(
+        update(ChatInvite)
+        .where(col(ChatInvite.id) == invite.id, col(ChatInvite.used_at).is_(None), col(ChatInvite.expires_at) > now)
+        .values(used_at=now, used_by_chat=chat_id)
+        .execution_options(synchronize_session=False)
+    )
+    if spent.rowcount != 1:
+        raise ChatError("invalid, used or expired invite code")
+    session.expire(invite)
     if invite.coordinator_id is not None:
-        if not private:
-            raise ChatError("a coordinator's code must be sent in a private chat with the bot")
-        binding = _bind_coordinator(session, invite.coordinator_id, chat_id)
-    else:
-        if private:
-            raise ChatError("a grid's code must be sent in the grid's group chat")
-        binding = _bind_group(session, invite.grid_id, chat_id, title)
-    invite.used_at, invite.used_by_chat = now, chat_id
-    session.add(invite)
-    session.flush()
-    return binding
+        return _bind_coordinator(session, invite.coordinator_id, chat_id)
+    return _bind_group(session, invite.grid_id, chat_id, title)
 
 
 def _bind_coordinator(session: Session, coordinator_id: int, chat_id: int) -> Binding:
