@@ -12,6 +12,7 @@ from typing import Any, ParamSpec, TypeVar
 from flows.artifacts import counting_changes, install_log_redaction, redact
 from flows.console import install_console_brevity
 from flows.planning_slot import (  # noqa: F401 - also imported from here
+    CRASH_ALERTS,
     PLANNING_LIMIT,
     ensure_concurrency_limit,
     planning_slot,
@@ -203,3 +204,6 @@ def alert_crash(*, flow_name: str, flow_run: Any) -> None:
 
     alert_for_run(flow_name=flow_name or "daily-plan", flow_run=flow_run, reason=ALERT_TEXT["crashed"],
                   logger=flow_run_logger(flow_run))
+
+
+CRASH_ALERTS.append(alert_crash)

@@ -26,7 +26,7 @@ _mode: list[Mode] = ["brief"]  # process-wide, like the handlers it governs
 
 def expected_failures() -> tuple[type[BaseException], ...]:
     """Errors that refuse with a reason and say what to do: the reason is enough, the traceback noise."""
-    from flows.planning_slot import PlanningSlotTimeout
+    from flows.slot_holder import PlanningSlotTimeout
     from yinhui.rules.assignment import NoLeaderError
     from yinhui.rules.playbook import PlaybookError
     from yinhui.services import errors

@@ -21,12 +21,13 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from flows.slot_holder import (
+from flows.slot_holder import (  # noqa: I001
     Holder,
+    PlanningSlotTimeout,
     delete_holder,
     machine_key,
     process_started,
@@ -61,10 +62,6 @@ SLOT_TEXT = {
     "timeout": N_("Gave up waiting for the planning slot after {seconds} s."),
 }
 CRASH_MESSAGE = N_("The process running this planning run stopped without finishing (killed or cut off).")
-
-
-class PlanningSlotTimeout(TimeoutError):
-    """Waited PLANNING_WAIT_SECONDS for the slot (the run fails, and the leaders hear of it)."""
 
 
 def _current_run_id() -> str:
@@ -137,11 +134,14 @@ def crash_leftovers(client: SyncPrefectClient, flow_run_id: UUID, message: str) 
     return changed
 
 
+# What tells the leaders of a dead holder's run: flows.alerts registers its alert here when it is
+# imported (it sits above this module, which must not import it back).
+CRASH_ALERTS: list[Callable[..., None]] = []
+
+
 def recover(client: SyncPrefectClient, holder: Holder, why: str) -> None:
     """Free a dead holder's slot, mark what it left Running Crashed, alert the leaders (once per run)."""
     from prefect.exceptions import PrefectHTTPStatusError
-
-    from flows.alerts import alert_crash
 
     logger = _logger()
     logger.debug("planning slot: holder %s (flow run %s, lease %s, pid %s on %s) is gone: %s",
@@ -158,7 +158,8 @@ def recover(client: SyncPrefectClient, holder: Holder, why: str) -> None:
         crash_leftovers(client, run_id, bilingual(CRASH_MESSAGE))
         run = client.read_flow_run(run_id)
         if run.state is not None and run.state.is_crashed():
-            alert_crash(flow_name=holder.flow_name, flow_run=run)
+            for alert in CRASH_ALERTS:
+                alert(flow_name=holder.flow_name, flow_run=run)
     logger.warning(_say("recovered", run=holder.label(), why=why))
 
 

@@ -15,8 +15,13 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from yinhui import clock
+
+
+class PlanningSlotTimeout(TimeoutError):
+    """Waited PLANNING_WAIT_SECONDS for the slot (the run fails, and the leaders hear of it)."""
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import SyncPrefectClient
@@ -44,8 +49,9 @@ class Holder:
             return None
         names = {f.name for f in dataclasses.fields(cls)}
         try:
+            UUID(str(value["lease_id"]))
             return cls(**{k: v for k, v in value.items() if k in names})
-        except TypeError:
+        except (TypeError, ValueError):  # not a record of ours: nobody to wait for or to recover
             return None
 
     def label(self) -> str:

@@ -49,6 +49,7 @@ import flows.daily_plan as daily
 
 @task(name="hold-the-slot")
 def hold_the_slot() -> None:
+    print("holding the slot", flush=True)
     threading.Event().wait()
 
 def plan_day(the_day, **kwargs):
@@ -206,6 +207,44 @@ def test_a_refused_plan_is_one_line_on_the_terminal_and_whole_in_the_run_log(ser
         run = _run_named(client, f"daily-plan-{day}")
         assert run is not None and run.state.type.value == "FAILED"
         _wait("the traceback in the run log", lambda: any("Traceback" in e.message for e in _logs(client, run.id)), 60)
+
+
+def _children(pid: int) -> list[int]:
+    with contextlib.suppress(OSError):
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return []
+
+
+def test_with_no_prefect_server_configured_a_killed_plan_is_recovered_as_well(tmp_path):
+    """Each `yinhui plan` then starts a temporary Prefect server of its own on one database: the lease
+    of a killed run must be on disk (the temporary servers share it) for the next one to free it."""
+    from deployments.serve import LEASES_ON_DISK
+    from flows.planning_slot import SLOT_TEXT
+    from yinhui import clock
+
+    app_url, _ = _app_database("sqlite", tmp_path)
+    _seed(app_url)
+    env = _env(tmp_path, app_url, None)
+    env["PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE"] = LEASES_ON_DISK
+    held_log = tmp_path / "held.log"
+    with _processes() as started:
+        held = _spawn([sys.executable, "-c", HOLDER, (clock.today() - dt.timedelta(days=1)).isoformat()], env, held_log)
+        started.append(held)
+        _wait("the first run holding the slot", lambda: "holding the slot" in held_log.read_text(), START_TIMEOUT, held_log)
+        servers = _children(held.pid)  # its temporary server outlives it (Prefect's doing): stopped below
+        os.kill(held.pid, signal.SIGKILL)
+        held.wait(timeout=30)
+        for pid in servers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        began = time.monotonic()
+        result = subprocess.run([*YINHUI, "plan", "--date", clock.today().isoformat()], env=env, capture_output=True,
+                                text=True, timeout=RUN_TIMEOUT)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert time.monotonic() - began < RUN_TIMEOUT
+    assert _prefix(SLOT_TEXT["recovered"], run=f"daily-plan-{clock.today() - dt.timedelta(days=1)}") in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(_alert_keys(app_url)) == 1  # the killed run's, to its one leader
 
 
 # `yinhui serve`'s flow runs are its child processes: this module, put first on their path, makes

@@ -68,6 +68,10 @@ def root(
 ) -> None:
     """银辉 Yinhui: outreach work of a veteran-cadres bureau"""
     common.OPTIONS.debug = debug
+    # Light: Prefect is imported only when a flow runs.
+    from flows.console import run_logs_on_terminal
+
+    run_logs_on_terminal("full" if debug else "quiet")
     if data_dir:
         # The environment, not only this process's settings: `serve` runs each flow in a child process.
         os.environ["YINHUI_DATA_DIR"] = data_dir

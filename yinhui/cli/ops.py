@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 import typer
 
 from yinhui.cli.common import (
+    OPTIONS,
     CommandError,
     FormatOption,
     month_option,
@@ -55,6 +56,9 @@ def serve(
             for spec in specs:
                 state = "" if spec.active else "  [schedule off]"
                 print(f"  {spec.full_name:36} {', '.join(spec.crons)}  {spec.tags[-1]}{state}", flush=True)
+            from flows.console import run_logs_on_terminal
+
+            run_logs_on_terminal("full" if OPTIONS.debug else "brief")
             serve_all(specs, limit=limit)
     except ServeError as exc:
         raise CommandError(str(exc)) from None
