@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -49,15 +50,30 @@ def group_invite(
 
 @app.command("undelivered")
 def undelivered(fmt: FormatOption = "table") -> None:
-    """messages that did not reach their recipient, with the reason"""
+    """messages that did not reach their recipient, with the reason; and those being sent right now"""
+
     from yinhui.services.delivery import undelivered_report
+    from yinhui.services.outbox import claims_in_flight
+
+    def both(session: Session) -> list[dict[str, Any]]:
+        return [*undelivered_report(session), *claims_in_flight(session)]
+
+    def summary(rows: Sequence[Mapping[str, Any]]) -> str:
+        held = sum(1 for r in rows if r["status"] in ("sending", "stale"))
+        stale = sum(1 for r in rows if r["status"] == "stale")
+        line = (f"({len(rows) - held} message(s) not delivered; failed ones are retried, dead ones need a fix "
+                "and `yinhui dispatch`)")
+        if held:
+            line += (f"\n({held} being sent, {stale} of them stale: a stale claim's dispatcher is gone and the "
+                     "next `yinhui dispatch` takes it over at once)")
+        return line
 
     show_list(
-        undelivered_report, fmt, ["id", "recipient", "channel", "kind", "status", "tries", "reason"],
-        lambda r: [r["id"], r["recipient"], r["channel"], r["kind"], r["status"], r["attempts"], r["reason"][:80]],
+        both, fmt, ["id", "recipient", "channel", "kind", "status", "tries", "reason"],
+        lambda r: [r["id"], r["recipient"], r["channel"], r["kind"], r["status"], r["attempts"],
+                   (r["reason"] + (f" [{r['holder']}]" if r.get("holder") else ""))[:100]],
         numeric=(0, 5),
-        after=lambda rows: f"({len(rows)} message(s) not delivered; failed ones are retried, dead ones need a fix "
-                           "and `yinhui dispatch`)",
+        after=summary,
     )
 
 

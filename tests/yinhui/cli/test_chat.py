@@ -20,6 +20,7 @@ from sqlalchemy import select
 from models.db import session_scope
 from tests import factories
 from tests.support.bot_api_standin import BotApiStandIn
+from yinhui import clock
 
 YINHUI = str(Path(sys.executable).with_name("yinhui"))
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*")
@@ -100,6 +101,28 @@ def test_undelivered_shows_what_did_not_arrive_and_why(schema, capsys):
     assert code == 0
     assert "赵村网格" in out and "dead" in out and "no channel of kind 'pigeon' is installed" in out
     assert out.strip().endswith("(1 message(s) not delivered; failed ones are retried, dead ones need a fix and `yinhui dispatch`)")
+
+
+def test_undelivered_also_shows_messages_being_sent_and_stale_claims(schema, capsys):
+    from models.outbox import SENDING, Notification
+    from yinhui.services.outbox import LEASE, Holder, enqueue, this_machine
+
+    with session_scope() as s:
+        enqueue(s, dedupe_key="k2", recipient_id=schema["village"], channel="console", kind="digest", subject="s", body="b")
+    # A dispatcher that was killed mid-send: its process is gone, its claim is left behind.
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    with session_scope() as s:
+        row = s.execute(select(Notification).where(Notification.dedupe_key == "k2")).scalar_one()
+        row.status, row.claim_token = SENDING, Holder("0123456789abcdef", this_machine(), child.pid, LEASE).token
+        row.claimed_at = clock.now().in_timezone("UTC")
+    code, out, _ = run(capsys, "chat", "undelivered")
+    assert code == 0
+    assert "stale" in out and f"pid {child.pid} on this machine" in out and "赵村网格" in out
+    assert "(1 being sent, 1 of them stale" in out
+    code, out, _ = run(capsys, "chat", "undelivered", "--format", "json")
+    (held,) = [r for r in json.loads(out) if r["key"] == "k2"]
+    assert held["status"] == "stale" and held["parts_sent"] == 0
 
 
 # -- the bot process ---------------------------------------------------------------------------------
