@@ -120,22 +120,14 @@ def _shown(field: str, value: object, lang: Lang) -> str:
     return scrub(str(value), 40)
 
 
+def _values(cadre: CadreRecord | StoredCadre) -> dict[str, object]:
+    """The roster's fields of a row or of the stored cadre (both name the phones `phones`)."""
+    return {field: getattr(cadre, "phones" if field == "phone" else field) for field in FIELDS}
+
+
 def compare(record: CadreRecord, stored: StoredCadre) -> tuple[FieldChange, ...]:
     """Every field the row would change in the stored cadre, in the roster's column order."""
-    new: dict[str, object] = {
-        "name": record.name, "gender": record.gender, "birth_date": record.birth_date,
-        "category": record.category, "phone": record.phones, "address": record.address,
-        "township": record.township, "village": record.village,
-        "party_branch": record.party_branch, "coordinator": record.coordinator,
-        "lives_alone": record.lives_alone, "hardship": record.hardship, "status": record.status,
-    }  # fmt: skip
-    old: dict[str, object] = {
-        "name": stored.name, "gender": stored.gender, "birth_date": stored.birth_date,
-        "category": stored.category, "phone": stored.phones, "address": stored.address,
-        "township": stored.township, "village": stored.village,
-        "party_branch": stored.party_branch, "coordinator": stored.coordinator,
-        "lives_alone": stored.lives_alone, "hardship": stored.hardship, "status": stored.status,
-    }  # fmt: skip
+    new, old = _values(record), _values(stored)
     return tuple(FieldChange(f, old[f], new[f]) for f in FIELDS if old[f] != new[f])
 
 
