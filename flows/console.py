@@ -90,6 +90,11 @@ def install_console_brevity() -> None:
             handler.setFormatter(_BriefFormatter(handler.formatter))
 
 
+def current_mode() -> Mode:
+    """How much of a run's failure this process's terminal shows now."""
+    return _mode[0]
+
+
 def run_logs_on_terminal(mode: Mode) -> None:
     """How much of a run's failure this process's terminal shows (see the module's docstring).
 

@@ -319,11 +319,14 @@ def terminal(prefect_harness) -> Iterator[io.StringIO]:
     ))
     root = logging.getLogger()
     root.addHandler(handler)
+    previous = console.current_mode()
+    console.run_logs_on_terminal("brief")  # the default, whatever an earlier test in this process set
     console.install_console_brevity()
     try:
         yield stream
     finally:
         root.removeHandler(handler)
+        console.run_logs_on_terminal(previous)
         console.run_logs_on_terminal("brief")
 
 

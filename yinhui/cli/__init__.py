@@ -115,6 +115,20 @@ def _silence_stdout() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `yinhui ARGV...`; returns the exit code (a usage error exits 2 through SystemExit, as argparse did)."""
+    # The command sets how much of a run's failure the terminal shows (flows.console, imported
+    # only when a command runs); a caller in the same process (the demo, a test) gets its own
+    # setting back afterwards: "brief", the default, if it had none.
+    console = sys.modules.get("flows.console")
+    previous = console.current_mode() if console is not None else "brief"
+    try:
+        return _main(argv)
+    finally:
+        console = sys.modules.get("flows.console")
+        if console is not None:
+            console.run_logs_on_terminal(previous)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from typer._click.exceptions import UsageError  # Typer's own copy of Click raises these
 
     # Prefect's per-run chatter is for the UI; the console shows the command's own summary. With
