@@ -83,7 +83,7 @@ class TelegramNotifier(Notifier):
         self.max_network_tries = max_network_tries
         self.backoff = tuple(backoff) or (1.0,)
         self.max_wait = max_wait  # a longer RetryAfter is left to the outbox's next run
-        self.time_budget = time_budget  # stay well inside the outbox's 15-minute claim
+        self.time_budget = time_budget  # a batch that reports nothing for 10 minutes stops renewing its claims (services.outbox)
         self.concurrency = concurrency or 2 * self.limits.overall_per_second + 8
 
     def notify(self, message: Outbound) -> Result:
