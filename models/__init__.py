@@ -15,7 +15,7 @@ from models.must_visits import Occurrence  # noqa: F401
 from models.org_life import BranchMeeting, BranchSecretary, MeetingAttendance  # noqa: F401
 from models.organisations import PartyOrg, VolunteerMember, VolunteerTeam
 from models.outbox import Notification
-from models.people import Cadre, Coordinator, CoordinatorGrid, Relative
+from models.people import Cadre, CadreEvent, CadrePause, Coordinator, CoordinatorGrid, Relative
 from models.snapshots import CoverageSnapshot  # noqa: F401
 from models.staff_rhythm import StaffLeave  # noqa: F401
 from models.tasks import Contact, Task, TaskEvent
@@ -23,6 +23,8 @@ from models.volunteering import VolunteerActivity, VolunteerParticipant  # noqa:
 
 __all__ = [
     "Cadre",
+    "CadreEvent",
+    "CadrePause",
     "Contact",
     "Coordinator",
     "CoordinatorGrid",

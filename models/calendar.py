@@ -68,6 +68,8 @@ class Event(SQLModel, table=True):
     held_on: dt.date = Field(description="the event day T; moving the event changes it")
     venue: str | None = Field(default=None, max_length=200)
     created_on: dt.date
+    cancelled_on: dt.date | None = Field(default=None, description="set by `yinhui event cancel`")
+    cancel_reason: str | None = Field(default=None, max_length=200)
     created_by: str = Field(max_length=60)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

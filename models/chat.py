@@ -27,6 +27,11 @@ INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud 
 
 INVITE_LENGTH = 10
 
+# Who a grid's group chat or robot speaks to: the grid's coordinators (网格群) or the relatives of
+# its cadres (亲人群). Neither ever gets personal data.
+GRID_AUDIENCE, RELATIVES_AUDIENCE = "grid", "relatives"
+AUDIENCES = (GRID_AUDIENCE, RELATIVES_AUDIENCE)
+
 
 
 INVITE_DAYS = 7
@@ -52,6 +57,7 @@ class ChatInvite(SQLModel, table=True):
     code_hash: str = Field(max_length=64, unique=True)
     coordinator_id: int | None = Field(default=None, foreign_key="coordinator.id", index=True)
     grid_id: int | None = Field(default=None, foreign_key="grid.id", index=True)
+    audience: str = Field(default=GRID_AUDIENCE, max_length=10, description="a grid code binds the grid's group or its relatives' group")
     created_by: str = Field(default="cli", max_length=60)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: dt.datetime = Field(sa_type=UTCDateTime)
@@ -85,6 +91,7 @@ class GroupChat(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
     grid_id: int = Field(foreign_key="grid.id", index=True)
+    audience: str = Field(default=GRID_AUDIENCE, max_length=10, description="grid (网格群) or relatives (亲人群)")
     title: str = Field(default="", max_length=200)
     language: str | None = Field(default=None, max_length=5)
     active: bool = True
@@ -111,6 +118,7 @@ class AppriseTarget(SQLModel, table=True):
     url: str = Field(sa_type=Text)
     coordinator_id: int | None = Field(default=None, foreign_key="coordinator.id", index=True)
     grid_id: int | None = Field(default=None, foreign_key="grid.id", index=True)
+    audience: str = Field(default=GRID_AUDIENCE, max_length=10, description="for a grid: its group or its relatives' group")
     label: str = Field(default="", max_length=100)
     active: bool = True
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Column, Index
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.types import UTCDateTime, utcnow
@@ -84,12 +84,55 @@ class Cadre(SQLModel, table=True):
 
 
 class Relative(SQLModel, table=True):
-    """A relative the bureau can reach (亲人微信群)."""
+    """A relative of a cadre: asked about the cadre when the cadre cannot come to the phone, told of
+    events, visited after a death. One row per cadre and name (a re-import updates it)."""
 
     __tablename__ = "relative"
+    __table_args__ = (UniqueConstraint("cadre_id", "name", name="uq_relative_cadre_name"),)
 
     id: int | None = Field(default=None, primary_key=True)
     cadre_id: int = Field(foreign_key="cadre.id", index=True)
     name: str = Field(max_length=50)
-    relation: str = Field(max_length=20)
-    phone: str | None = Field(default=None, max_length=40)
+    relation: str = Field(max_length=20, description="配偶, 子女, ... as the roster says it")
+    phones: str = Field(default="", max_length=200, description="normalised, ';'-separated")
+    next_of_kin: bool = Field(default=False, description="the emergency contact (紧急联系人)")
+    in_group: bool = Field(default=False, description="a member of the grid's relatives' group (亲人群)")
+    created_by: str = Field(default="system", max_length=60)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def phone_list(self) -> list[str]:
+        return [p for p in self.phones.split(";") if p]
+
+
+class CadrePause(SQLModel, table=True):
+    """A time a cadre is away (winter with a child elsewhere, a distant care home): no calls or
+    visits are planned from `starts` to `until` (both included); must-visits still are.
+    `ended_on` is set when the pause was ended early (`yinhui cadre resume`)."""
+
+    __tablename__ = "cadre_pause"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cadre_id: int = Field(foreign_key="cadre.id", index=True)
+    starts: dt.date
+    until: dt.date
+    ended_on: dt.date | None = None
+    reason: str = Field(max_length=200)
+    created_by: str = Field(max_length=60)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CadreEvent(SQLModel, table=True):
+    """The audit trail of a cadre's record: edits, pauses, status changes, relatives, with who did it.
+
+    `detail` names the fields changed, never their personal values (ID numbers, phones, addresses).
+    """
+
+    __tablename__ = "cadre_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    cadre_id: int = Field(foreign_key="cadre.id", index=True)
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    actor: str = Field(max_length=60, description="coordinator:ID, cli:operator, roster import ...")
+    action: str = Field(max_length=20, description="edit, pause, resume, status, relative ...")
+    detail: str | None = Field(default=None, sa_type=Text)

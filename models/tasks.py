@@ -43,6 +43,7 @@ class Task(SQLModel, table=True):
     status: str = Field(default=OPEN, max_length=10)
     overdue_since: dt.date | None = None
     escalation_level: int = 0
+    attempts: int = Field(default=0, description="unreachable attempts so far (a call tried again)")
     escalated_to_id: int | None = Field(default=None, foreign_key="coordinator.id")
     escalated_on: dt.date | None = None
     outcome: str | None = Field(default=None, max_length=20)
@@ -80,7 +81,8 @@ class Contact(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     cadre_id: int = Field(foreign_key="cadre.id")
     on_date: dt.date = Field(index=True)
-    mode: str = Field(max_length=10, description="call, visit or event")
+    mode: str = Field(max_length=10, description="call, visit, event or volunteer")
+    via: str | None = Field(default=None, max_length=10, description="relative: reached through a relative")
     task_id: int | None = Field(default=None, foreign_key="task.id")
     recorded_by: str = Field(max_length=60)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     )
     timezone: str = Field(default="Asia/Shanghai", description="the bureau's day")
     language: Language = Field(default="zh", description="en for English digests and messages")
+    cli_language: Language | None = Field(
+        default=None, description="the operator's command line; default the bureau's language above"
+    )
     playbook: Path | None = Field(default=None, description="the bureau's playbook; default ships")
     telegram_token: SecretStr | None = Field(
         default=None, description="the bot token BotFather gave; else the Prefect Secret block below"
@@ -43,6 +46,11 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str | None = Field(
         default=None, description="secret Telegram sends with each webhook call; default a random one per start"
     )
+
+    @property
+    def operator_language(self) -> str:
+        """The language of the command line's own words (headers, refusals, summaries)."""
+        return self.cli_language or self.language
 
     @field_validator("timezone")
     @classmethod

@@ -255,9 +255,28 @@ def progress(description: str, total: int | None = None, *, unit: str | None = N
 
 
 def language() -> str:
+    """The bureau's language: what the content of a report is written in (labels, kinds, titles)."""
     from yinhui.settings import get_settings
 
     return get_settings().language
+
+
+def operator_language() -> str:
+    """The language of the command line's own words (YINHUI_CLI_LANGUAGE, else the bureau's)."""
+    from yinhui.settings import get_settings
+
+    return get_settings().operator_language
+
+
+def _(message: str, /, **values: object) -> str:
+    """A text of the command line in the operator's language, its {placeholders} filled in.
+
+    ``message`` is an English literal, extracted into the catalogues (yinhui.i18n); a domain
+    error from a service is rendered with ``error_text``.
+    """
+    from yinhui import i18n
+
+    return i18n.text(operator_language(), message, **values)
 
 
 def engine() -> Engine:

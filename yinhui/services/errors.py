@@ -1,24 +1,45 @@
-"""The domain errors services raise; each message says what cannot be done and why, without personal data."""
+"""The domain errors services raise; each message says what cannot be done and why, without personal data.
+
+A message is an English catalogue text with {placeholders} and its values, so that every surface
+words it in its reader's language: `str(error)` is the English (logs, tests), `error.render(lang)`
+the reader's (the command line in the operator's language, a chat reply in the chat's)::
+
+    raise TaskError(N_("no task #{task_id}"), task_id=task_id)
+"""
 
 from __future__ import annotations
 
+from yinhui import i18n
 
-class CareError(ValueError):
+
+class DomainError(ValueError):
+    """A request that cannot be carried out; the message says why, in any language."""
+
+    def __init__(self, message: str, /, **values: object) -> None:
+        self.message, self.values = message, values
+        super().__init__(message.format(**values) if values else message)
+
+    def render(self, language: str | None) -> str:
+        """The message in a reader's language ("zh", "en")."""
+        return i18n.text(language, self.message, **self.values)
+
+
+class CareError(DomainError):
     """A care request (report, attendance, leave, volunteer log ...) that cannot be carried out."""
 
-class CalendarError(ValueError):
+class CalendarError(DomainError):
     """A calendar, node or event request that cannot be carried out; the message says why."""
 
 
-class ChatError(ValueError):
+class ChatError(DomainError):
     """A chat request that cannot be carried out; the message says why (no personal data)."""
 
 
-class CoordinatorError(ValueError):
+class CoordinatorError(DomainError):
     """A coordinator request that cannot be carried out; the message says why."""
 
 
-class TaskError(ValueError):
+class TaskError(DomainError):
     """A request about a task that cannot be carried out; the message says why."""
 
 
@@ -45,5 +66,5 @@ class PlanningError(TaskError):
     """
 
 
-class SnapshotError(ValueError):
+class SnapshotError(DomainError):
     """A snapshot that cannot be taken (the month is not over yet, or is not a month)."""
