@@ -18,32 +18,73 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from flows.texts import bilingual, chinese
-from yinhui.i18n import N_
+from deployments.describe import when_words
+from flows.texts import chinese
+from yinhui.i18n import N_, text
 from yinhui.playbook_loader import DEFAULT_PLAYBOOK
 from yinhui.rules.playbook import PlaybookError
 from yinhui.settings import get_settings
 
-DEPLOYMENT_NAME = "yinhui"  # every flow has one deployment: `daily-plan/yinhui`, `weekly-report/yinhui`, ...
+LEGACY_DEPLOYMENT_NAME = "yinhui"  # what every deployment was called before each got its own name
 
 
 @dataclass(frozen=True)
 class DeploymentSpec:
-    """What a deployment is: which flow, when, with what limits and labels."""
+    """What a deployment is: which flow, when, with what limits and labels.
+
+    `title` and `what` are English msgids: the deployment's name is the Chinese of `title` (每日计划),
+    stable whatever the schedule; its description says in both languages when it runs (from
+    `crons`, so a playbook override shows) and what it does.
+    """
 
     flow_name: str
     entrypoint: str  # module path of the flow object, importable wherever Yinhui is installed
     crons: tuple[str, ...]
-    description: str
+    title: str
+    what: str
     tags: tuple[str, ...]
+    working_days_only: bool = False  # the flow skips official days off itself; the schedule fires daily
     concurrency: int | None = None
     collision: str = "ENQUEUE"  # or CANCEL_NEW: a run that would overlap is dropped
     active: bool = True
     parameters: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def name(self) -> str:
+        """The deployment's own name, as the UI's Deployments page shows it in large type."""
+        return chinese(self.title)
+
+    @property
     def full_name(self) -> str:
-        return f"{self.flow_name}/{DEPLOYMENT_NAME}"
+        """`daily-plan/每日计划`: what `prefect deployment run` takes."""
+        return f"{self.flow_name}/{self.name}"
+
+    def when(self, lang: str) -> str:
+        """When it runs, in words: `每天 06:30 北京时间`."""
+        return when_words(self.crons, timezone(), lang, working_days_only=self.working_days_only)
+
+    def summary(self, lang: str) -> str:
+        return text(lang, DESCRIPTION, when=self.when(lang), what=text(lang, self.what))
+
+    @property
+    def description(self) -> str:
+        """Chinese first, then English: `每天 06:30 北京时间：… — daily 06:30 Beijing time: …`."""
+        return f"{self.summary('zh')} — {self.summary('en')}"
+
+
+DESCRIPTION = N_("{when}: {what}")
+
+
+# The safety sweep of `dispatch-outbox`: 39 runs a day instead of 288. It is not how messages
+# normally go out: the daily plan delivers its digests and notices at its end, an alert is
+# delivered as it is queued (flows/alerts.py), and a message that failed for now gets a run of its
+# own at its retry time (flows/dispatch_follow_up.py). The sweep catches the rest: a notice an
+# operator queued with `yinhui chat notice send` and did not `yinhui dispatch`, a retry whose
+# follow-up run was lost, messages of a dispatcher killed mid-batch. Every half hour while
+# coordinators and leaders read their chats (07:00-21:30), hourly at night when nothing is
+# planned. On the work-pool path, where no `yinhui serve` watches the planning slot, each sweep
+# also frees the slot of a killed planning run: within 30 minutes by day, an hour at night.
+DISPATCH_SWEEP = ("*/30 7-21 * * *", "0 0-6,22-23 * * *")
 
 
 def _tags(kind: str) -> tuple[str, ...]:
@@ -56,15 +97,18 @@ DEFAULT_SPECS: tuple[DeploymentSpec, ...] = (
         flow_name="daily-plan",
         entrypoint="flows.daily_plan.daily_plan",
         crons=("30 6 * * *",),
-        description=bilingual(N_("06:30 daily: plan, digests, delivery.")),
+        title=N_("Daily plan"),
+        what=N_("plan the day's calls, visits and must-visits, write each coordinator's digest, send them, publish the day's report."),
         tags=_tags(N_("planning")),
         concurrency=1,
     ),
     DeploymentSpec(
         flow_name="dispatch-outbox",
         entrypoint="flows.dispatch_outbox.dispatch_outbox",
-        crons=("*/5 * * * *",),
-        description=bilingual(N_("every 5 minutes: deliver the outbox.")),
+        crons=DISPATCH_SWEEP,
+        title=N_("Message delivery"),
+        what=N_("send the messages waiting in the outbox (digests, reminders, alerts), each exactly once; "
+                "planning and alerts send theirs at once, a retry gets a run of its own when it is due."),
         tags=_tags(N_("delivery")),
         concurrency=1,
         collision="CANCEL_NEW",  # a dispatch still running covers the next one
@@ -73,8 +117,10 @@ DEFAULT_SPECS: tuple[DeploymentSpec, ...] = (
         flow_name="escalation-sweep",
         entrypoint="flows.escalation_sweep.escalation_sweep",
         crons=("0 10 * * *", "0 15 * * *"),
-        description=bilingual(N_("10:00 and 15:00 on working days: overdue and escalation.")),
+        title=N_("Overdue sweep"),
+        what=N_("mark late tasks overdue, escalate them to the leader, close the lapsed; skips official days off."),
         tags=_tags(N_("escalation")),
+        working_days_only=True,
         concurrency=1,
         collision="CANCEL_NEW",
     ),
@@ -82,7 +128,8 @@ DEFAULT_SPECS: tuple[DeploymentSpec, ...] = (
         flow_name="weekly-report",
         entrypoint="flows.reports.weekly_report",
         crons=("0 8 * * 1",),
-        description=bilingual(N_("Monday 08:00: last week's report.")),
+        title=N_("Weekly report"),
+        what=N_("last week's work, coverage per township and must-visit deadlines."),
         tags=_tags(N_("report")),
         concurrency=1,
     ),
@@ -90,7 +137,8 @@ DEFAULT_SPECS: tuple[DeploymentSpec, ...] = (
         flow_name="monthly-coverage-snapshot",
         entrypoint="flows.reports.monthly_coverage_snapshot",
         crons=("0 7 1 * *",),
-        description=bilingual(N_("07:00 on the 1st: freeze last month's coverage, publish the trend.")),
+        title=N_("Monthly coverage snapshot"),
+        what=N_("freeze last month's coverage per grid and publish the month-by-month trend."),
         tags=_tags(N_("report")),
         concurrency=1,
     ),
@@ -98,7 +146,8 @@ DEFAULT_SPECS: tuple[DeploymentSpec, ...] = (
         flow_name="outbox-retention",
         entrypoint="flows.outbox_retention.outbox_retention",
         crons=("30 3 * * *",),
-        description=bilingual(N_("03:30 daily: blank the text of messages delivered longer ago than the retention period.")),
+        title=N_("Message text retention"),
+        what=N_("blank the text of messages delivered longer ago than the retention period."),
         tags=_tags(N_("delivery")),
         concurrency=1,
         collision="CANCEL_NEW",

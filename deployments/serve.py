@@ -14,9 +14,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from deployments.schedules import DEPLOYMENT_NAME, DeploymentSpec, deployment_specs, timezone
+from deployments.schedules import LEGACY_DEPLOYMENT_NAME, DeploymentSpec, deployment_specs, timezone
+from deployments.shutdown import SHUTDOWN, kill_children
 
 DEFAULT_PORT = 4200
+DEFAULT_HOST = "127.0.0.1"
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")  # every interface: reached under the machine's name
 LEASES_ON_DISK = "prefect.server.concurrency.lease_storage.filesystem"
 SERVER_START_TIMEOUT = 120.0
 
@@ -47,7 +50,7 @@ def build_deployment(spec: DeploymentSpec, *, work_pool: str | None = None) -> A
         else None
     )
     return flow.to_deployment(
-        name=DEPLOYMENT_NAME,
+        name=spec.name,
         schedules=[Cron(cron, timezone=timezone(), active=spec.active) for cron in spec.crons],
         concurrency_limit=limit,
         parameters=dict(spec.parameters),
@@ -66,24 +69,85 @@ def build_deployments(specs: Sequence[DeploymentSpec] | None = None, *, work_poo
     return [build_deployment(spec, work_pool=work_pool) for spec in (specs or deployment_specs())]
 
 
+def remove_legacy_deployments(specs: Sequence[DeploymentSpec]) -> int:
+    """Delete the deployments of an older Yinhui, all called `yinhui`, that each now has its own name.
+
+    Left in place they would stay on the Deployments page beside the new ones, paused, under the
+    name that no longer says anything. Returns how many were removed.
+    """
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    removed = 0
+    with get_client(sync_client=True) as client:
+        for spec in specs:
+            try:
+                old = client.read_deployment_by_name(f"{spec.flow_name}/{LEGACY_DEPLOYMENT_NAME}")
+            except ObjectNotFound:
+                continue
+            client.delete_deployment(old.id)
+            removed += 1
+    return removed
+
+
+def _runner(limit: int | None) -> Any:
+    """Prefect's Runner (what `prefect.serve` uses), whose stop starts the shutdown deadline.
+
+    Ctrl-C stops it the way SIGTERM does (the runs in flight cancelled, the schedules paused);
+    a second Ctrl-C while it stops interrupts at once.
+    """
+    from prefect.runner import Runner
+
+    class BoundedRunner(Runner):
+        def handle_sigterm(self, *args: Any, **kwargs: Any) -> None:
+            SHUTDOWN.start()
+            super().handle_sigterm(*args, **kwargs)
+
+    runner = BoundedRunner(pause_on_shutdown=True, limit=limit)
+
+    def on_ctrl_c(signum: int, frame: Any) -> None:
+        if SHUTDOWN.started:
+            raise KeyboardInterrupt
+        runner.handle_sigterm()
+
+    signal.signal(signal.SIGINT, on_ctrl_c)
+    return runner
+
+
 def serve_all(specs: Sequence[DeploymentSpec] | None = None, *, limit: int | None = None) -> None:
-    """Run every deployment's schedule from this process until interrupted (Ctrl-C)."""
+    """Run every deployment's schedule from this process until Ctrl-C or SIGTERM; stop within seconds.
+
+    For a process of its own (`yinhui serve`): once asked to stop, the process exits within
+    `deployments.shutdown.STOP_WITHIN` seconds, if need be by force.
+    """
+    import asyncio
     import threading
 
-    from prefect import serve
+    from prefect.exceptions import TerminationSignal
 
     from flows.planning_slot import PLANNING_LIMIT, ensure_concurrency_limit, watch_planning_slot
 
+    specs = list(specs or deployment_specs())
     deployments = build_deployments(specs)
     ensure_concurrency_limit(PLANNING_LIMIT)
+    remove_legacy_deployments(specs)
     # A planning run killed where no serving process saw it die (`yinhui plan` in a terminal) is
     # found within seconds: marked Crashed, its slot freed, the leaders alerted.
     stop = threading.Event()
     watch_planning_slot(stop)
+    previous = signal.getsignal(signal.SIGINT)
+    runner = _runner(limit)
+    SHUTDOWN.last_word(kill_children)  # a forced exit leaves no run process behind
+    for deployment in deployments:
+        runner.add_deployment(deployment)
     try:
-        serve(*deployments, limit=limit, pause_on_shutdown=True)
+        asyncio.run(runner.start())
+    except (KeyboardInterrupt, TerminationSignal):
+        pass
     finally:
+        SHUTDOWN.start()  # whatever ended the runner: what follows is bounded too
         stop.set()
+        signal.signal(signal.SIGINT, previous)
 
 
 # -- the embedded Prefect server ----------------------------------------------------------------
@@ -96,15 +160,32 @@ def configured_api_url() -> str | None:
     return PREFECT_API_URL.value() or None
 
 
-def port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+def port_is_free(port: int, host: str = DEFAULT_HOST) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
         # As the server will: closed connections lingering in TIME_WAIT do not make the port busy.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind(("127.0.0.1", port))
+            sock.bind((host, port))
         except OSError:
             return False
     return True
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def server_urls(host: str, port: int) -> tuple[str, str]:
+    """(the API URL this machine's processes use, the API URL the UI in a browser uses).
+
+    A server on every interface (0.0.0.0) is called through 127.0.0.1 from here, and by the
+    machine's name from a browser elsewhere. PREFECT_UI_API_URL, when set, is the browser's.
+    """
+    wildcard = host in WILDCARD_HOSTS
+    local = f"http://{'127.0.0.1' if wildcard else _url_host(host)}:{port}/api"
+    ui = os.environ.get("PREFECT_UI_API_URL") or (f"http://{socket.gethostname()}:{port}/api" if wildcard else local)
+    return local, ui
 
 
 def healthy(api_url: str) -> bool:
@@ -116,17 +197,21 @@ def healthy(api_url: str) -> bool:
         return False
 
 
-def _stop(process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
-    """Stop the server and anything it started (it leads its own process group)."""
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _stop(process: subprocess.Popen[bytes], timeout: float = 5.0) -> None:
+    """Stop the server and anything it started (it leads its own process group); killed if it lingers."""
     if process.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
     try:
-        process.wait(timeout=timeout)
+        process.wait(timeout=SHUTDOWN.remaining(timeout))
     except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
+        _kill(process)
         process.wait(timeout=timeout)
 
 
@@ -144,40 +229,52 @@ def local_prefect_server(
     home: Path,
     *,
     port: int = DEFAULT_PORT,
+    host: str = DEFAULT_HOST,
     database_url: str | None = None,
     scheduler: bool = True,
     timeout: float = SERVER_START_TIMEOUT,
 ) -> Iterator[str]:
-    """Start `prefect server start` on 127.0.0.1:`port`, yield its API URL, stop it on the way out.
+    """Start `prefect server start` on `host`:`port`, yield its API URL, stop it on the way out.
 
-    Its state (the SQLite database unless `database_url` names PostgreSQL, and its log,
+    The server is told its port and the API URL its UI calls (PREFECT_SERVER_API_PORT,
+    PREFECT_UI_API_URL), so that the UI in a browser reaches this server and not whatever
+    answers on the default port 4200. Its state (the SQLite database unless `database_url` names PostgreSQL, and its log,
     server.log) lives in `home`. The server runs in its own process group so that Ctrl-C on
     the terminal reaches `serve` first: `serve` still needs the server to pause its schedules.
     On Linux it also stops if its parent dies without cleaning up.
     """
-    if not port_is_free(port):
+    if not port_is_free(port, host):
         raise ServeError(
-            f"port {port} on 127.0.0.1 is in use (another Prefect server?): pass --port, "
+            f"port {port} on {host} is in use (another Prefect server?): pass --port, "
             "or set PREFECT_API_URL to use the server that is running"
         )
     home.mkdir(parents=True, exist_ok=True)
+    api_url, ui_api_url = server_urls(host, port)
     env = {key: value for key, value in os.environ.items() if key not in ("PREFECT_API_URL", "PREFECT_PROFILE")}
-    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_SERVER_API_HOST="127.0.0.1")
+    env.update(
+        PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_SERVER_API_HOST=host,
+        PREFECT_SERVER_API_PORT=str(port), PREFECT_UI_API_URL=ui_api_url, PREFECT_API_URL=api_url,
+    )
     # Concurrency leases on disk (under `home`), not in the server's memory: a lease held when the
     # server stopped still runs out after a restart, instead of keeping its slot taken for good.
     env.setdefault("PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE", LEASES_ON_DISK)
     if database_url:
         env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = database_url
-    command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "prefect", "server", "start", "--host", host, "--port", str(port)]
     if not scheduler:
         command.append("--no-scheduler")
-    api_url = f"http://127.0.0.1:{port}/api"
     log: IO[bytes] = open(home / "server.log", "ab")  # noqa: SIM115 - closed below, after the server
     process = subprocess.Popen(
         command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent
     )
     pid_file = home / "server.pid"  # lets an operator (or a test) find a server left behind by a hard kill
     pid_file.write_text(str(process.pid))
+
+    def last_word() -> None:  # a forced exit (deployments/shutdown.py) leaves no server behind
+        _kill(process)
+        pid_file.unlink(missing_ok=True)
+
+    withdraw = SHUTDOWN.last_word(last_word)
     try:
         deadline = time.monotonic() + timeout
         while not healthy(api_url):
@@ -189,24 +286,32 @@ def local_prefect_server(
         yield api_url
     finally:
         _stop(process)
+        withdraw()
         log.close()
         pid_file.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
-def prefect_api(data_dir: Path, *, port: int = DEFAULT_PORT) -> Iterator[tuple[str, bool]]:
+def prefect_api(data_dir: Path, *, port: int = DEFAULT_PORT, host: str = DEFAULT_HOST) -> Iterator[tuple[str, bool]]:
     """The Prefect API to use: the configured one, else a local server started for the duration.
 
     Yields (api_url, started_here). Within the block PREFECT_API_URL points at it, for this
-    process and for the flow runs it starts.
+    process (its threads included) and for the flow runs it starts.
     """
+    from prefect.context import refresh_global_settings_context
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     configured = configured_api_url()
     with contextlib.ExitStack() as stack:
-        api_url = configured or stack.enter_context(local_prefect_server(data_dir / "prefect", port=port))
+        api_url = configured or stack.enter_context(local_prefect_server(data_dir / "prefect", port=port, host=host))
         previous = os.environ.get("PREFECT_API_URL")
         os.environ["PREFECT_API_URL"] = api_url
+        # A thread starts without the settings below (`temporary_settings` lives in a context
+        # variable): it reads Prefect's global settings, built when Prefect was imported, before
+        # the URL was known. Without this refresh the planning-slot watch thread of `serve`
+        # started a temporary Prefect server of its own, watched that empty server instead, and
+        # held up the stop while that server shut down.
+        refresh_global_settings_context()
         try:
             with temporary_settings({PREFECT_API_URL: api_url}):
                 try:
@@ -219,19 +324,22 @@ def prefect_api(data_dir: Path, *, port: int = DEFAULT_PORT) -> Iterator[tuple[s
                 os.environ.pop("PREFECT_API_URL", None)
             else:
                 os.environ["PREFECT_API_URL"] = previous
+            refresh_global_settings_context()
 
 
-def _drain_prefect_queues(timeout: float = 10.0) -> None:
+def _drain_prefect_queues(timeout: float = 2.0) -> None:
     """Send the logs and events still queued in this process while the server that takes them is up.
 
     The local server stops before this process exits; what is still queued then would be lost.
+    Bounded (`timeout` each, less near the shutdown deadline): a server too busy to take them
+    must not hold up the stop.
     """
     from prefect.events.worker import EventsWorker
     from prefect.logging.handlers import APILogWorker
 
     for worker in (APILogWorker, EventsWorker):
         with contextlib.suppress(Exception):
-            worker.drain_all(timeout=timeout)
+            worker.drain_all(timeout=SHUTDOWN.remaining(timeout))
 
 
 def ui_url(api_url: str) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from deployments.schedules import DeploymentSpec, deployment_specs
-from deployments.serve import build_deployments
+from deployments.serve import build_deployments, remove_legacy_deployments
 
 DEFAULT_POOL = "yinhui"
 
@@ -52,6 +52,7 @@ def register(pool: str = DEFAULT_POOL, specs: Sequence[DeploymentSpec] | None = 
     specs = list(specs or deployment_specs())
     ensure_process_pool(pool)
     ensure_concurrency_limit(PLANNING_LIMIT)
+    remove_legacy_deployments(specs)
     registered = []
     for spec, deployment in zip(specs, build_deployments(specs, work_pool=pool), strict=True):
         deployment_id = deployment.apply(work_pool_name=pool)

@@ -9,7 +9,7 @@ import typing
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from flows.artifacts import counting_changes, install_log_redaction, redact
+from flows.artifacts import install_log_redaction, redact
 from flows.console import install_console_brevity
 from flows.planning_slot import (  # noqa: F401 - also imported from here
     CRASH_ALERTS,
@@ -18,6 +18,9 @@ from flows.planning_slot import (  # noqa: F401 - also imported from here
     planning_slot,
     release_if_held_by,
 )
+from flows.run_logs import install_bureau_words
+from flows.texts import say
+from flows.today import counting_changes
 from models.db import session_scope
 from yinhui import clock
 from yinhui.i18n import N_, text
@@ -30,8 +33,10 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 # Every process that runs one of our flows imports this module (for the hooks): scrub its run logs,
-# and keep expected failures to one line on the terminal (the run log keeps the traceback).
+# put Prefect's own lines in the bureau's language, and keep expected failures to one line on the
+# terminal (the run log keeps the traceback).
 install_log_redaction()
+install_bureau_words()
 install_console_brevity()
 
 
@@ -100,8 +105,15 @@ def run_day(parameters: dict[str, Any], expected_start: dt.datetime | None) -> d
     return dt.date(moment.year, moment.month, moment.day)  # a plain date, not pendulum's
 
 
+def deployment_name(flow_name: str) -> str:
+    """`daily-plan/每日计划`: the deployment that runs `flow_name` (the flow's own name when it has none)."""
+    from deployments.schedules import DEFAULT_SPECS
+
+    return next((spec.full_name for spec in DEFAULT_SPECS if spec.flow_name == flow_name), flow_name)
+
+
 def rerun_hint(flow_name: str, parameters: dict[str, Any], day: dt.date) -> str:
-    hint = RERUN_HINTS.get(flow_name, "prefect deployment run '{flow}/yinhui'")
+    hint = RERUN_HINTS.get(flow_name) or f"prefect deployment run '{deployment_name(flow_name)}'"
     previous_month = (day.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     month = str(parameters.get("month") or previous_month)
     return hint.format(day=day.isoformat(), month=month, flow=flow_name)
@@ -143,6 +155,7 @@ def alert_leaders(*, flow_name: str, run_name: str, reason: str, link: str | Non
 
 def alert_for_run(*, flow_name: str, flow_run: Any, reason: str, logger: Any) -> None:
     """Alert the leaders about a run that failed or died (once per run, whoever asks), then deliver at once."""
+    from flows.dispatch_follow_up import schedule_follow_up
     from flows.dispatch_outbox import deliver_batch
 
     parameters = dict(getattr(flow_run, "parameters", None) or {})
@@ -153,10 +166,12 @@ def alert_for_run(*, flow_name: str, flow_run: Any, reason: str, logger: Any) ->
             rerun=rerun_hint(flow_name, parameters, day), key=f"run:{flow_run.id}",
         )
         sent = deliver_batch(limit=100)
+        schedule_follow_up()  # an alert that could not go out yet gets its retry run, not the next sweep
     except Exception as exc:  # the database may be what failed: the UI still shows the failed run
-        logger.error("could not alert the leaders about this failure (%s)", type(exc).__name__)
+        logger.error(say(N_("Could not alert the leaders about this failure ({error})."), error=type(exc).__name__))
         return
-    logger.info("failure alert queued for %d leader(s); outbox: %d sent", queued, sent.get("sent", 0))
+    logger.info(say(N_("Failure alert queued for {count} leader(s); {sent} message(s) sent."), count=queued,
+                    sent=sent.get("sent", 0)))
 
 
 def on_flow_failure(flow: Any, flow_run: Any, state: Any) -> None:
@@ -194,7 +209,8 @@ def on_flow_crashed(flow: Any, flow_run: Any, state: Any) -> None:
         with get_client(sync_client=True) as client:  # the name the run gave itself once it started
             flow_run = client.read_flow_run(flow_run.id)
     except Exception as exc:  # the slot's lease runs out by itself
-        logger.error("could not free the planning slot of this run (%s)", type(exc).__name__)
+        logger.error(say(N_("Could not free the planning slot of this run ({error}); it frees itself when its lease runs out."),
+                         error=type(exc).__name__))
     alert_for_run(flow_name=flow.name, flow_run=flow_run, reason=ALERT_TEXT["crashed"], logger=logger)
 
 

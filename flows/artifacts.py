@@ -2,37 +2,25 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextvars import ContextVar
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from flows.retrying import TASK_RETRIES
-from flows.texts import bilingual, label, report_text, task_name
+from flows.run_names import day_of, run_name  # noqa: F401 - the flows import them from here too
+from flows.texts import bilingual, label, report_text
 from models.db import session_scope
 from models.grids import COUNTY_LEVEL, TOWNSHIP_LEVEL
 from models.snapshots import CoverageSnapshot
-from yinhui import clock, textable
+from yinhui import clock
 from yinhui.i18n import N_
-from yinhui.messages.texts import kind_label
 from yinhui.privacy import mask_id_number, mask_phone
 from yinhui.rules.cadence import period_of
 from yinhui.services.coverage import CoverageReport, coverage
-from yinhui.services.snapshots import (
-    Activity,
-    DeadlineRecord,
-    Marks,
-    activity_between,
-    changes_since,
-    deadline_record,
-    high_water_marks,
-)
+from yinhui.services.snapshots import Activity, DeadlineRecord, deadline_record
 from yinhui.settings import get_settings
 
 MUST_VISIT_KINDS = ("must_visit",)  # 四必访 tasks (issue 4); festival visits have their own kind
@@ -98,58 +86,11 @@ def language() -> str:
     return get_settings().language
 
 
-def run_name(prefix: str, parameter: str, resolve: Callable[[Any], object]) -> Callable[[], str]:
-    """A flow run name that shows the day a run is for, even when a schedule left it to default.
-
-    `daily-plan-2026-11-27` reads better in the UI than `daily-plan-None`.
-    """
-
-    def name() -> str:
-        from prefect.runtime import flow_run
-
-        try:
-            return f"{prefix}-{resolve(flow_run.parameters.get(parameter))}"
-        except ValueError:  # a bad parameter fails the run itself, with a clearer message
-            return prefix
-
-    return name
-
-
-def day_of(value: Any) -> dt.date:
-    from flows.planning_context import parse_day
-
-    return parse_day(value)
-
-
 def percent(rate: float) -> str:
     return f"{rate:.0%}"
 
 
 # -- builders (pure) --------------------------------------------------------------------------
-
-_PLAN_KEYS = ("created_total", "overdue", "escalated", "missed")
-
-
-def plan_counts(results: Mapping[str, Any]) -> dict[str, int]:
-    """Add up what each planning subflow of `daily-plan` reports (used when the run's start is unknown).
-
-    By convention a planning subflow returns a dict in which every `..._total` number counts
-    tasks it created (`created_total`, `festival_visits_total`, ...), and may report `overdue`,
-    `escalated` and `missed`; what a flow does not report counts as zero, so a new planning
-    flow shows up here without changes.
-    """
-    totals = dict.fromkeys(_PLAN_KEYS, 0)
-    for value in results.values():
-        if not isinstance(value, Mapping):
-            continue
-        for key, number in value.items():
-            if not isinstance(number, int) or isinstance(number, bool):
-                continue
-            if key.endswith("_total"):
-                totals["created_total"] += number
-            elif key in _PLAN_KEYS[1:]:
-                totals[key] += number
-    return totals
 
 
 def counts_markdown(title: str, counts: Sequence[tuple[str, int]], lang: str) -> str:
@@ -158,16 +99,54 @@ def counts_markdown(title: str, counts: Sequence[tuple[str, int]], lang: str) ->
     return "\n".join(lines) + "\n"
 
 
-def coverage_table(report: CoverageReport, lang: str) -> list[dict[str, Any]]:
-    """The county line, then one line per level-2 grid (township or community)."""
-    rows = [g for g in report.grids if g.level in (COUNTY_LEVEL, TOWNSHIP_LEVEL)]
+def rate_of(row: Any) -> float | None:
+    """Contacted out of those to contact (the paused left out); None when nobody was to be contacted.
+
+    A month before any work, or a grid without cadres, has no coverage to speak of: "无数据",
+    never the 100% that 0 of 0 would make.
+    """
+    expected = row.cadres - getattr(row, "paused", 0)
+    return row.contacted / expected if expected > 0 else None
+
+
+def rate_text(rate: float | None, lang: str) -> str:
+    return label("no_data", lang) if rate is None else percent(rate)
+
+
+def worst_first(rate: float | None, name: str) -> tuple[int, float, str]:
+    """Sort key: the lowest coverage first, grids without data last."""
+    return (rate is None, rate or 0.0, name)
+
+
+def grid_path(row: Any) -> str:
+    return str(getattr(row, "grid_path", None) or row.path)
+
+
+def total_label(path: str, lang: str) -> str:
+    """The county line, marked as the total: `老干部局（合计）`."""
+    return report_text("total_row", lang, name=path)
+
+
+def coverage_rows(rows: Sequence[Any], lang: str) -> list[dict[str, Any]]:
+    """The county total first (marked), then one line per level-2 grid, the worst covered first.
+
+    `rows` are today's `GridCoverage` lines or a month's frozen `CoverageSnapshot` lines.
+    """
+    county = [r for r in rows if r.level == COUNTY_LEVEL]
+    grids = sorted((r for r in rows if r.level == TOWNSHIP_LEVEL), key=lambda r: worst_first(rate_of(r), grid_path(r)))
     return [
         {
-            label("grid", lang): g.path, label("cadres", lang): g.cadres, label("contacted", lang): g.contacted,
-            label("not_contacted", lang): g.missed, label("rate", lang): percent(g.rate),
+            label("grid", lang): total_label(grid_path(r), lang) if r.level == COUNTY_LEVEL else grid_path(r),
+            label("cadres", lang): r.cadres, label("contacted", lang): r.contacted,
+            label("not_contacted", lang): r.missed, label("rate", lang): rate_text(rate_of(r), lang),
         }
-        for g in rows
+        for r in [*county, *grids]
     ]
+
+
+def coverage_table(report: CoverageReport, lang: str) -> list[dict[str, Any]]:
+    """This month so far: the county total, then each level-2 grid (township or community), worst first."""
+    return coverage_rows(report.grids, lang)
 
 
 def deadlines_markdown(record: DeadlineRecord, lang: str) -> str:
@@ -190,69 +169,9 @@ def deadlines_markdown(record: DeadlineRecord, lang: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _trend_grids(history: Mapping[str, Sequence[CoverageSnapshot]]) -> list[tuple[int, str]]:
-    """(grid_id, path) of the county and level-2 grids, in the newest month's order."""
-    seen: dict[int, str] = {}
-    for rows in reversed(list(history.values())):
-        for row in rows:
-            if row.level in (COUNTY_LEVEL, TOWNSHIP_LEVEL) and row.grid_id not in seen:
-                seen[row.grid_id] = row.grid_path
-    return list(seen.items())
-
-
-def trend_table(history: Mapping[str, Sequence[CoverageSnapshot]], lang: str) -> list[dict[str, Any]]:
-    """One line per grid, one column per snapshotted month: coverage month by month."""
-    rates = {m: {r.grid_id: r for r in rows} for m, rows in history.items()}
-    table = []
-    for grid_id, path in _trend_grids(history):
-        line: dict[str, Any] = {label("grid", lang): path}
-        for month in history:
-            row = rates[month].get(grid_id)
-            line[month] = percent(row.rate) if row else "—"
-        table.append(line)
-    return table
-
-
-_SPARK = "▁▂▃▄▅▆▇█"
-
-
-def _spark(rate: float | None) -> str:
-    if rate is None:
-        return " "
-    return _SPARK[min(int(rate * len(_SPARK)), len(_SPARK) - 1)]
-
-
-def _bar(rate: float, width: int = 20) -> str:
-    filled = round(rate * width)
-    return "█" * filled + "░" * (width - filled)
-
-
-def trend_chart(history: Mapping[str, Sequence[CoverageSnapshot]], lang: str) -> str:
-    """A chart that any Markdown view can show: a sparkline per grid over the months, then a bar."""
-    lines = [f"## {label('trend_title', lang)}", ""]
-    if not history:
-        return "\n".join(lines + [label("no_history", lang)]) + "\n"
-    months = list(history)
-    rates = {m: {r.grid_id: r.rate for r in rows} for m, rows in history.items()}
-    rows = []
-    for grid_id, path in _trend_grids(history):
-        series = [rates[m].get(grid_id) for m in months]
-        last = series[-1]
-        rows.append([path, "".join(_spark(r) for r in series), _bar(last) if last is not None else "", percent(last) if last is not None else "—"])
-    header = [label("grid", lang), f"{months[0]}…{months[-1]}", months[-1], label("rate", lang)]
-    lines += ["```text", textable.render(header, rows, numeric=(3,)), "```"]
-    return "\n".join(lines) + "\n"
-
-
 def snapshot_table(rows: Sequence[CoverageSnapshot], lang: str) -> list[dict[str, Any]]:
-    return [
-        {
-            label("grid", lang): r.grid_path, label("cadres", lang): r.cadres, label("contacted", lang): r.contacted,
-            label("not_contacted", lang): r.missed, label("rate", lang): percent(r.rate),
-        }
-        for r in rows
-        if r.level in (COUNTY_LEVEL, TOWNSHIP_LEVEL)
-    ]
+    """A frozen month: the county total, then each level-2 grid, worst first."""
+    return coverage_rows(rows, lang)
 
 
 def activity_counts(activity: Activity) -> list[tuple[str, int]]:
@@ -292,78 +211,27 @@ def month_of(day: dt.date) -> tuple[dt.date, dt.date]:
     return period.start, period.end
 
 
-def publish_deadlines(key: str, first: dt.date, last: dt.date, today: dt.date, lang: str) -> DeadlineRecord:
+def load_deadlines(first: dt.date, last: dt.date, today: dt.date) -> DeadlineRecord:
     with session_scope() as session:
-        record = deadline_record(session, kinds=MUST_VISIT_KINDS, first_day=first, last_day=last, today=today, tz=clock.tz())
+        return deadline_record(session, kinds=MUST_VISIT_KINDS, first_day=first, last_day=last, today=today, tz=clock.tz())
+
+
+def publish_deadlines(
+    key: str, first: dt.date, last: dt.date, today: dt.date, lang: str, record: DeadlineRecord | None = None
+) -> DeadlineRecord:
+    record = record or load_deadlines(first, last, today)
     what = bilingual(N_("must-visit deadlines"), " ")
     publish_markdown(key, deadlines_markdown(record, lang), f"{what} {first}..{last}")
     return record
 
 
-def publish_coverage(key: str, day: dt.date, lang: str) -> CoverageReport:
+def load_coverage(day: dt.date) -> CoverageReport:
     with session_scope() as session:
-        report = coverage(session, period_of("month", day))
+        return coverage(session, period_of("month", day))
+
+
+def publish_coverage(key: str, day: dt.date, lang: str, report: CoverageReport | None = None) -> CoverageReport:
+    report = report or load_coverage(day)
     what = bilingual(N_("coverage per level-2 grid, month to date"), " ")
     publish_table(key, coverage_table(report, lang), f"{report.month.key} {what}")
     return report
-
-
-_run_marks: ContextVar[Marks | None] = ContextVar("yinhui_run_marks", default=None)
-
-
-@contextlib.contextmanager
-def counting_changes() -> Iterator[Marks]:
-    """Within the block, `publish_day_artifacts` counts exactly what was written after it began."""
-    with session_scope() as session:
-        marks = high_water_marks(session)
-    token = _run_marks.set(marks)
-    try:
-        yield marks
-    finally:
-        _run_marks.reset(token)
-
-
-def day_changes(results: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, int]]:
-    """(the plan's counts, tasks created by kind): from the database when the run's start is known."""
-    marks = _run_marks.get()
-    if marks is None:  # called outside a planning run: rely on what the subflows reported
-        return plan_counts(results), {}
-    with session_scope() as session:
-        changes = changes_since(session, marks)
-    counts = {
-        "created_total": changes.created_total, "overdue": changes.events.get("overdue", 0),
-        "escalated": changes.events.get("escalated", 0), "missed": changes.events.get("lapsed", 0),
-    }
-    return counts, changes.created
-
-
-@task(name=task_name("publish-day-artifacts", N_("publish the day's report")), tags=["artifacts"], **TASK_RETRIES)
-def publish_day_artifacts(day: dt.date, results: Mapping[str, Any]) -> dict[str, int]:
-    """Counts of the day's plan, coverage per level-2 grid this month, this month's must-visit deadlines."""
-    lang = language()
-    plan, by_kind = day_changes(results)
-    yesterday = day - dt.timedelta(days=1)
-    start, end = local_day_bounds(yesterday, yesterday)
-    with session_scope() as session:
-        activity = activity_between(session, start=start, end=end, first_day=yesterday, last_day=yesterday)
-    digests = results.get("digests", 0)
-    counts = [("created", plan["created_total"])]
-    counts += [(f"· {kind_label(kind, lang)}", n) for kind, n in by_kind.items()]
-    counts += [
-        ("closed_yesterday", activity.done + activity.missed),
-        ("newly_overdue", plan["overdue"]), ("overdue_now", activity.overdue_now),
-        ("escalated", plan["escalated"]), ("lapsed", plan["missed"]),
-        ("digests", digests if isinstance(digests, int) else 0),
-    ]
-    what = bilingual(N_("created, closed, overdue, escalated"), " ")
-    publish_markdown("daily-plan-counts", counts_markdown(report_text("day_title", lang, day=day), counts, lang), f"{day} {what}")
-    report = publish_coverage("coverage-by-township", day, lang)
-    first, last = month_of(day)  # kept and missed so far, and what is still to come this month
-    record = publish_deadlines("must-visit-deadlines", first, last, day, lang)
-    summary = {key: value for key, value in counts if not key.startswith("·")}
-    summary.update(must_visit_kept=record.kept, must_visit_missed=record.missed, cadres=report.total.cadres if report.grids else 0)
-    get_run_logger().info(
-        "artifacts for %s: %d created, %d overdue now, must-visits kept %d / missed %d",
-        day, plan["created_total"], activity.overdue_now, record.kept, record.missed,
-    )
-    return summary

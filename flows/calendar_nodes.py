@@ -22,7 +22,7 @@ from flows.digests import write_digests_task
 from flows.planning_context import parse_day, planning_context
 from flows.retrying import TASK_RETRIES
 from flows.steps import run_step
-from flows.texts import bilingual, task_name
+from flows.texts import bilingual, say, task_name
 from models.db import session_scope
 from yinhui.i18n import N_
 from yinhui.services.event_views import step_dates
@@ -46,10 +46,11 @@ def plan_visits(day: dt.date, leader_id: int) -> dict[str, Any]:
     for warning in warnings:
         logger.warning(warning)
     for window in plan.windows:
-        logger.info(
-            "%s %s: %d visits planned, window %s..%s", window.node.name_zh, window.node.date,
-            plan.created[f"{window.node.key} {window.period}"], window.opens, window.closes,
-        )
+        logger.info(say(
+            N_("{node} {date}: {count} visit(s) planned, window {opens} to {closes}."), node=window.node.name_zh,
+            date=window.node.date, count=plan.created[f"{window.node.key} {window.period}"], opens=window.opens,
+            closes=window.closes,
+        ))
     return {"created": plan.created, "dropped": plan.dropped, "warnings": warnings}
 
 
@@ -66,7 +67,7 @@ def plan_node_events(day: dt.date) -> dict[str, Any]:
         titles = [f"#{event.id} {event.title} {event.held_on}" for event in created]
         dates = step_dates(session, [event.id for event in created])  # type: ignore[misc]
     for title in titles:
-        logger.info("event planned: %s", title)
+        logger.info(say(N_("Event planned: {event}"), event=title))
     warnings = ctx.warnings_for_days(dates)
     for problem in problems + warnings:
         logger.warning(problem)
@@ -98,8 +99,9 @@ def calendar_nodes(day: dt.date | str | None = None, write_digests: bool = True)
         "warnings": list(dict.fromkeys(visits["warnings"] + events["warnings"])),
         "digests": digests,
     }
-    get_run_logger().info(
-        "calendar nodes %s: %d festival visits planned, %d dropped, %d events planned",
-        counts["day"], counts["festival_visits_total"], counts["dropped"], len(counts["events_created"]),
-    )
+    get_run_logger().info(say(
+        N_("Calendar nodes {day}: {visits} festival visit(s) planned, {dropped} dropped, {events} event(s) planned."),
+        day=counts["day"], visits=counts["festival_visits_total"], dropped=counts["dropped"],
+        events=len(counts["events_created"]),
+    ))
     return counts

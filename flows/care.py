@@ -26,7 +26,7 @@ from flows.digests import write_digests_task
 from flows.planning_context import parse_day, planning_context
 from flows.retrying import TASK_RETRIES
 from flows.steps import run_step
-from flows.texts import bilingual, task_name
+from flows.texts import bilingual, say, task_name
 from models.db import session_scope
 from yinhui.i18n import N_
 from yinhui.services.door_services import plan_door_services
@@ -56,8 +56,10 @@ def plan_care_visits(day: dt.date, leader_id: int | None = None) -> dict[str, An
                                       leader_id=leader, actor=ACTOR)
     logger = get_run_logger()
     birthdays = visits.pop("birthdays")
-    logger.info("must-visits: %d big birthdays recorded, %s", birthdays, visits)
-    logger.info("door-to-door services: %s", services)
+    logger.info(say(N_("Must-visits: {created} created or followed up, {birthdays} big birthday(s) recorded."),
+                    created=sum(visits.values()), birthdays=birthdays))
+    logger.info(say(N_("Door-to-door services: {created} created."), created=sum(services.values())))
+    logger.debug("must-visits by rule %s; services by kind %s", visits, services)
     return {"birthdays": birthdays, "must_visits": visits, "services": services}
 
 
@@ -75,8 +77,11 @@ def plan_org_and_staff(day: dt.date, leader_id: int | None = None) -> dict[str, 
     logger = get_run_logger()
     for warning in staff.warnings:
         logger.warning(warning)
-    logger.info("theme party days %d, absence visits %d, lectures %s, writing group %s",
-                meetings, absences, [d.isoformat() for d, _ in staff.lectures], [d.isoformat() for d, _ in staff.writing])
+    logger.info(say(N_("Organisational life: {meetings} theme party day(s), {absences} visit(s) after absence; "
+                       "staff: {lectures} lecture(s), {writing} writing-group meeting(s)."),
+                    meetings=meetings, absences=absences, lectures=len(staff.lectures), writing=len(staff.writing)))
+    logger.debug("lectures %s, writing group %s", [d.isoformat() for d, _ in staff.lectures],
+                 [d.isoformat() for d, _ in staff.writing])
     return {
         "meetings": meetings, "meetings_reassigned": moved, "absence_visits": absences,
         "lectures": len(staff.lectures), "lectures_reassigned": len(staff.reassigned),
@@ -103,11 +108,12 @@ def plan_care_day(day: dt.date, *, refresh: bool = True) -> dict[str, Any]:
         "reassigned": rhythm["meetings_reassigned"] + rhythm["lectures_reassigned"],
         "warnings": rhythm["warnings"],
     }
-    get_run_logger().info(
-        "care plan %s: %d must-visits and follow-ups, %d services, %d meetings, %d absence visits, %d staff tasks",
-        counts["day"], counts["must_visits_total"], counts["services_total"], counts["meetings_total"],
-        counts["absence_visits_total"], counts["staff_total"],
-    )
+    get_run_logger().info(say(
+        N_("Care plan {day}: {must_visits} must-visit(s) and follow-up(s), {services} service(s), {meetings} meeting(s), "
+           "{absences} visit(s) after absence, {staff} staff task(s)."),
+        day=counts["day"], must_visits=counts["must_visits_total"], services=counts["services_total"],
+        meetings=counts["meetings_total"], absences=counts["absence_visits_total"], staff=counts["staff_total"],
+    ))
     return counts
 
 

@@ -1,7 +1,7 @@
 """Prefect flow `contact-cadence`: the daily plan of calls and visits (一月一次电话、一季一次走访).
 
 For one day it creates the tasks whose window has opened, marks and escalates the late ones and
-writes each coordinator's digest. Set-based (four task runs whatever the county's size) and
+writes each coordinator's digest. Set-based (five task runs whatever the county's size) and
 idempotent: a second run for the same day changes nothing.
 """
 
@@ -16,12 +16,14 @@ from flows.alerts import on_flow_failure
 from flows.digests import write_digests_task
 from flows.planning_context import parse_day, planning_context
 from flows.retrying import TASK_RETRIES
+from flows.run_names import day_of, run_name
 from flows.steps import run_step
 from flows.texts import bilingual, task_name
 from models.db import session_scope
 from yinhui import clock
 from yinhui.i18n import N_
 from yinhui.rules.cadence import due_cadence
+from yinhui.services.pauses import apply_pauses
 from yinhui.services.planning import check_plan_day, create_cadence_tasks, refresh_grid_owners
 from yinhui.services.tasks import reassign_live_tasks, sweep_overdue
 
@@ -52,6 +54,12 @@ def create_due_tasks(day: dt.date, leader_id: int) -> dict[str, int]:
     return created
 
 
+@task(name=task_name("apply-pauses", N_("pauses: cancel and bring back calls and visits")), **TASK_RETRIES)
+def pauses_task(day: dt.date) -> dict[str, int]:
+    with session_scope() as session:
+        return apply_pauses(session, day=day, actor=ACTOR)
+
+
 @task(name=task_name("mark-and-escalate-overdue", N_("overdue and escalation")), **TASK_RETRIES)
 def mark_and_escalate(day: dt.date, leader_id: int) -> dict[str, int]:
     ctx = planning_context(day)
@@ -61,7 +69,7 @@ def mark_and_escalate(day: dt.date, leader_id: int) -> dict[str, int]:
 
 @flow(
     name="contact-cadence",
-    flow_run_name="contact-cadence-{day}",
+    flow_run_name=run_name("contact-cadence", "day", day_of),
     description=bilingual(N_("daily calls and visits, overdue and escalation, digests.")),
     log_prints=False,
     on_failure=[on_flow_failure],
@@ -77,6 +85,8 @@ def contact_cadence(
     the_day = parse_day(day)
     check_plan_day(the_day, today=clock.today(), backfill=backfill)
     owners = run_step(refresh_owners)
+    # Pauses before planning: what a paused cadre has open is cancelled, what an ended pause cancelled comes back.
+    paused = run_step(pauses_task, the_day)
     created = run_step(create_due_tasks, the_day, owners["leader_id"])
     late = run_step(mark_and_escalate, the_day, owners["leader_id"])
     digests = run_step(write_digests_task, the_day) if write_digests else 0
@@ -90,6 +100,7 @@ def contact_cadence(
         "digests": digests,
         "uncovered_grids": owners["uncovered_grids"],
         "reassigned": owners["reassigned"],
+        **paused,
     }
     get_run_logger().info(
         "contact cadence %s: %d created, %d newly overdue, %d escalated, %d digests",

@@ -12,7 +12,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 
 from flows.alerts import on_flow_crashed, on_flow_failure, one_planning_run_at_a_time
-from flows.artifacts import day_of, publish_day_artifacts, run_name
+from flows.artifacts import day_of, run_name
 from flows.calendar_nodes import calendar_nodes
 from flows.care import plan_care_day
 from flows.contact_cadence import contact_cadence
@@ -20,7 +20,8 @@ from flows.digests import write_digests_task
 from flows.dispatch_outbox import dispatch_outbox
 from flows.planning_context import parse_day
 from flows.steps import run_step
-from flows.texts import bilingual
+from flows.texts import bilingual, say
+from flows.today import publish_day_artifacts
 from yinhui import clock
 from yinhui.i18n import N_
 from yinhui.services.planning import check_plan_day
@@ -42,7 +43,8 @@ def plan_day(the_day: dt.date, *, dispatch: bool = True, backfill: bool = False)
     results["digests"] = run_step(write_digests_task, the_day)
     if dispatch:
         results["dispatch"] = run_step(dispatch_outbox)
-    get_run_logger().info("daily plan %s done: %d digests", the_day, results["digests"])
+    get_run_logger().info(say(N_("Daily plan {day} done: {digests} digest(s) written."), day=the_day, digests=results["digests"]))
+    get_run_logger().debug("daily plan %s results: %s", the_day, results)
     return results
 
 
@@ -57,5 +59,5 @@ def plan_day(the_day: dt.date, *, dispatch: bool = True, backfill: bool = False)
 def daily_plan(day: dt.date | str | None = None, dispatch: bool = True, backfill: bool = False) -> dict[str, Any]:
     the_day = parse_day(day)
     results = plan_day(the_day, dispatch=dispatch, backfill=backfill)
-    results["artifacts"] = publish_day_artifacts(the_day, results)
+    results["artifacts"] = publish_day_artifacts(the_day)
     return results

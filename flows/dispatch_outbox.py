@@ -25,7 +25,9 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 
+from flows.dispatch_follow_up import schedule_follow_up
 from flows.retrying import TASK_RETRIES
+from flows.run_names import run_name
 from flows.steps import steps_inline
 from models.chat import GroupChat
 from models.db import session_scope
@@ -276,10 +278,12 @@ def deliver_batch_task(limit: int, channels: list[str] | None) -> dict[str, int]
 
 @flow(
     name="dispatch-outbox",
+    flow_run_name=run_name("dispatch", with_time=True),
     description="发送待发消息 — deliver the outbox; overlapping runs never send a message twice.",
 )
 def dispatch_outbox(limit: int = 500, channels: list[str] | None = None, max_batches: int = 20) -> dict[str, Any]:
     totals: Counter[str] = Counter()
+    free_a_dead_planning_slot()
     if steps_inline():  # inside one enclosing run (the demo's simulated day): one batch after another
         for _ in range(max_batches):
             result = deliver_batch(limit, channels)
@@ -305,7 +309,29 @@ def dispatch_outbox(limit: int = 500, channels: list[str] | None = None, max_bat
     )
     if totals["failed"] or totals["dead"]:
         _undelivered_artifact()
+    schedule_follow_up()  # a message left for a retry gets a run at its time, not at the next sweep
     return dict(totals)
+
+
+def free_a_dead_planning_slot() -> bool:
+    """Free the planning slot of a planning run that was killed; True if there was one.
+
+    Under `yinhui serve` a watch does this every few seconds; on the work-pool path nothing but
+    the next planning run would, the next morning. The delivery sweep runs on every path (every
+    half hour 07:00-21:30, hourly at night: deployments/schedules.py), so a dead holder is freed
+    (its run marked Crashed, the leaders alerted) within 30 minutes by day, an hour at night.
+    A live holder, this run's own planning run included, is left alone.
+    """
+    if steps_inline():  # the demo's simulated day: one process, no slot to watch
+        return False
+    import flows.alerts  # noqa: F401  (registers the leaders' alert about a crashed run)
+    from flows.planning_slot import reap_dead_holder
+
+    try:
+        return reap_dead_holder()
+    except Exception as exc:  # noqa: BLE001  (delivery matters more; the next run looks again)
+        log.debug("planning slot check failed: %r", exc)
+        return False
 
 
 def _undelivered_artifact() -> None:

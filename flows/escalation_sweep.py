@@ -16,7 +16,7 @@ from flows.alerts import on_flow_crashed, on_flow_failure, one_planning_run_at_a
 from flows.artifacts import counts_markdown, day_of, language, publish_markdown, run_name
 from flows.contact_cadence import mark_and_escalate, refresh_owners
 from flows.planning_context import parse_day, planning_context
-from flows.texts import bilingual, report_text, task_name
+from flows.texts import bilingual, report_text, say, task_name
 from yinhui.i18n import N_
 
 TEXT_KEYS = (("newly_overdue", "overdue"), ("escalated", "escalated"), ("lapsed", "missed"))
@@ -36,7 +36,7 @@ def publish_sweep(day: dt.date, counts: dict[str, int] | None) -> None:
 
 @flow(
     name="escalation-sweep",
-    flow_run_name=run_name("escalation-sweep", "day", day_of),
+    flow_run_name=run_name("escalation-sweep", "day", day_of, with_time=True),
     description=bilingual(N_("mark overdue, escalate and lapse late tasks during working hours.")),
     on_failure=[on_flow_failure],
     on_crashed=[on_flow_crashed],
@@ -47,14 +47,14 @@ def escalation_sweep(day: dt.date | str | None = None, working_days_only: bool =
     the_day = parse_day(day)
     logger = get_run_logger()
     if working_days_only and planning_context(the_day).calendar.is_day_off(the_day):
-        logger.info("%s is a day off: nothing swept", the_day)
+        logger.info(say(N_("{day} is an official day off: nothing swept."), day=the_day))
         publish_sweep(the_day, None)
         return {"day": the_day.isoformat(), "skipped": "day_off"}
     owners = refresh_owners()
     late = mark_and_escalate(the_day, owners["leader_id"])
     publish_sweep(the_day, late)
-    logger.info(
-        "sweep %s: %d newly overdue, %d escalated, %d closed as missed",
-        the_day, late["overdue"], late["escalated"], late["missed"],
-    )
+    logger.info(say(
+        N_("Overdue sweep {day}: {overdue} newly overdue, {escalated} escalated, {missed} closed as missed."),
+        day=the_day, overdue=late["overdue"], escalated=late["escalated"], missed=late["missed"],
+    ))
     return {"day": the_day.isoformat(), **late}

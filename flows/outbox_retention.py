@@ -16,8 +16,11 @@ from prefect import flow, get_run_logger, task
 
 from flows.alerts import on_flow_failure
 from flows.retrying import TASK_RETRIES
+from flows.run_names import run_name
 from flows.steps import run_step
+from flows.texts import say
 from models.db import session_scope
+from yinhui.i18n import N_
 from yinhui.playbook_loader import current_playbook
 from yinhui.services.outbox import purge_delivered
 
@@ -30,6 +33,7 @@ def purge_delivered_task(retention_days: int) -> int:
 
 @flow(
     name="outbox-retention",
+    flow_run_name=run_name("outbox-retention"),
     description="清除过期的已发消息内容 — blank the text of messages delivered longer ago than the retention period.",
     on_failure=[on_flow_failure],
 )
@@ -39,7 +43,8 @@ def outbox_retention(retention_days: int | None = None) -> dict[str, Any]:
     if days < 1:
         raise ValueError("retention_days must be at least 1")
     cleared = run_step(purge_delivered_task, days)
-    get_run_logger().info(
-        "outbox retention: text and payload cleared from %d message(s) delivered more than %d days ago", cleared, days
-    )
+    get_run_logger().info(say(
+        N_("Message retention: text cleared from {count} message(s) delivered more than {days} days ago."),
+        count=cleared, days=days,
+    ))
     return {"cleared": cleared, "retention_days": days}

@@ -29,8 +29,6 @@ from flows.slot_holder import (  # noqa: I001
     Holder,
     PlanningSlotTimeout,
     delete_holder,
-    machine_key,
-    process_started,
     read_holder,
     this_process,
     write_holder,
@@ -38,6 +36,7 @@ from flows.slot_holder import (  # noqa: I001
 from flows.texts import bilingual
 from yinhui import clock
 from yinhui.i18n import N_, text
+from yinhui.processes import process_started, this_machine
 from yinhui.settings import get_settings
 
 if TYPE_CHECKING:
@@ -99,8 +98,7 @@ def holder_gone(client: SyncPrefectClient, holder: Holder) -> str | None:
             return _say("why_state", state="?")
         if state is not None and state.is_final():
             return _say("why_state", state=state.name)
-    here = machine_key()
-    if here and holder.machine == here and process_started(holder.pid) != holder.pid_started:
+    if holder.machine == this_machine() and process_started(holder.pid) != holder.pid_started:
         return _say("why_process")
     return None
 

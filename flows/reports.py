@@ -19,12 +19,11 @@ from flows.artifacts import (
     publish_table,
     run_name,
     snapshot_table,
-    trend_chart,
-    trend_table,
 )
 from flows.planning_context import parse_day
 from flows.retrying import TASK_RETRIES
-from flows.texts import bilingual, report_text, task_name
+from flows.texts import bilingual, report_text, say, task_name
+from flows.trend import trend_chart, trend_table
 from models.db import session_scope
 from yinhui import clock
 from yinhui.i18n import N_
@@ -69,7 +68,7 @@ def publish_week(first: dt.date, last: dt.date) -> dict[str, Any]:
     return {
         "week": f"{first.isoformat()}..{last.isoformat()}",
         **{key: value for key, value in activity_counts(activity)},
-        "coverage_rate": round(report.total.rate, 4) if report.grids else None,
+        "coverage_rate": round(report.total.rate, 4) if report.grids and report.total.expected else None,
         "must_visit_kept": record.kept,
         "must_visit_missed": record.missed,
     }
@@ -85,10 +84,11 @@ def weekly_report(week_of: dt.date | str | None = None) -> dict[str, Any]:
     """Publish the report of the week holding `week_of` (default: last week) as artifacts."""
     first, last = week_bounds(week_of)
     summary = publish_week(first, last)
-    get_run_logger().info(
-        "weekly report %s..%s: %d created, %d done, %d escalated, %d contacts",
-        first, last, summary["created"], summary["done"], summary["escalated"], summary["contacts"],
-    )
+    get_run_logger().info(say(
+        N_("Weekly report {first} to {last}: {created} created, {done} done, {escalated} escalated, {contacts} contact(s)."),
+        first=first, last=last, created=summary["created"], done=summary["done"], escalated=summary["escalated"],
+        contacts=summary["contacts"],
+    ))
     return summary
 
 
@@ -103,6 +103,9 @@ def freeze_month(month: str, today: dt.date) -> dict[str, Any]:
             "grids": len(rows),
             "cadres": county.cadres if county else 0,
             "contacted": county.contacted if county else 0,
+            "via_relative": county.via_relative if county else 0,
+            "paused": county.paused if county else 0,
+            "unreachable": county.unreachable if county else 0,
         }
 
 
@@ -135,7 +138,8 @@ def monthly_coverage_snapshot(month: str | None = None) -> dict[str, Any]:
     result["months_in_trend"] = publish_month(key)
     logger = get_run_logger()
     if result["created"]:
-        logger.info("coverage of %s frozen: %d of %d cadres contacted", key, result["contacted"], result["cadres"])
+        logger.info(say(N_("Coverage of {month} frozen: {contacted} of {cadres} cadres contacted."), month=key,
+                        contacted=result["contacted"], cadres=result["cadres"]))
     else:
-        logger.info("coverage of %s was frozen before; published as it stands", key)
+        logger.info(say(N_("Coverage of {month} was frozen before; published as it stands."), month=key))
     return result

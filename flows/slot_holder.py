@@ -13,11 +13,11 @@ import dataclasses
 import os
 import socket
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from yinhui import clock
+from yinhui.processes import process_started, this_machine
 
 
 class PlanningSlotTimeout(TimeoutError):
@@ -39,7 +39,7 @@ class Holder:
     flow_name: str = ""
     since: str = ""  # when it got the slot, ISO 8601 in the bureau's zone
     host: str = ""  # for people to read
-    machine: str = ""  # boot id and pid namespace: where `pid` means this process
+    machine: str = ""  # yinhui.processes.this_machine(): where `pid` means this process
     pid: int = 0
     pid_started: str = ""  # the process's start (clock ticks after boot): a reused pid is another process
 
@@ -58,31 +58,6 @@ class Holder:
         return self.run_name or self.flow_run_id or f"pid {self.pid}"
 
 
-# -- where a process lives, and whether it still does ------------------------------------------
-
-
-def machine_key() -> str:
-    """Boot id and pid namespace: two processes with the same key see each other's pids ('' elsewhere)."""
-    try:
-        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-        namespace = os.stat("/proc/self/ns/pid").st_ino
-    except OSError:
-        return ""
-    return f"{boot}:{namespace}"
-
-
-def process_started(pid: int) -> str:
-    """When process `pid` started (clock ticks after boot); '' when there is none, or only its corpse."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return ""
-    fields = stat.rpartition(")")[2].split()  # the command name in parentheses may hold spaces
-    if len(fields) < 20 or fields[0] in ("Z", "X"):  # a killed child its parent has not reaped yet
-        return ""
-    return fields[19]
-
-
 def this_process(lease_id: str) -> Holder:
     """The record this process writes once it has the slot."""
     from prefect.context import FlowRunContext
@@ -96,7 +71,7 @@ def this_process(lease_id: str) -> Holder:
         flow_name=context.flow.name if context and context.flow else "",
         since=clock.now().isoformat(timespec="seconds"),
         host=socket.gethostname(),
-        machine=machine_key(),
+        machine=this_machine(),
         pid=os.getpid(),
         pid_started=process_started(os.getpid()),
     )

@@ -58,6 +58,11 @@ TEXTS: dict[str, str] = {
     "trend_title": N_("Monthly coverage (frozen snapshots)"),
     "snapshot_title": N_("Coverage {month} (frozen, {taken})"),
     "no_history": N_("No snapshot yet."),
+    "total_row": N_("{name} (total)"),
+    "no_data": N_("No data"),
+    "change": N_("Change (points)"),
+    "axis": N_("{month}: each bar runs from {floor} (empty) to 100% (full)."),
+    "bar_column": N_("Bar {floor} to 100%"),
 }
 
 
@@ -84,3 +89,14 @@ def bilingual(english: str, between: str = " — ") -> str:
 def task_name(name: str, english: str) -> str:
     """`plan-festival-visits · 节日走访`: a task's name, then what it does, in Chinese."""
     return f"{name} · {chinese(english)}"
+
+
+def bureau_language() -> str:
+    from yinhui.settings import get_settings
+
+    return get_settings().language
+
+
+def say(english: str, /, **values: object) -> str:
+    """A run log line a leader reads in the UI (counts, warnings, failures), in the bureau's language."""
+    return text(bureau_language(), english, **values)

@@ -21,17 +21,28 @@ class _Counts(Protocol):
     @property
     def contacted(self) -> int: ...
 
+    @property
+    def paused(self) -> int: ...
+
 
 class CoverageFigures:
-    """What a coverage line derives from its two counts; today's report and a frozen snapshot alike."""
+    """What a coverage line derives from its counts; today's report and a frozen snapshot alike.
+
+    A paused cadre (away all the while they were not contacted) is neither expected nor missed.
+    """
+
+    @property
+    def expected(self: _Counts) -> int:
+        return self.cadres - self.paused
 
     @property
     def missed(self: _Counts) -> int:
-        return self.cadres - self.contacted
+        return self.cadres - self.contacted - self.paused
 
     @property
     def rate(self: _Counts) -> float:
-        return self.contacted / self.cadres if self.cadres else 1.0
+        expected = self.cadres - self.paused
+        return self.contacted / expected if expected else 1.0
 
 
 class CoverageSnapshot(SQLModel, CoverageFigures, table=True):
@@ -54,5 +65,8 @@ class CoverageSnapshot(SQLModel, CoverageFigures, table=True):
     grid_path: str = Field(max_length=210)
     cadres: int
     contacted: int
+    via_relative: int = Field(default=0, description="of the contacted, reached only through a relative")
+    paused: int = Field(default=0, description="not contacted while paused: not missed")
+    unreachable: int = Field(default=0, description="of the missed, unreachable after every attempt")
     taken_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     taken_by: str = Field(max_length=60)

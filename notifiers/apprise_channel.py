@@ -15,6 +15,7 @@ import apprise
 
 from notifiers.base import Notifier, Outbound, Result
 from notifiers.bot.redaction import install_log_redaction
+from yinhui.i18n import N_
 from yinhui.messages.content import as_text
 
 SCHEMES: dict[str, tuple[str, ...]] = {
@@ -25,7 +26,15 @@ SCHEMES: dict[str, tuple[str, ...]] = {
 
 
 class TargetError(ValueError):
-    """A target URL that cannot be used; the message says why without repeating the URL."""
+    """A target URL that cannot be used; the message says why without repeating the URL.
+
+    Like a domain error it keeps its catalogue text and values (``message``, ``values``), so the
+    command line words it in the operator's language (``yinhui.i18n.error_text``).
+    """
+
+    def __init__(self, message: str, /, **values: object) -> None:
+        self.message, self.values = message, values
+        super().__init__(message.format(**values) if values else message)
 
 
 def target_kind(url: str) -> str:
@@ -35,14 +44,16 @@ def target_kind(url: str) -> str:
         if scheme in schemes:
             return kind
     known = ", ".join(f"{s}://" for schemes in SCHEMES.values() for s in schemes)
-    raise TargetError(f"unsupported target URL scheme {scheme or '(none)'!r}; use one of {known}")
+    raise TargetError(N_("unsupported target URL scheme {scheme!r}; use one of {known}"),
+                      scheme=scheme or "(none)", known=known)
 
 
 def check_target(url: str) -> str:
     """Validate a target URL (offline: Apprise parses it, nothing is sent); returns its kind."""
     kind = target_kind(url)
     if not apprise.Apprise().add(url.strip()):
-        raise TargetError(f"Apprise cannot parse this {kind} URL (a key, token or address is missing or malformed)")
+        raise TargetError(N_("Apprise cannot parse this {kind} URL (a key, token or address is missing or malformed)"),
+                          kind=kind)
     return kind
 
 

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from models.people import Cadre, Coordinator
 from yinhui.roster.idcard import make_id_number
+from yinhui.rules.playbook import Playbook
 from yinhui.services.coordinators import save_coordinator
 from yinhui.services.grids import GridBook
 
@@ -64,3 +65,19 @@ def small_county(session: Session) -> dict[str, object]:
     town = coordinator(session, "王网格", "grid", ("城关镇",))
     village = coordinator(session, "赵村网格", "grid", ("城关镇/东街村",))
     return {"leader": leader, "town": town, "village": village}
+
+
+def plan_contacts(session: Session, day: dt.date, playbook: Playbook) -> dict[str, int]:
+    """The contact cadence's share of a day's plan, as the flow runs it: pauses first, then the tasks.
+
+    Returns the counts by rule, beside what the pauses did (``paused_cancelled`` ...)."""
+    from yinhui.rules.cadence import due_cadence
+    from yinhui.services.pauses import apply_pauses
+    from yinhui.services.planning import create_cadence_tasks, refresh_grid_owners
+
+    leader = refresh_grid_owners(session).leader_id
+    counts = apply_pauses(session, day=day, actor="test")
+    for due in due_cadence(playbook, day):
+        counts[due.rule] = create_cadence_tasks(session, due, day=day, prio=playbook.priority, leader_id=leader,
+                                                actor="test")
+    return counts

@@ -88,6 +88,24 @@ def text(language: str | None, message: str, /, **values: object) -> str:
     return translated.format(**values) if values else translated
 
 
+def error_text(error: BaseException, language: str | None) -> str:
+    """What an error says, in a reader's language.
+
+    A domain error renders itself (``render``); an error that keeps its catalogue text and values
+    (``message``, ``values``: the rules' errors) is translated here; one that words itself
+    (``message(lang)``: the roster's) is asked; any other says what ``str`` says.
+    """
+    render = getattr(error, "render", None)
+    if callable(render):
+        return str(render(language))
+    message, values = getattr(error, "message", None), getattr(error, "values", None)
+    if isinstance(message, str) and isinstance(values, dict):
+        return text(language, message, **values)
+    if callable(message):
+        return str(message("en" if language == "en" else "zh"))
+    return str(error)
+
+
 # -- catalogue maintenance (run by developers and by the test suite) --------------------------
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from yinhui.i18n import N_
+
 FULLY_MASKED = "****"
 # The shortest ID number is the old 15-digit one; below that, 6 + 2 shown would be most of it.
 _ID_SHORTEST = 15
@@ -35,3 +37,23 @@ def mask_phone(value: str) -> str:
     if len(digits) < _PHONE_SHORTEST:
         return FULLY_MASKED
     return digits[:3] + "****" + digits[-4:]
+
+
+# A number written with spaces or dashes inside it (139 1234 5678, 0359-7012345) is read whole.
+_INSIDE_NUMBER = re.compile(r"(?<=\d)[ \-\u00a0]+(?=\d)")
+_ID_NUMBER = re.compile(r"(?<![\dXx])(?:\d{17}[\dXx]|\d{15})(?![\dXx])")
+_MOBILE = re.compile(r"(?<!\d)(?:\+?86)?1[3-9]\d{9}(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)0\d{9,11}(?!\d)")
+
+
+def personal_number_in(text: str) -> str | None:
+    """What personal number a text holds, if any: "ID number" or "phone number" (else None).
+
+    For texts bound for a group chat (a notice to a relatives' group): they must hold neither.
+    """
+    joined = _INSIDE_NUMBER.sub("", text)
+    if _ID_NUMBER.search(joined):
+        return N_("ID number")
+    if _MOBILE.search(joined) or _LANDLINE.search(joined):
+        return N_("phone number")
+    return None

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str | None = Field(
         default=None, description="secret Telegram sends with each webhook call; default a random one per start"
     )
+    web_url: str | None = Field(
+        default=None, description="the task page's public address (https://... behind a proxy); digests link to it"
+    )
+    web_secret: SecretStr | None = Field(
+        default=None, description="key signing the task page's cookies; default a random one kept in data_dir"
+    )
 
     @property
     def operator_language(self) -> str:
@@ -80,6 +86,22 @@ class Settings(BaseSettings):
             return None  # set but empty: a random secret per start, as when unset
         if not _WEBHOOK_SECRET.fullmatch(value):
             raise ValueError("YINHUI_TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("web_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise ValueError("YINHUI_WEB_URL must be an http:// or https:// address, e.g. https://yinhui.example.cn")
+        return value.rstrip("/")
+
+    @field_validator("web_secret")
+    @classmethod
+    def _strong_web_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < 32:
+            raise ValueError("YINHUI_WEB_SECRET must be at least 32 characters (or unset: a random one is kept)")
         return value
 
     @property

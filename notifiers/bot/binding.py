@@ -1,4 +1,4 @@
-"""`/start CODE`: a one-time code binds a coordinator's private chat or a grid's group chat."""
+"""`/start CODE`: a one-time code binds a coordinator's private chat, a grid's group chat or its relatives' group."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from notifiers.bot.common import identify, in_db, polite_refusal
+from models.chat import RELATIVES_AUDIENCE
+from notifiers.bot.common import identify, in_db, polite_refusal, refusal_reason
 from notifiers.bot.guard import CodeAttempts
 from yinhui.messages.texts import text
 from yinhui.services.chat import redeem_invite
@@ -36,7 +37,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if who.kind == "coordinator":
             await context.bot.send_message(chat.id, text(who.language, "bot.welcome_back", name=who.name))
         elif who.kind == "group":
-            await context.bot.send_message(chat.id, text(who.language, "bot.group_welcome", grid=who.grid))
+            key = "bot.relatives_welcome" if who.audience == RELATIVES_AUDIENCE else "bot.group_welcome"
+            await context.bot.send_message(chat.id, text(who.language, key, grid=who.grid))
         else:
             await polite_refusal(update, context, who.language)
         return
@@ -60,11 +62,13 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             if "invalid" in reason:
                 attempts.wrong(chat.id)
                 return text(who.language, "bot.bad_code")
-            return text(who.language, "bot.refused", reason=reason)
+            worded = refusal_reason(who.language, exc)
+            return text(who.language, "bot.refused", reason=worded) if worded else text(who.language, "bot.failed_generic")
         if binding.coordinator is not None:
             language = binding.coordinator.language or who.language
             return text(language, "bot.bound_coordinator", name=binding.coordinator.name)
-        return text(who.language, "bot.bound_group", grid=binding.grid_name or "")
+        key = "bot.bound_relatives" if binding.relatives else "bot.bound_group"
+        return text(who.language, key, grid=binding.grid_name or "")
 
     # A wrong code spends nothing; a right one is spent in the same transaction as the binding.
     reply = await in_db(bind)

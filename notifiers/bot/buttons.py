@@ -19,8 +19,16 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from models.tasks import Task
 from models.types import id_of
-from notifiers.bot.common import default_language, identify, in_db, polite_refusal, today
+from notifiers.bot.common import (
+    default_language,
+    identify,
+    in_db,
+    polite_refusal,
+    refusal_reason,
+    today,
+)
 from notifiers.telegram.keyboard import (
     CODE_OUTCOMES,
     Button,
@@ -35,14 +43,17 @@ from notifiers.telegram.keyboard import (
     to_markup,
 )
 from yinhui.messages.content import TaskLine, task_text
-from yinhui.messages.digest import task_line
+from yinhui.messages.digest import RELATIVE_ANSWER, task_line
 from yinhui.messages.texts import text
 from yinhui.playbook_loader import current_playbook
+from yinhui.rules.retry import FOLLOW_UP_TITLES, UNREACHABLE
 from yinhui.services.bot_queries import PressCheck, check_press
 from yinhui.services.errors import TaskClosedError, TaskError
+from yinhui.services.retry_views import retry_follow_up
 from yinhui.services.tasks import (
     MAX_TASK_NOTE,
     add_note,
+    closed_error,
     complete_task,
     latest_reschedule_day,
     reschedule_task,
@@ -80,7 +91,8 @@ def refusal(language: str, exc: Exception) -> str:
         if exc.at:
             return text(language, "bot.closed_by_at", status=status, by=exc.by, at=exc.at)
         return text(language, "bot.closed_by", status=status, by=exc.by)
-    return text(language, "bot.failed_generic")
+    reason = refusal_reason(language, exc)
+    return text(language, "bot.failed", reason=reason) if reason else text(language, "bot.failed_generic")
 
 
 def handle_press(
@@ -107,9 +119,10 @@ def handle_press(
     task_id = id_of(task)
     if check.status == "closed":
         # A replayed or stale button: refuse, and tidy the message so it cannot be pressed again.
+        # Whoever closed it (another chat, the CLI, a sweep) is named with the time, as in a lost race.
         shown = state_label(language, task.outcome) if task.status == "done" and task.outcome else state_label(language, "closed")
         return PressResult(
-            text(language, "bot.closed", status=_closed_status(language, task.status)), alert=True,
+            refusal(language, closed_error(session, task))[:190], alert=True,
             text=mark_task(text_, task_id, shown) if text_ else None,
             keyboard=replace_task_rows(keyboard, parsed.token, []),
         )
@@ -137,7 +150,15 @@ def _carry_out(session: Session, check: PressCheck, action: str, arg: str | None
         outcome = CODE_OUTCOMES[arg or ""]
         if task.window_opens > day:
             return PressResult(text(language, "bot.not_open", date=task.window_opens.strftime("%m-%d")), alert=True)
-        complete_task(session, task_id, outcome=outcome, actor=check.actor, on=day, playbook=current_playbook())
+        if outcome == RELATIVE_ANSWER and RELATIVE_ANSWER not in line.answers:
+            return PressResult(text(language, "bot.invalid"), alert=True)
+        via = {RELATIVE_ANSWER: "relative"}.get(outcome)  # 亲属接听: reached, through a relative
+        playbook = current_playbook()
+        done = complete_task(session, task_id, outcome="reached" if via else outcome, actor=check.actor, on=day,
+                             playbook=playbook, via=via)
+        if outcome == UNREACHABLE and done.attempts:
+            return _after_unreachable(session, done, language, playbook.retry.attempts, token=token, text_=text_,
+                                      keyboard=keyboard)
         state = state_label(language, outcome)
         return PressResult(
             text(language, "bot.recorded", state=state),
@@ -176,6 +197,28 @@ def _carry_out(session: Session, check: PressCheck, action: str, arg: str | None
         )
     # "i": the task's details, phones included: this is the coordinator's own private chat.
     return PressResult(task_text(line, language, short_date=True, phones=True)[:190], alert=True)
+
+
+def _after_unreachable(session: Session, task: Task, language: str, attempts: int, *, token: str, text_: str | None,
+                       keyboard: list[list[Button]]) -> PressResult:
+    """The reply to "no answer" on a call that is tried again (再次联系): still open, its buttons kept,
+    with the attempt and the day of the next; or, after the last attempt, closed and what follows."""
+    task_id = id_of(task)
+    if task.status not in CLOSED_STATUSES:
+        date = task.due.strftime("%m-%d")
+        state = state_label(language, "retry", attempt=task.attempts, attempts=attempts, date=date)
+        return PressResult(text(language, "bot.retry", attempt=task.attempts, attempts=attempts, date=date),
+                           text=mark_task(text_, task_id, state) if text_ else None)
+    state = state_label(language, "unreachable_after", attempts=task.attempts)
+    follow_up = retry_follow_up(session, task)
+    if follow_up is None:
+        answer = text(language, "bot.unreachable_closed_alone", attempt=task.attempts, attempts=attempts)
+    else:
+        answer = text(language, "bot.unreachable_closed", attempt=task.attempts, attempts=attempts,
+                      task_id=follow_up.id, follow_up=FOLLOW_UP_TITLES[follow_up.rule].text(language),
+                      date=follow_up.due.strftime("%m-%d"))
+    return PressResult(answer, text=mark_task(text_, task_id, state) if text_ else None,
+                       keyboard=replace_task_rows(keyboard, token, []))
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -15,9 +15,10 @@ from telegram.ext import ContextTypes
 from models.db import session_scope
 from notifiers.telegram.chat_format import ChatText
 from notifiers.telegram.keyboard import to_markup
-from yinhui import clock
+from yinhui import clock, i18n
 from yinhui.messages.texts import text
 from yinhui.services.bot_queries import ChatIdentity, identify_chat
+from yinhui.services.errors import DomainError
 from yinhui.settings import get_settings
 
 
@@ -62,3 +63,17 @@ async def polite_refusal(update: Update, context: ContextTypes.DEFAULT_TYPE, lan
         await update.callback_query.answer(text(language, "bot.stranger"), show_alert=True)
     elif update.effective_chat is not None:
         await context.bot.send_message(update.effective_chat.id, text(language, "bot.stranger"))
+
+
+def refusal_reason(language: str, exc: BaseException) -> str | None:
+    """Why a service refused, as one line in the chat's language; None when it has no words in that language.
+
+    A domain error is worded from its catalogue text. Anything else (a bare English message, a
+    Python error) is not shown: the caller answers with its own general line instead, so a chat
+    never reads English inside a Chinese reply.
+    """
+    if not isinstance(exc, DomainError):
+        return None
+    if i18n.LOCALES.get(language) != "en" and i18n.translator(language).gettext(exc.message) == exc.message:
+        return None
+    return (exc.render(language).splitlines() or [""])[0] or None

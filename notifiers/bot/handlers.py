@@ -6,7 +6,7 @@ bot_queries, tasks, grid_notices) in a worker thread, one transaction per update
 they send with the renderers in yinhui.messages in the Telegram format.
 
 - binding.py — /start CODE;
-- views.py — /help, /today /overdue /week, plug-in commands (plugins.py: /report, /attend);
+- views.py — /help, /today /overdue /week, plug-in commands (plugins.py: /report, /attend, /pause, /resume);
 - buttons.py — presses on the buttons under a task, and the note typed after one.
 """
 

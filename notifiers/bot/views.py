@@ -10,6 +10,7 @@ from sqlmodel import Session
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from models.chat import RELATIVES_AUDIENCE
 from notifiers.bot.common import identify, in_db, polite_refusal, send_texts, today
 from notifiers.bot.plugins import COMMANDS, ChatContext, CommandRefused
 from notifiers.telegram.chat_format import ChatText, to_chat
@@ -58,6 +59,9 @@ async def view_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await polite_refusal(update, context, who.language)
         return
     day = today()
+    if who.kind == "group" and who.audience == RELATIVES_AUDIENCE:  # families get notices, never work counts
+        await context.bot.send_message(chat.id, text(who.language, "bot.relatives_welcome", grid=who.grid))
+        return
     if who.kind == "group":
         grid_id = who.grid_id
         assert grid_id is not None  # identify() names the grid of every group it recognises

@@ -1,7 +1,7 @@
 """Buttons under a task in Telegram: opaque callback data, the date picker, and editing a message after an answer.
 
 Callback data is `TOKEN:ACTION[:ARG]`: the token stands for (task, coordinator) on the server and
-nothing else is trusted from the client. Actions: o outcome (r/u/v/d), s show dates, d date
+nothing else is trusted from the client. Actions: o outcome (r/u/v/d, k: a relative answered), s show dates, d date
 (YYYYMMDD), b back, n note, i info.
 """
 
@@ -16,7 +16,8 @@ from typing import Any
 from yinhui.messages.content import TaskLine
 from yinhui.messages.texts import has_text, text
 
-OUTCOME_CODES = {"reached": "r", "unreachable": "u", "visited": "v", "declined": "d"}
+# "relative": reached, through a relative (亲属接听), on call tasks.
+OUTCOME_CODES = {"reached": "r", "unreachable": "u", "visited": "v", "declined": "d", "relative": "k"}
 CODE_OUTCOMES = {code: outcome for outcome, code in OUTCOME_CODES.items()}
 _CALLBACK = re.compile(r"^(?P<token>[A-Za-z0-9_-]{16}):(?P<action>o|s|d|b|n|i)(?::(?P<arg>[a-z]|\d{8}))?$")
 

@@ -41,6 +41,12 @@ pytestmark = pytest.mark.prefect
 RUN_TIMEOUT = 300.0
 RECOVERY_BOUND = 60.0  # from the kill to the next run holding the slot (a lease alone would take minutes)
 
+
+def _plan_run(day: dt.date) -> str:
+    """The name a daily-plan run for `day` gets (flows/run_names.py): `daily-plan 2026-11-28`."""
+    return f"daily-plan {day}"
+
+
 # A real planning run that, once it holds the slot, stays in a step until it is killed.
 HOLDER = """
 import sys, threading
@@ -145,7 +151,7 @@ def test_a_planning_run_killed_inside_the_slot_is_crashed_alerted_once_and_the_n
         started.append(held)
         record = _wait("the first run holding the slot", lambda: (h := _holder(client)) is not None and h.pid == held.pid and h,
                        START_TIMEOUT, held_log)
-        assert record.run_name == f"daily-plan-{held_day}" and record.flow_name == "daily-plan"
+        assert record.run_name == _plan_run(held_day) and record.flow_name == "daily-plan"
         held_run = _run_named(client, record.run_name)
         _wait("its step running on the server", lambda: any(t.state and t.state.is_running() for t in _task_runs(client, held_run.id)),
               START_TIMEOUT, held_log)
@@ -153,7 +159,7 @@ def test_a_planning_run_killed_inside_the_slot_is_crashed_alerted_once_and_the_n
         after = _spawn([*YINHUI, "plan", "--date", next_day.isoformat()], env, next_log)
         started.append(after)
         waiting = _prefix(SLOT_TEXT["waiting"], run=record.run_name)
-        next_run = _wait("the next run starting", lambda: _run_named(client, f"daily-plan-{next_day}"), START_TIMEOUT, next_log)
+        next_run = _wait("the next run starting", lambda: _run_named(client, _plan_run(next_day)), START_TIMEOUT, next_log)
         _wait("the next run saying whom it waits for",
               lambda: any(e.message.startswith(waiting) for e in _logs(client, next_run.id)), START_TIMEOUT, next_log)
         assert after.poll() is None  # it waits
@@ -204,7 +210,7 @@ def test_a_refused_plan_is_one_line_on_the_terminal_and_whole_in_the_run_log(ser
     # that line is all it prints: assert lines == [lines[-1]].
 
     with _api(server["api_url"], workdir) as client:
-        run = _run_named(client, f"daily-plan-{day}")
+        run = _run_named(client, _plan_run(day))
         assert run is not None and run.state.type.value == "FAILED"
         _wait("the traceback in the run log", lambda: any("Traceback" in e.message for e in _logs(client, run.id)), 60)
 
@@ -242,7 +248,7 @@ def test_with_no_prefect_server_configured_a_killed_plan_is_recovered_as_well(tm
                                 text=True, timeout=RUN_TIMEOUT)
     assert result.returncode == 0, result.stderr[-3000:]
     assert time.monotonic() - began < RUN_TIMEOUT
-    assert _prefix(SLOT_TEXT["recovered"], run=f"daily-plan-{clock.today() - dt.timedelta(days=1)}") in result.stderr
+    assert _prefix(SLOT_TEXT["recovered"], run=_plan_run(clock.today() - dt.timedelta(days=1))) in result.stderr
     assert "Traceback" not in result.stderr
     assert len(_alert_keys(app_url)) == 1  # the killed run's, to its one leader
 
@@ -309,12 +315,12 @@ def test_a_served_planning_run_killed_inside_the_slot_is_crashed_by_serve_which_
 
         def served() -> bool:
             try:
-                return client.read_deployment_by_name("daily-plan/yinhui") is not None
+                return client.read_deployment_by_name("daily-plan/每日计划") is not None
             except Exception:  # noqa: BLE001 - not registered yet
                 return False
 
         _wait("`yinhui serve` registering the deployments", served, START_TIMEOUT, serve_log)
-        run = run_deployment("daily-plan/yinhui", client=client, parameters={"day": held_day.isoformat()},
+        run = run_deployment("daily-plan/每日计划", client=client, parameters={"day": held_day.isoformat()},
                              timeout=0, as_subflow=False)
         record = _wait("the served run holding the slot",
                        lambda: (h := _holder(client)) is not None and h.flow_run_id == str(run.id) and h,
@@ -328,7 +334,7 @@ def test_a_served_planning_run_killed_inside_the_slot_is_crashed_by_serve_which_
         _wait("the slot freed", lambda: _holder(client) is None, RECOVERY_BOUND, serve_log)
         assert {t.state.type.value for t in _task_runs(client, run.id)} == {"CRASHED"}
 
-        after = run_deployment("daily-plan/yinhui", client=client, parameters={"day": next_day.isoformat()},
+        after = run_deployment("daily-plan/每日计划", client=client, parameters={"day": next_day.isoformat()},
                                timeout=0, as_subflow=False)
         _wait("the next served run finishing", lambda: client.read_flow_run(after.id).state.is_final(),
               RUN_TIMEOUT, serve_log)

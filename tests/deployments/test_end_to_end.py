@@ -10,6 +10,7 @@ One server per backend; every process started here is stopped here, also on fail
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import signal
 import socket
@@ -21,12 +22,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pendulum
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
+from deployments.schedules import DEFAULT_SPECS
 from deployments.serve import healthy, local_prefect_server, port_is_free
 from tests.conftest import PG_ENV
+from yinhui.i18n import text as text_in
 
 PREFECT_PG_ENV = "YINHUI_TEST_PREFECT_PG_URL"
 PREFECT_PG_SKIP = (
@@ -35,12 +39,22 @@ PREFECT_PG_SKIP = (
 )
 START_TIMEOUT = 180.0
 RUN_TIMEOUT = 300.0
+# The days the runs are for, counted from today so that the test never ages: the first day of last
+# month (a past day, back-filled on purpose, in a month that is over), the sweep eleven days
+# later, that day's week and the week after, the cadres on the books six weeks before.
+TODAY = pendulum.now("Asia/Shanghai").date()
+DAY = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+NEXT_DAY = DAY + dt.timedelta(days=1)
+WEEK = DAY - dt.timedelta(days=DAY.weekday())
+SEEDED = DAY - dt.timedelta(days=42)
+# Each flow's deployment as `prefect deployment run` names it (`daily-plan/每日计划`).
+DEPLOYMENT = {spec.flow_name: spec.full_name for spec in DEFAULT_SPECS}
 TRIGGERS: dict[str, dict[str, Any]] = {
-    "daily-plan/yinhui": {"day": "2026-10-01", "backfill": True},  # a fixed past day: back-filled on purpose
-    "dispatch-outbox/yinhui": {},
-    "escalation-sweep/yinhui": {"day": "2026-10-12"},
-    "weekly-report/yinhui": {"week_of": "2026-09-28"},
-    "monthly-coverage-snapshot/yinhui": {"month": "2026-10"},
+    DEPLOYMENT["daily-plan"]: {"day": DAY.isoformat(), "backfill": True},
+    DEPLOYMENT["dispatch-outbox"]: {},
+    DEPLOYMENT["escalation-sweep"]: {"day": (DAY + dt.timedelta(days=11)).isoformat()},
+    DEPLOYMENT["weekly-report"]: {"week_of": WEEK.isoformat()},
+    DEPLOYMENT["monthly-coverage-snapshot"]: {"month": DAY.strftime("%Y-%m")},
 }
 ARTIFACTS = {
     "daily-plan": {"daily-plan-counts", "coverage-by-township", "must-visit-deadlines"},
@@ -48,6 +62,8 @@ ARTIFACTS = {
     "weekly-report": {"weekly-report", "weekly-coverage-by-township", "weekly-must-visit-deadlines"},
     "monthly-coverage-snapshot": {"monthly-coverage-snapshot", "monthly-coverage-trend", "monthly-coverage-chart"},
 }
+
+PLAN_DONE = "Daily plan {day} done: {digests} digest(s) written."  # flows/daily_plan.py's last log line
 
 # The installed `yinhui` command, as an operator runs it.
 YINHUI = [sys.executable, "-c", "import sys; from yinhui.cli import main; sys.exit(main())"]
@@ -135,9 +151,7 @@ def _app_database(backend: str, workdir: Path) -> tuple[str, str | None]:
 
 
 def _seed(url: str) -> None:
-    """A small county: grids, a leader and coordinators, six cadres on the books since August."""
-    import datetime as dt
-
+    """A small county: grids, a leader and coordinators, six cadres on the books six weeks before the plan."""
     from sqlmodel import Session
 
     from models.db import make_engine
@@ -145,7 +159,7 @@ def _seed(url: str) -> None:
     from yinhui import clock
 
     engine = make_engine(url)
-    with clock.frozen_at(dt.date(2026, 8, 20)), Session(engine) as session:
+    with clock.frozen_at(SEEDED), Session(engine) as session:
         factories.small_county(session)
         for i in range(4):
             factories.cadre(session, f"东{i}")
@@ -209,6 +223,9 @@ def _env(workdir: Path, app_url: str, api_url: str | None) -> dict[str, str]:
         PREFECT_WORKER_PREFETCH_SECONDS="5",
         YINHUI_DATABASE_URL=app_url,
         YINHUI_DATA_DIR=str(workdir / "data"),
+        # The command line's own words in English, as everywhere in the tests (tests/conftest.py);
+        # the bureau's content (run logs, alerts) stays Chinese.
+        YINHUI_CLI_LANGUAGE=os.environ.get("YINHUI_CLI_LANGUAGE", "en"),
     )
     if api_url:
         env["PREFECT_API_URL"] = api_url
@@ -310,7 +327,7 @@ def test_served_deployments_run_when_triggered_and_publish_their_artifacts(stack
     from models.tasks import Task
 
     with _api(stack["api_url"], stack["workdir"]) as client:
-        for name, spec_cron in (("daily-plan/yinhui", "30 6 * * *"), ("weekly-report/yinhui", "0 8 * * 1")):
+        for name, spec_cron in ((DEPLOYMENT["daily-plan"], "30 6 * * *"), (DEPLOYMENT["weekly-report"], "0 8 * * 1")):
             deployment = client.read_deployment_by_name(name)
             assert [(s.schedule.cron, s.schedule.timezone) for s in deployment.schedules] == [(spec_cron, "Asia/Shanghai")]
             assert deployment.global_concurrency_limit.limit == 1 and deployment.paused is False
@@ -323,7 +340,8 @@ def test_served_deployments_run_when_triggered_and_publish_their_artifacts(stack
         for name, run in finished.items():
             flow = name.split("/")[0]
             assert ARTIFACTS.get(flow, set()) <= _artifact_keys(client, run.id), name
-        assert finished["daily-plan/yinhui"].name == "daily-plan-2026-10-01"
+        run_name = finished[DEPLOYMENT["daily-plan"]].name
+        assert run_name.startswith("daily-plan") and run_name.endswith(DAY.isoformat())  # named for its day
 
     assert _app_count(stack["app_url"], Task) > 0
     assert _app_count(stack["app_url"], CoverageSnapshot) > 0
@@ -366,20 +384,23 @@ def test_work_pool_with_a_process_worker_runs_what_the_api_triggers(stack):
     )
     try:
         with _api(stack["api_url"], workdir) as client:
-            deployment = client.read_deployment_by_name("daily-plan/yinhui")
+            deployment = client.read_deployment_by_name(DEPLOYMENT["daily-plan"])
             assert deployment.work_pool_name == "yinhui-e2e" and deployment.paused is False
-            runs = _trigger_all(client, {"daily-plan/yinhui": {"day": "2026-10-02", "backfill": True}, "weekly-report/yinhui": {"week_of": "2026-10-05"}})
+            runs = _trigger_all(client, {DEPLOYMENT["daily-plan"]: {"day": NEXT_DAY.isoformat(), "backfill": True},
+                                          DEPLOYMENT["weekly-report"]: {"week_of": (WEEK + dt.timedelta(days=7)).isoformat()}})
             finished = _finish(client, runs, worker_log)
             assert {n: r.state.type.value for n, r in finished.items()} == dict.fromkeys(runs, "COMPLETED"), _tail(worker_log)
-            assert ARTIFACTS["daily-plan"] <= _artifact_keys(client, finished["daily-plan/yinhui"].id)
+            assert ARTIFACTS["daily-plan"] <= _artifact_keys(client, finished[DEPLOYMENT["daily-plan"]].id)
             workers = client.read_workers_for_work_pool("yinhui-e2e")
             assert [w.name for w in workers] == ["e2e-worker"]
-            run_id = finished["daily-plan/yinhui"].id
+            run_id = finished[DEPLOYMENT["daily-plan"]].id
+            # The plan's closing line, in whichever language the bureau reads its run logs.
+            done = [text_in(lang, PLAN_DONE, day=NEXT_DAY.isoformat(), digests="\0").split("\0")[0] for lang in ("zh", "en")]
 
             def run_logs() -> str:
                 found = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
                 joined = "\n".join(entry.message for entry in found)
-                return joined if "daily plan 2026-10-02 done" in joined else ""
+                return joined if any(line in joined for line in done) else ""
 
             # Operator-useful lines reach the UI (shipped in batches, so they may trail the final state).
             text_of_logs = _wait("the run's own log lines reaching the server", run_logs, 60, worker_log)

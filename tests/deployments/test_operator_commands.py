@@ -164,7 +164,7 @@ def test_report_weekly_command(ready_database, prefect_harness, capsys):
 def test_schedules_command_lists_every_deployment_in_beijing_time(capsys):
     assert main(["schedules", "--format", "json", "--count", "2"]) == 0
     rows = {r["deployment"]: r for r in json.loads(capsys.readouterr().out)}
-    assert set(rows) == {"daily-plan/yinhui", "dispatch-outbox/yinhui", "escalation-sweep/yinhui",
-                         "weekly-report/yinhui", "monthly-coverage-snapshot/yinhui", "outbox-retention/yinhui"}
-    assert rows["daily-plan/yinhui"]["timezone"] == "Asia/Shanghai"
-    assert all(t.endswith("06:30") for t in rows["daily-plan/yinhui"]["next"]) and len(rows["daily-plan/yinhui"]["next"]) == 2
+    assert set(rows) == {"daily-plan/每日计划", "dispatch-outbox/消息发送", "escalation-sweep/逾期巡查",
+                         "weekly-report/周报", "monthly-coverage-snapshot/月度覆盖快照", "outbox-retention/消息内容清理"}
+    assert rows["daily-plan/每日计划"]["timezone"] == "Asia/Shanghai"
+    assert all(t.endswith("06:30") for t in rows["daily-plan/每日计划"]["next"]) and len(rows["daily-plan/每日计划"]["next"]) == 2

@@ -25,8 +25,11 @@ def test_every_flow_runs_at_its_hour_in_beijing_time():
     assert beijing(next_runs(SPECS["daily-plan"], after=SAT_NIGHT_UTC, count=2)) == [
         "Sun 2026-11-29 06:30", "Mon 2026-11-30 06:30",
     ]
-    assert beijing(next_runs(SPECS["dispatch-outbox"], after=SAT_NIGHT_UTC, count=3)) == [
-        "Sun 2026-11-29 00:00", "Sun 2026-11-29 00:05", "Sun 2026-11-29 00:10",
+    # Delivery's safety sweep: hourly at night, every half hour from 07:00 (after the 06:30 plan has sent its own).
+    assert beijing(next_runs(SPECS["dispatch-outbox"], after=SAT_NIGHT_UTC, count=10)) == [
+        "Sun 2026-11-29 00:00", "Sun 2026-11-29 01:00", "Sun 2026-11-29 02:00", "Sun 2026-11-29 03:00",
+        "Sun 2026-11-29 04:00", "Sun 2026-11-29 05:00", "Sun 2026-11-29 06:00", "Sun 2026-11-29 07:00",
+        "Sun 2026-11-29 07:30", "Sun 2026-11-29 08:00",
     ]
     # The sweep fires every day; the flow itself skips official days off (and works on 调休 Saturdays).
     assert beijing(next_runs(SPECS["escalation-sweep"], after=SAT_NIGHT_UTC, count=3)) == [
@@ -40,9 +43,28 @@ def test_every_flow_runs_at_its_hour_in_beijing_time():
     ]
 
 
+def test_a_day_of_schedules_makes_39_dispatch_runs_and_no_message_waits_longer_than_the_sweep():
+    """Not 288 empty runs: the run list stays readable. The gaps bound how long a message queued
+    outside a flow (`yinhui chat notice send`) or a killed planning run's slot (work-pool path) waits."""
+    runs = [r for r in next_runs(SPECS["dispatch-outbox"], after=SAT_NIGHT_UTC, count=100)
+            if r < SAT_NIGHT_UTC + dt.timedelta(days=1)]
+    assert len(runs) == 39
+    gaps = {beijing([earlier])[0][-5:]: later - earlier for earlier, later in zip(runs, runs[1:], strict=False)}
+    assert max(gaps.values()) == dt.timedelta(hours=1)
+    assert all(gap == dt.timedelta(minutes=30) for start, gap in gaps.items() if "07:00" <= start < "21:30")
+    plan = next_runs(SPECS["daily-plan"], after=SAT_NIGHT_UTC, count=1)[0]
+    assert min(r for r in runs if r > plan) - plan == dt.timedelta(minutes=30)  # the plan's leftovers, by 07:00
+    assert [(s.schedule.cron, s.schedule.timezone) for s in build_deployment(SPECS["dispatch-outbox"]).schedules] == [
+        ("*/30 7-21 * * *", "Asia/Shanghai"), ("0 0-6,22-23 * * *", "Asia/Shanghai"),
+    ]
+    sweep = SPECS["dispatch-outbox"].description
+    assert sweep.startswith("07:00–21:30 每 30 分钟 北京时间；22:00–06:00 每小时 北京时间：发送待发消息")
+    assert "every 30 minutes 07:00–21:30 Beijing time and hourly 22:00–06:00 Beijing time" in sweep
+
+
 def test_each_deployment_names_its_flow_by_module_and_reads_well_in_the_ui():
     deployment = build_deployment(SPECS["daily-plan"])
-    assert deployment.name == "yinhui" and deployment.flow_name == "daily-plan"
+    assert deployment.name == "每日计划" and deployment.flow_name == "daily-plan"
     assert deployment.entrypoint == "flows.daily_plan.daily_plan"
     assert [(s.schedule.cron, s.schedule.timezone) for s in deployment.schedules] == [("30 6 * * *", "Asia/Shanghai")]
     assert deployment.concurrency_limit == 1

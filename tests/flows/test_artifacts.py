@@ -15,7 +15,6 @@ from flows.artifacts import (
     coverage_table,
     deadlines_markdown,
     install_log_redaction,
-    plan_counts,
     redact,
 )
 from models.db import session_scope
@@ -107,10 +106,11 @@ def test_daily_plan_publishes_counts_coverage_and_must_visits_without_personal_d
         overdue = s.execute(select(func.count()).select_from(Task).where(Task.status == "overdue")).scalar_one()
     assert counts["新增逾期"] == counts["当前逾期"] == overdue >= 1  # the must-visit due yesterday among them
     coverage = {row["网格"]: row for row in json.loads(artifacts["coverage-by-township"].data)}
-    assert list(coverage) == ["老干部局", "城关镇", "河底镇"]  # the county, then each level-2 grid only
+    # The county total first and marked as such, then each level-2 grid, the worst covered first.
+    assert list(coverage) == ["老干部局（合计）", "河底镇", "城关镇"]
     assert (coverage["城关镇"]["应联系"], coverage["城关镇"]["已联系"], coverage["城关镇"]["覆盖率"]) == (4, 2, "50%")
     assert (coverage["河底镇"]["应联系"], coverage["河底镇"]["已联系"]) == (1, 0)
-    assert coverage["老干部局"]["覆盖率"] == "40%"
+    assert coverage["老干部局（合计）"]["覆盖率"] == "40%"
 
     must = artifacts["must-visit-deadlines"].data
     assert "按时完成 **1** 项" in must and "未按时 **1** 项" in must and "未到期 1 项" in must
@@ -121,19 +121,6 @@ def test_daily_plan_publishes_counts_coverage_and_must_visits_without_personal_d
         numbers = s.execute(select(Cadre.id_number)).scalars().all()
     assert numbers and not any(n in everything for n in numbers)
     assert "13912345678" not in everything and "7012345" not in everything
-
-
-def test_plan_counts_add_up_every_planning_flow():
-    results = {
-        "day": "2026-10-01",
-        "contact_cadence": {"created": {"monthly_call": 3}, "created_total": 3, "overdue": 2, "escalated": 1, "missed": 0,
-                            "digests": 0, "uncovered_grids": 1},
-        "calendar_nodes": {"festival_visits_total": 4, "dropped": 1, "digests": 0},
-        "must_visits": {"created_total": 2, "overdue": 1},
-        "digests": 3,
-        "dispatch": {"sent": 3, "claimed": 3},
-    }
-    assert plan_counts(results) == {"created_total": 9, "overdue": 3, "escalated": 1, "missed": 0}
 
 
 def test_redact_masks_id_numbers_phones_and_the_bot_token(monkeypatch):
@@ -183,5 +170,24 @@ def test_english_artifacts_follow_the_language_setting():
     county = GridCoverage(1, 1, "老干部局", "老干部局", None, cadres=4, contacted=3)
     report = CoverageReport(month=period_from_key("2026-10"), grids=[county], missed=[])
     assert coverage_table(report, "en") == [
-        {"Grid": "老干部局", "Cadres": 4, "Contacted": 3, "Not contacted": 1, "Coverage": "75%"}
+        {"Grid": "老干部局 (total)", "Cadres": 4, "Contacted": 3, "Not contacted": 1, "Coverage": "75%"}
     ]
+
+
+def test_a_month_without_work_shows_no_data_never_100_percent():
+    from yinhui.rules.cadence import period_from_key
+    from yinhui.services.coverage import CoverageReport, GridCoverage
+
+    grids = [
+        GridCoverage(1, 1, "老干部局", "老干部局", None, cadres=3, contacted=1),
+        GridCoverage(2, 2, "城关镇", "城关镇", 1, cadres=2, contacted=1),
+        GridCoverage(3, 2, "新社区", "新社区", 1, cadres=0, contacted=0),  # nobody to contact yet
+        GridCoverage(4, 2, "河底镇", "河底镇", 1, cadres=1, contacted=0),
+        GridCoverage(5, 2, "上庄", "上庄", 1, cadres=1, contacted=0, paused=1),  # the only cadre away all month
+    ]
+    rows = coverage_table(CoverageReport(month=period_from_key("2026-10"), grids=grids, missed=[]), "zh")
+    assert [(r["网格"], r["覆盖率"]) for r in rows] == [
+        ("老干部局（合计）", "33%"), ("河底镇", "0%"), ("城关镇", "50%"), ("上庄", "无数据"), ("新社区", "无数据"),
+    ]
+    empty = [GridCoverage(1, 1, "老干部局", "老干部局", None)]
+    assert coverage_table(CoverageReport(month=period_from_key("2026-10"), grids=empty, missed=[]), "zh")[0]["覆盖率"] == "无数据"

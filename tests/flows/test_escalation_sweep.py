@@ -107,13 +107,14 @@ def test_a_passing_database_error_is_retried_and_a_data_error_is_not(database, p
 
 
 def _wait_until_running(run_name: str, timeout: float = 60) -> None:
+    """Until a run whose name holds `run_name` is running."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
 
     deadline = time.monotonic() + timeout
     with get_client(sync_client=True) as client:
         while time.monotonic() < deadline:
-            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[run_name])))
+            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(like_=run_name)))
             if any(r.state and r.state.is_running() for r in runs):
                 return
             time.sleep(0.2)
@@ -132,7 +133,7 @@ def test_two_planning_runs_never_overlap(database, prefect_harness):
     with concurrency(PLANNING_LIMIT, occupy=1, strict=True):  # another planning run holds the slot
         worker = threading.Thread(target=lambda: results.append(escalation_sweep(D("2026-10-12"))))
         worker.start()
-        _wait_until_running("escalation-sweep-2026-10-12")
+        _wait_until_running("escalation-sweep 2026-10-12")  # and the time it started
         time.sleep(3)  # running, yet waiting: without the limit it would be done by now
         assert worker.is_alive() and results == []
         assert _statuses().get("overdue", 0) == 0  # it has not touched a task

@@ -94,6 +94,13 @@ def _dead_pid() -> tuple[int, str]:
     return process.pid, started
 
 
+def _held_by_a_killed_process(client: Any, leases: list[UUID], run: Any, **holder: Any) -> None:
+    """The slot held for `run` by a process of this machine that was killed (its lease still runs)."""
+    pid, started = _dead_pid()
+    _hold(client, leases, slot.Holder(lease_id="-", flow_run_id=str(run.id), run_name=run.name, flow_name="daily-plan",
+                                      machine=slot.this_machine(), pid=pid, pid_started=started, **holder))
+
+
 def _running_planning_run(client: Any) -> tuple[Any, Any, Any]:
     """A daily-plan run left Running, with a task run and a subflow run left Running too."""
     from prefect.states import Running
@@ -199,13 +206,9 @@ def test_a_waiting_run_says_which_run_holds_the_slot_and_since_when(database, cl
 
 def test_a_holder_killed_on_this_machine_is_found_at_once_crashed_and_alerted(database, clean_slot):
     leaders = _leaders()
-    pid, started = _dead_pid()
     with _client() as client:
         run, step, sub = _running_planning_run(client)
-        _hold(client, clean_slot, slot.Holder(
-            lease_id="-", flow_run_id=str(run.id), run_name=run.name, flow_name="daily-plan", host="here",
-            machine=slot.machine_key(), pid=pid, pid_started=started,
-        ))
+        _held_by_a_killed_process(client, clean_slot, run, host="here")
         began = time.monotonic()
         waiter, waited = _in_thread(quick_plan)
         waiter.join(120)
@@ -267,12 +270,9 @@ def test_the_crash_hook_frees_the_slot_of_a_run_its_server_found_dead(database, 
 
 def test_the_serving_process_watch_clears_a_dead_holder_nobody_waits_for(database, clean_slot):
     leaders = _leaders()
-    pid, started = _dead_pid()
     with _client() as client:
         run, _, _ = _running_planning_run(client)
-        _hold(client, clean_slot, slot.Holder(lease_id="-", flow_run_id=str(run.id), run_name=run.name,
-                                              flow_name="daily-plan", machine=slot.machine_key(), pid=pid,
-                                              pid_started=started))
+        _held_by_a_killed_process(client, clean_slot, run)
         assert slot.reap_dead_holder() is True
         assert slot.reap_dead_holder() is False  # nothing left to do
         assert _state(client, run.id) == "CRASHED" and slot.read_holder(client) is None

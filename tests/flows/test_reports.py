@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 
 import pytest
 from sqlalchemy import select
 
-from flows.artifacts import trend_chart, trend_table
+from flows.trend import axis_floor, bar, trend_chart, trend_table
 from models.db import session_scope
 from models.people import Cadre
 from models.snapshots import CoverageSnapshot
@@ -86,18 +85,20 @@ def test_monthly_snapshot_is_frozen_and_published_as_table_and_chart(database, p
         state = monthly_coverage_snapshot("2026-10", return_state=True)
     assert state.result()["created"] is True
     with get_client(sync_client=True) as client:
-        assert client.read_flow_run(state.state_details.flow_run_id).name == "monthly-coverage-snapshot-2026-10"
+        assert client.read_flow_run(state.state_details.flow_run_id).name == "monthly-coverage-snapshot 2026-10"
     artifacts = run_artifacts(state.state_details.flow_run_id)
     table = {r["网格"]: r for r in json.loads(artifacts["monthly-coverage-snapshot"].data)}
-    assert (table["老干部局"]["已联系"], table["老干部局"]["覆盖率"]) == (3, "75%")
+    assert list(table) == ["老干部局（合计）", "河底镇", "城关镇"]  # the total marked, then worst first
+    assert (table["老干部局（合计）"]["已联系"], table["老干部局（合计）"]["覆盖率"]) == (3, "75%")
     assert (table["河底镇"]["应联系"], table["河底镇"]["已联系"]) == (1, 0)
     trend = {r["网格"]: r for r in json.loads(artifacts["monthly-coverage-trend"].data)}
-    assert trend["老干部局"] == {"网格": "老干部局", "2026-09": "25%", "2026-10": "75%"}
-    assert trend["城关镇"] == {"网格": "城关镇", "2026-09": "33%", "2026-10": "100%"}
+    assert trend["老干部局（合计）"] == {"网格": "老干部局（合计）", "2026-09": "25%", "2026-10": "75%", "较上月（百分点）": "+50"}
+    assert trend["城关镇"] == {"网格": "城关镇", "2026-09": "33%", "2026-10": "100%", "较上月（百分点）": "+67"}
+    assert trend["河底镇"]["较上月（百分点）"] == "±0"
     chart = artifacts["monthly-coverage-chart"].data
-    assert "```text" in chart and "2026-09…2026-10" in chart
-    assert re.search(r"^城关镇\s+▃█\s+█{20}\s+100%$", chart, re.MULTILINE)
-    assert re.search(r"^河底镇\s+▁▁\s+░{20}\s+0%$", chart, re.MULTILINE)
+    assert "2026-10：条形从 0%（空）到 100%（满）。" in chart
+    assert f"| 城关镇 | 100% | +67 | `{'█' * 20}` |" in chart
+    assert f"| 河底镇 | 0% | ±0 | `{'░' * 20}` |" in chart
 
     # A contact entered late for October changes nothing in the frozen month.
     _contact(cadres[3], "2026-10-30")
@@ -133,13 +134,30 @@ def test_trend_shows_month_by_month_per_grid_and_gaps():
                     _row("2026-09", 3, 2, "新社区", 2, 0), _row("2026-09", 4, 3, "城关镇/东街村", 10, 10)],
     }
     assert trend_table(history, "en") == [
-        {"Grid": "老干部局", "2026-08": "50%", "2026-09": "100%"},
-        {"Grid": "城关镇", "2026-08": "50%", "2026-09": "100%"},
-        {"Grid": "新社区", "2026-08": "—", "2026-09": "0%"},  # a grid that did not exist yet
+        {"Grid": "老干部局 (total)", "2026-08": "50%", "2026-09": "100%", "Change (points)": "+50"},
+        {"Grid": "新社区", "2026-08": "—", "2026-09": "0%", "Change (points)": "—"},  # a grid that did not exist yet
+        {"Grid": "城关镇", "2026-08": "50%", "2026-09": "100%", "Change (points)": "+50"},
     ]
-    chart = trend_chart(history, "en").splitlines()
-    assert chart[0] == "## Monthly coverage (frozen snapshots)"
-    lines = {line.split()[0]: line for line in chart if line and line.split()[0] in ("老干部局", "城关镇", "新社区")}
-    assert "▅█" in lines["城关镇"] and lines["城关镇"].endswith("100%")
-    assert "░" * 20 in lines["新社区"] and lines["新社区"].endswith("0%")
+    chart = trend_chart(history, "en")
+    assert chart.startswith("## Monthly coverage (frozen snapshots)")
+    assert f"| **老干部局 (total)** | 100% | +50 | `{'█' * 20}` |" in chart
+    assert f"| 新社区 | 0% | — | `{'░' * 20}` |" in chart
     assert "No snapshot yet." in trend_chart({}, "en")
+
+
+def test_the_chart_axis_starts_where_the_data_is_so_close_figures_differ():
+    history = {
+        "2026-09": [_row("2026-09", 1, 1, "老干部局", 0, 0), _row("2026-09", 2, 2, "城关镇", 0, 0)],  # before any work
+        "2026-10": [_row("2026-10", 1, 1, "老干部局", 75, 71), _row("2026-10", 2, 2, "城关镇", 25, 25),
+                    _row("2026-10", 3, 2, "河底镇", 50, 46)],
+    }
+    assert axis_floor([0.92, 1.0, 0.947]) == 0.9
+    assert axis_floor([0.9, 1.0]) == 0.8  # the lowest bar is never empty unless its figure is 0
+    assert axis_floor([0.05, 1.0]) == 0.0 and axis_floor([]) == 0.0
+    chart = trend_chart(history, "zh")
+    assert "2026-10：条形从 90%（空）到 100%（满）。" in chart
+    assert f"| 河底镇 | 92% | — | `{bar(0.92, 0.9)}` |" in chart and bar(0.92, 0.9) == "█" * 4 + "░" * 16
+    assert f"| 城关镇 | 100% | — | `{'█' * 20}` |" in chart  # no change from a month without data
+    table = trend_table(history, "zh")
+    assert table[0] == {"网格": "老干部局（合计）", "2026-09": "无数据", "2026-10": "95%", "较上月（百分点）": "—"}
+    assert "100%" not in json.dumps(table[0], ensure_ascii=False)

@@ -8,9 +8,10 @@ from types import SimpleNamespace
 from typing import Any
 
 from flows import alerts
-from flows.artifacts import counts_markdown, publish_day_artifacts
+from flows.artifacts import counts_markdown
 from flows.daily_plan import daily_plan
 from flows.texts import TEXTS, bilingual, chinese, label
+from flows.today import publish_day_artifacts
 from yinhui.i18n import N_
 
 

@@ -190,3 +190,33 @@ async def running_bot(api: BotApiStandIn) -> AsyncIterator[Any]:
         finally:
             await app.updater.stop()
             await app.stop()
+
+
+async def press(api: BotApiStandIn, chat_id: int, message_id: int, data: str, *, user_id: int | None = None,
+                strict: bool = True) -> str:
+    """Press a button and wait for the bot's answer to that callback; returns the answer text."""
+    query_id = api.push_callback(chat_id, message_id, data, user_id=user_id, strict=strict)
+    await api.wait_until_async(lambda: any(a.callback_query_id == query_id for a in api.answered_callbacks), timeout=5)
+    return next(a.text for a in api.answered_callbacks if a.callback_query_id == query_id)
+
+
+async def say(api: BotApiStandIn, chat_id: int, text: str, **kwargs: Any) -> list[str]:
+    """Write to the bot and wait for its replies (one, unless more are expected)."""
+    before = len([m for m in api.sent if m.chat_id == chat_id])
+    api.push_text(chat_id, text, **kwargs)
+    await api.wait_until_async(lambda: api.pending_updates == 0, timeout=5)
+    await api.wait_until_async(lambda: len([m for m in api.sent if m.chat_id == chat_id]) > before, timeout=5)
+    return [m.text for m in api.sent if m.chat_id == chat_id][before:]
+
+
+def first_lists_sent(county: County) -> County:
+    """The county's 1 October planned and its three lists (village, town, leader) sent with their buttons."""
+    plan_day(D("2026-10-01"))
+    assert deliver()["sent"] == 3
+    return county
+
+
+@pytest.fixture
+def planned(database: Any, telegram_env: BotApiStandIn) -> County:
+    """The small county, bound to its chats, with the first lists sent: the start of most chat tests."""
+    return first_lists_sent(build_county())

@@ -11,6 +11,7 @@ import socketserver
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 from apprise.plugins.dingtalk import NotifyDingTalk
@@ -21,7 +22,7 @@ from models.db import session_scope
 from models.outbox import Notification
 from notifiers.apprise_channel import TargetError, check_target, target_kind
 from tests import factories
-from tests.notifiers.conftest import PHONES, D, build_county, plan_day
+from tests.notifiers.conftest import PHONES, County, D, build_county, deliver, plan_day
 from yinhui.services.delivery import add_apprise_target
 from yinhui.services.grid_notices import queue_grid_notices
 
@@ -118,10 +119,20 @@ def mailbox() -> Iterator[Mailbox]:
     box.server_close()
 
 
-def deliver() -> dict[str, int]:
-    from flows.dispatch_outbox import deliver_batch
+def village_reached_by(kind: str, url: str) -> County:
+    """The small county with its village coordinator reached through one Apprise target (no Telegram
+    chat), 1 October planned: three digests to deliver, the village's through that target."""
+    county = build_county(bound=False)
+    with session_scope() as s:
+        add_apprise_target(s, kind=kind, url=url, coordinator_id=county.village)
+    plan_day(D("2026-10-01"))
+    return county
 
-    return deliver_batch()
+
+def mail_url(mailbox: Any) -> str:
+    """An e-mail target that sends to the local mailbox stand-in."""
+    port = mailbox.server_address[1]
+    return f"mailto://bureau:secret@127.0.0.1:{port}?smtp=127.0.0.1&mode=insecure&from=bureau@example.org&to=zhao@example.org"
 
 
 def test_target_urls_are_checked_offline():
@@ -136,10 +147,7 @@ def test_target_urls_are_checked_offline():
 
 
 def test_a_coordinators_wecom_robot_gets_the_digest_without_phones(database, robots):
-    county = build_county(bound=False)
-    with session_scope() as s:
-        add_apprise_target(s, kind="wecom", url=f"wecombot://{WECOM_KEY}", coordinator_id=county.village)
-    plan_day(D("2026-10-01"))
+    county = village_reached_by("wecom", f"wecombot://{WECOM_KEY}")
     result = deliver()
     assert result["sent"] == 3  # two on the console, one to the robot
     [(path, body)] = robots.posts
@@ -168,11 +176,8 @@ def test_a_grid_dingtalk_robot_gets_the_grid_notice(database, robots):
 
 
 def test_a_refusing_robot_leaves_the_message_in_the_outbox(database, robots, caplog):
-    county = build_county(bound=False)
     robots.status = 500
-    with session_scope() as s:
-        add_apprise_target(s, kind="wecom", url=f"wecombot://{WECOM_KEY}", coordinator_id=county.village)
-    plan_day(D("2026-10-01"))
+    village_reached_by("wecom", f"wecombot://{WECOM_KEY}")
     assert deliver()["failed"] == 1
     with session_scope() as s:
         row = s.execute(select(Notification).where(Notification.channel == "wecom")).scalar_one()
@@ -181,12 +186,7 @@ def test_a_refusing_robot_leaves_the_message_in_the_outbox(database, robots, cap
 
 
 def test_email(database, mailbox):
-    county = build_county(bound=False)
-    port = mailbox.server_address[1]
-    url = f"mailto://bureau:secret@127.0.0.1:{port}?smtp=127.0.0.1&mode=insecure&from=bureau@example.org&to=zhao@example.org"
-    with session_scope() as s:
-        add_apprise_target(s, kind="email", url=url, coordinator_id=county.village)
-    plan_day(D("2026-10-01"))
+    village_reached_by("email", mail_url(mailbox))
     assert deliver()["sent"] == 3
     [message] = mailbox.messages
     assert "zhao@example.org" in message and "2026-10-01" in message

@@ -76,8 +76,17 @@ def test_a_private_digest_has_phones_and_buttons_a_group_has_neither():
     labels = [[b.label for b in row] for row in private.keyboard]
     # Visits before calls. A call may be reached, unreachable or visited; a visit has no "reached"
     # (the playbook's outcomes decide).
+    # A call also takes "a relative answered" (亲属接听).
     assert labels == [["#2 老2"], ["📵未接通", "🏠已走访", "📅改期", "📝备注"],
-                      ["#1 老1"], ["✅接通", "📵未接通", "🏠已走访", "📅改期", "📝备注"]]
+                      ["#1 老1"], ["✅接通", "📵未接通", "🏠已走访", "👪亲属接听", "📅改期", "📝备注"]]
+
+
+def test_a_calls_next_of_kin_shows_in_a_private_chat_only():
+    items = [{**_item(1), "kin": {"name": "张明", "relation": "子女", "phones": ["13911112222"]}}]
+    [private] = render_digest(_payload(items), private=True, tokens=_tokens(items), playbook=PLAYBOOK)
+    [group] = render_digest(_payload(items), private=False, tokens=_tokens(items), playbook=PLAYBOOK)
+    assert "#1 老1 · 城关镇/东街村 · 截止 10-30 · ☎ 13912345678 · 紧急联系人 张明（子女）☎ 13911112222 [新]" in private.text
+    assert "张明" not in group.text and "13911112222" not in group.text
 
 
 def test_english_digest():

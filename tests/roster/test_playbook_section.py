@@ -7,9 +7,10 @@ import pytest
 
 from yinhui.playbook_loader import DEFAULT_PLAYBOOK, load_playbook
 from yinhui.roster import ROSTER_COLUMNS, RosterLimits
+from yinhui.roster.columns import RELATIVE_COLUMNS
 from yinhui.roster.synonyms import VALUE_WORDS
 from yinhui.rules.playbook import PlaybookError, parse_playbook
-from yinhui.rules.playbook_sections import RosterField, RosterFileLimits, RosterValueWords
+from yinhui.rules.playbook_roster import RosterField, RosterFileLimits, RosterValueWords
 
 
 def with_roster(section: dict) -> dict:
@@ -25,7 +26,7 @@ def test_the_shipped_playbook_adds_no_words_and_keeps_the_default_limits():
 
 
 def test_the_section_names_the_readers_fields_values_and_limits():
-    assert set(typing.get_args(RosterField)) == {c.field for c in ROSTER_COLUMNS}
+    assert set(typing.get_args(RosterField)) == {c.field for c in (*ROSTER_COLUMNS, *RELATIVE_COLUMNS)}
     for kind, field in RosterValueWords.model_fields.items():
         (key_type, _), = [typing.get_args(field.annotation)]  # dict[Literal[...], list[Word]]
         assert set(typing.get_args(key_type)) == set(VALUE_WORDS[kind]), kind

@@ -8,7 +8,16 @@ import re
 import pytest
 
 from yinhui.rules.calendar_nodes import Node, nodes_for_year
-from yinhui.rules.ics import escape_text, fold_line, render_ics, uid_for
+from yinhui.rules.ics import (
+    Entry,
+    escape_text,
+    event_uid,
+    fold_line,
+    render_calendar,
+    render_ics,
+    task_uid,
+    uid_for,
+)
 
 STAMP = dt.datetime(2025, 12, 1, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
@@ -121,3 +130,48 @@ def test_bad_input_is_refused() -> None:
         render_ics([node], "  ", generated_at=STAMP)
     with pytest.raises(Exception, match="Asia/Shanghia"):
         render_ics([node], "a", tz="Asia/Shanghia", generated_at=STAMP)
+
+
+# -- entries: events, their steps, a coordinator's tasks ------------------------------------------
+
+
+def _vevents(lines: list[str]) -> list[list[str]]:
+    """The properties of each VEVENT, in order."""
+    found: list[list[str]] = []
+    inside = False
+    for line in lines:
+        if line in ("BEGIN:VEVENT", "END:VEVENT"):
+            inside = line == "BEGIN:VEVENT"
+            found += [[]] if inside else []
+        elif inside:
+            found[-1].append(line)
+    return found
+
+
+def test_entries_carry_place_span_busy_and_cancellation() -> None:
+    entries = [
+        Entry(event_uid(7), dt.date(2026, 10, 18), "重阳节主题活动", location="老干部活动中心, 一楼",
+              description="T-60 制定方案\nT0 举办", categories="event", busy=True),
+        Entry(task_uid(241), dt.date(2026, 10, 1), "国庆走访 · 王老", last_day=dt.date(2026, 10, 7), cancelled=True),
+    ]
+    lines = unfold(render_ics(nodes_for_year(2026)[:1], "日程", generated_at=STAMP, entries=entries))
+    node, event, task = _vevents(lines)
+    assert "TRANSP:TRANSPARENT" in node and not any(p.startswith("LOCATION") for p in node)
+    assert properties(event, "UID") == ["event-7@yinhui"] and properties(event, "TRANSP") == ["OPAQUE"]
+    assert unescape(properties(event, "LOCATION")[0]) == "老干部活动中心, 一楼"
+    assert unescape(properties(event, "DESCRIPTION")[0]) == "T-60 制定方案\nT0 举办"
+    assert properties(event, "STATUS") == []
+    assert properties(task, "UID") == ["task-241@yinhui"] and properties(task, "STATUS") == ["CANCELLED"]
+    assert (properties(task, "DTSTART"), properties(task, "DTEND")) == (["20261001"], ["20261008"])  # DTEND exclusive
+
+
+def test_a_feed_of_entries_only_and_its_refusals() -> None:
+    one = Entry(task_uid(1), dt.date(2026, 7, 20), "电话联系 · 王老")
+    text = render_calendar([one], "王网格的任务", generated_at=STAMP)
+    assert text.count("BEGIN:VEVENT") == 1 and "X-WR-CALNAME:王网格的任务\r\n" in text
+    assert render_calendar([], "空", generated_at=STAMP).count("VEVENT") == 0  # nothing open: an empty calendar
+    with pytest.raises(ValueError, match="task-1@yinhui is given twice"):
+        render_calendar([one, one], "a", generated_at=STAMP)
+    with pytest.raises(ValueError, match="ends on 2026-07-19 before it starts"):
+        render_calendar([Entry(task_uid(2), dt.date(2026, 7, 20), "x", last_day=dt.date(2026, 7, 19))], "a",
+                        generated_at=STAMP)

@@ -86,6 +86,6 @@ def test_no_import_circle_among_the_rules() -> None:
 
 def test_the_playbook_model_sits_below_the_rules_that_read_it() -> None:
     edges = _rules_edges()
-    below = {"playbook", "playbook_sections", "playbook_values"}
+    below = {"playbook", "playbook_sections", "playbook_roster", "playbook_values"}
     for name in below:
         assert edges[name] <= below | {"calendar_nodes", "workdays"}, (name, edges[name])

@@ -221,6 +221,7 @@ def test_the_plan_shows_what_is_late(session, bureau):
     assert list_events(session, today=D("2026-09-20"))[0] | {"id": 0} == {
         "id": 0, "title": "重阳节主题活动", "node": "double_ninth_festival", "year": 2026,
         "held_on": "2026-10-18", "steps": 8, "done": 1, "late": 2, "attendance": 0,
+        "cancelled_on": None, "cancel_reason": None,
     }
 
 

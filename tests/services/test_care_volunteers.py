@@ -42,7 +42,7 @@ def test_activities_and_volunteer_hours_per_team_and_period(session, teams):
     log(session, teams["doorstep"], "2026-09-30", "植树", 0, 4, [a])  # the quarter before
     report = volunteer_report(session, period=period_from_key("2026-Q4"))
     rows = {r["team"]: r for r in report["teams"]}
-    assert rows["培根铸魂宣讲团"] == {"team": "培根铸魂宣讲团", "activities": 2, "people_served": 180, "volunteers": 3,
+    assert rows["培根铸魂宣讲团"] == {"team": "培根铸魂宣讲团", "members": 0, "activities": 2, "people_served": 180, "volunteers": 3,
                                       "volunteer_hours": 8.5, "topics": {"反诈宣传": 1, "健康讲座": 1}}
     assert (rows["家门口志愿服务者团队"]["activities"], rows["家门口志愿服务者团队"]["volunteer_hours"]) == (1, 3.0)
     assert (report["activities"], report["people_served"], report["volunteer_hours"]) == (3, 188, 11.5)

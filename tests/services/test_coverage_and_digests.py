@@ -52,7 +52,9 @@ def test_coverage_counts_contacts_per_grid_at_every_level_and_names_the_missed(s
     assert by_path["城关镇"] == (3, 2)
     assert by_path["城关镇/东街村"] == (2, 1)
     assert by_path["河底镇/上村"] == (1, 0)
-    assert {(m.name, m.reason) for m in report.missed} == {("乙", "unreachable"), ("丁", "open")}
+    # An unreachable call is tried again (再次联系): the month is not lost yet.
+    assert {(m.name, str(m.reason)) for m in report.missed} == {("乙", "open, 1 attempt unreachable so far"), ("丁", "open")}
+    assert {(m.name, m.reason.render("zh")) for m in report.missed} == {("乙", "待办，已 1 次未接通"), ("丁", "待办")}
     assert report.uncovered_grids == ["河底镇/上村"]
     # A contact in December does not count for November.
     assert coverage(session, period_from_key("2026-12")).total.contacted == 0

@@ -1,22 +1,16 @@
 """Outbox claims: each names its holder, lives while renewed, and is taken over at once when its process is gone.
 
-The last tests kill real dispatcher processes (SIGKILL) in the middle of a Telegram batch sent to
-the Bot API stand-in, then let the next dispatcher finish: every part arrives, exactly once but for
-a part the killed one had sent and not yet put on record, and nothing waits for a lease to lapse.
+Real dispatcher processes, killed in the middle of a batch, are in test_outbox_crashes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import random
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pendulum
@@ -25,23 +19,20 @@ from sqlalchemy import select, update
 
 from models.chat import ChatMessage
 from models.db import session_scope
-from models.outbox import PENDING, SENDING, SENT, Notification
+from models.outbox import PENDING, SENDING, Notification
 from tests import factories
 from tests.notifiers.conftest import IGNORE_RETRY_AFTER_WARNING
-from tests.support.bot_api_standin import BotApiStandIn
 from yinhui import clock
+from yinhui.processes import process_alive, this_machine
 from yinhui.services.outbox import (
     LEASE,
     Holder,
     claim,
     claims_in_flight,
     enqueue,
-    process_alive,
     renew_claim,
-    this_machine,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = IGNORE_RETRY_AFTER_WARNING
 
 
@@ -250,171 +241,3 @@ def test_a_batch_that_reports_nothing_for_too_long_is_no_longer_renewed(database
         time.sleep(0.5)
         assert renewed() == stuck  # left to lapse: the next dispatcher takes the message over
     assert stuck > moving
-
-
-# -- real processes, killed ----------------------------------------------------------------------
-
-SECOND = 0.02  # the channel keeps Telegram's limits on a shrunk clock: 1 per chat per 20 ms
-CHATS = 10
-LONG_LINES = 260  # about 10,000 characters: three parts
-
-
-def run_dispatcher() -> None:
-    """A dispatcher process for the crash tests (started by them): deliver until nothing is left."""
-    from flows.dispatch_outbox import deliver_batch
-    from notifiers import NOTIFIERS
-    from notifiers.rate_limit import ChatLimits
-    from notifiers.telegram import TelegramNotifier
-
-    concurrency = int(os.environ["CRASH_TEST_CONCURRENCY"])
-    NOTIFIERS["telegram"] = lambda: TelegramNotifier(  # type: ignore[assignment]
-        limits=ChatLimits(second=SECOND), read_timeout=5.0, connect_timeout=2.0, backoff=(0.05, 0.1),
-        concurrency=concurrency,
-    )
-    print("ready", flush=True)
-    while deliver_batch(limit=12).get("claimed"):
-        pass
-
-
-class KillingStandIn(BotApiStandIn):
-    """The stand-in, able to SIGKILL a dispatcher when it accepts the n-th message (or a moment after)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._victim: tuple[int, int, float] | None = None
-        self.kills: list[int] = []  # how many messages were accepted when each kill was sent
-
-    def kill_at(self, accepted: int, pid: int, delay: float) -> None:
-        with self._lock:
-            self._victim = (accepted, pid, delay)
-
-    def _send_message(self, call: Any) -> Any:
-        message = super()._send_message(call)
-        victim = self._victim
-        if victim is not None and len(self._sent) >= victim[0]:
-            self._victim = None
-            _, pid, delay = victim
-            if delay <= 0:  # before the answer leaves: sent, and the dispatcher never hears of it
-                self._kill(pid)
-            else:
-                threading.Timer(delay, self._kill, (pid,)).start()
-        return message
-
-    def _kill(self, pid: int) -> None:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            return
-        with self._lock:
-            self.kills.append(len(self._sent))
-
-
-@pytest.fixture
-def crash_api(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[KillingStandIn]:
-    """The killing stand-in; a playbook whose lease is an hour, so nothing may wait for one to lapse."""
-    from notifiers import NOTIFIERS
-    from notifiers.rate_limit import ChatLimits
-    from tests.notifiers.conftest import FastTelegram
-    from yinhui.playbook_loader import DEFAULT_PLAYBOOK
-    from yinhui.settings import reset_settings
-
-    playbook = tmp_path / "playbook.toml"
-    text = DEFAULT_PLAYBOOK.read_text(encoding="utf-8")
-    assert "claim_lease_seconds = 60" in text
-    playbook.write_text(text.replace("claim_lease_seconds = 60", "claim_lease_seconds = 3600"), encoding="utf-8")
-    with KillingStandIn() as api:
-        monkeypatch.setenv("YINHUI_TELEGRAM_TOKEN", api.token)
-        monkeypatch.setenv("YINHUI_TELEGRAM_API_URL", api.base_url)
-        monkeypatch.setenv("YINHUI_PLAYBOOK", str(playbook))
-        reset_settings()
-        monkeypatch.setitem(NOTIFIERS, "telegram", lambda: FastTelegram(limits=ChatLimits(second=SECOND)))
-        yield api
-    reset_settings()
-
-
-def _queue_batch() -> int:
-    """Per chat two short alerts and a long one (three parts); returns how many messages."""
-    count = 0
-    with session_scope() as s:
-        for c in range(CHATS):
-            person = factories.coordinator(s, f"协调员{c}", "staff")
-            person.chat_id, person.channel = 5000 + c, "telegram"
-            s.add(person)
-            s.flush()
-            for i in range(3):
-                long = i == 1
-                body = "\n".join(f"第{c}-{i}-{n}行：请按时走访并记录结果。" for n in range(LONG_LINES if long else 2))
-                enqueue(s, dedupe_key=f"crash:{c}:{i}", recipient_id=person.id, channel="telegram", kind="alert",
-                        subject=f"提醒 {c}-{i}", body=body)
-                count += 1
-    return count
-
-
-def _start_dispatcher(log: Path, concurrency: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "CRASH_TEST_CONCURRENCY": str(concurrency), "PYTHONPATH": str(ROOT)}
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [sys.executable, "-c", "from tests.services.test_outbox_claims import run_dispatcher; run_dispatcher()"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-
-
-def _left() -> int:
-    with session_scope() as s:
-        return len(s.execute(select(Notification.id).where(Notification.status != SENT)).all())
-
-
-@pytest.mark.parametrize(
-    ("when", "concurrency", "seed"),
-    [("as a part is accepted", 1, 10), ("at any moment", 4, 23)],
-)
-def test_a_killed_dispatcher_is_taken_over_at_once_and_every_part_arrives(database, crash_api, tmp_path, when,
-                                                                           concurrency, seed):
-    seed = int(os.environ.get("CRASH_TEST_SEED", seed))  # another seed, other kill points
-    api, rng, log = crash_api, random.Random(seed), tmp_path / "dispatchers.log"
-    messages = _queue_batch()
-    kills = 0
-    for _ in range(3):
-        if not _left():
-            break
-        child = _start_dispatcher(log, concurrency)
-        delay = 0.0 if when == "as a part is accepted" else rng.uniform(0.0, 0.15)
-        api.kill_at(len(api.sent) + rng.randint(1, 8), child.pid, delay)
-        code = child.wait(timeout=180)
-        assert code in (0, -signal.SIGKILL), log.read_text(errors="replace")[-3000:]
-        kills += code == -signal.SIGKILL
-        with session_scope(read_only=True) as s:  # what the killed one held shows as stale, to be taken over
-            assert {r["status"] for r in claims_in_flight(s)} <= {"stale"}
-    assert kills >= 2, f"seed {seed}: the dispatchers finished before they could be killed"
-
-    started = time.monotonic()
-    from tests.notifiers.conftest import deliver
-
-    while deliver(limit=50).get("claimed"):
-        pass
-    assert time.monotonic() - started < 30  # taken over at once: no lease (an hour here) had to lapse
-
-    with session_scope() as s:
-        rows = list(s.execute(select(Notification)).scalars())
-        parts = s.execute(select(ChatMessage.notification_id, ChatMessage.part, ChatMessage.chat_id,
-                                 ChatMessage.message_id)).all()
-    assert len(rows) == messages and {n.status for n in rows} == {SENT}  # none left "sending"
-    on_record = {(chat, mid) for _, _, chat, mid in parts}
-    by_message: dict[int, dict[int, int]] = {}
-    for nid, part, _, mid in parts:
-        by_message.setdefault(nid, {})[part] = mid
-    for n in rows:  # every part of every message on record once, in order, and named by the message
-        numbers = sorted(by_message[n.id])
-        assert numbers == list(range(len(numbers)))
-        assert len(numbers) > 1 if n.dedupe_key.endswith(":1") else len(numbers) == 1
-        assert n.external_id is not None and n.external_id.endswith(",".join(str(by_message[n.id][p]) for p in numbers))
-    sent = api.sent
-    assert len({(m.chat_id, m.text) for m in sent}) == len(parts)  # every part arrived
-    duplicates = api.duplicates()
-    for copies in duplicates.values():  # a second copy only of a part sent and never put on record
-        assert len(copies) == 2
-        assert [(m.chat_id, m.message_id) in on_record for m in copies] == [False, True]
-    unrecorded = [m for m in sent if (m.chat_id, m.message_id) not in on_record]
-    assert len(unrecorded) == len(duplicates)
-    # At most one per chat the killed dispatcher was sending to: one per kill, one chat at a time.
-    assert len(duplicates) <= kills * concurrency, (seed, api.kills, [m.text[:30] for m in unrecorded])

@@ -1,38 +1,31 @@
 """Two people, one task: real processes answer the same task at the same moment, and exactly one wins.
 
 Each test spawns `WORKERS` processes once; they play a list of rounds, meeting at a barrier just
-before every call, so each round is a true race however loaded the machine is (no sleep decides
-any order: the assertions hold for every order the database may choose). Every wait is bounded,
-so a hung worker fails the test instead of hanging it. SQLite and PostgreSQL alike.
+before every call (tests/support/races.py), so each round is a true race: the assertions hold for
+every order the database may choose. SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
-import queue
-import time
-import traceback
+import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from models.db import session_scope
 from models.tasks import Contact, Task, TaskEvent
 from tests import factories
+from tests.support import races
+from tests.support.races import WAIT_S, WORKERS, Result
 from yinhui import clock
 from yinhui.rules.cadence import period_of
 
-WORKERS = 4
-WAIT_S = 120  # the longest any worker waits at a barrier, and the parent for a result
-
 Op = dict[str, Any]
-Result = tuple[str, str]  # ("ok", what) or (error class name, message)
 
 
-# -- the race harness (runs in the spawned workers) ----------------------------------------------
+# -- what each worker does in a round (in its own process) ----------------------------------------
 
 
 def _run(op: Op) -> str:
@@ -56,53 +49,13 @@ def _run(op: Op) -> str:
         return "created" if result.created else "same"
 
 
-def _worker(url: str, index: int, rounds: list[list[Op]], barrier: Any, results: Any) -> None:
-    os.environ["YINHUI_DATABASE_URL"] = url
-    try:
-        from yinhui.services.errors import CareError, TaskError
-    except Exception:  # noqa: BLE001  (a worker that cannot start breaks the barrier for all)
-        results.put((-1, index, ("crash", traceback.format_exc())))
-        barrier.abort()
-        return
-    for number, ops in enumerate(rounds):
-        try:
-            barrier.wait(WAIT_S)
-        except Exception:  # noqa: BLE001
-            results.put((number, index, ("crash", "the barrier broke: another worker failed")))
-            return
-        try:
-            outcome: Result = ("ok", _run(ops[index]))
-        except (TaskError, CareError) as exc:
-            outcome = (type(exc).__name__, str(exc))
-        except Exception:  # noqa: BLE001
-            outcome = ("crash", traceback.format_exc())
-        results.put((number, index, outcome))
+def _play(index: int, _number: int, ops: list[Op]) -> str:
+    return _run(ops[index])
 
 
 def race(url: str, rounds: list[list[Op]]) -> list[list[Result]]:
     """Play ``rounds`` (one op per worker each) in `WORKERS` processes; each round's results by worker."""
-    context = mp.get_context("spawn")
-    barrier, results = context.Barrier(WORKERS), context.Queue()
-    workers = [context.Process(target=_worker, args=(url, i, rounds, barrier, results), daemon=True)
-               for i in range(WORKERS)]
-    for worker in workers:
-        worker.start()
-    got: dict[tuple[int, int], Result] = {}
-    try:
-        while len(got) < len(rounds) * WORKERS:
-            try:
-                number, index, outcome = results.get(timeout=WAIT_S)
-            except queue.Empty:
-                pytest.fail(f"no answer from the workers for {WAIT_S} s ({len(got)} results so far)")
-            assert outcome[0] != "crash", outcome[1]
-            got[(number, index)] = outcome
-    finally:
-        deadline = time.monotonic() + 30
-        for worker in workers:
-            worker.join(max(0.1, deadline - time.monotonic()))
-            if worker.is_alive():
-                worker.terminate()
-    return [[got[(n, i)] for i in range(WORKERS)] for n in range(len(rounds))]
+    return races.race(url, rounds, _play)
 
 
 # -- the county the races are run in ---------------------------------------------------------
@@ -164,10 +117,24 @@ def _only_winner(results: list[Result], names: list[str], who: list[int]) -> int
     return winners[0]
 
 
+def _no_retries(tmp_path, monkeypatch) -> None:
+    """A playbook in which "unreachable" closes a call at once (no 再次联系), for the workers to load."""
+    from yinhui.rules import playbook as rules
+
+    shipped = (Path(rules.__file__).parent / "default_playbook.toml").read_text(encoding="utf-8")
+    start = shipped.index("[retry]")
+    end = shipped.index("\n\n", start)
+    playbook = tmp_path / "playbook.toml"
+    playbook.write_text(shipped[:start] + '[retry]\nattempts = 1\nthen = "none"' + shipped[end:], encoding="utf-8")
+    monkeypatch.setenv("YINHUI_PLAYBOOK", str(playbook))
+
+
 # -- the races -----------------------------------------------------------------------------------
 
 
-def test_racing_answers_close_a_task_once_with_one_event_and_never_a_contact_for_an_unreachable(database):
+def test_racing_answers_close_a_task_once_with_one_event_and_never_a_contact_for_an_unreachable(
+        database, tmp_path, monkeypatch):
+    _no_retries(tmp_path, monkeypatch)
     same, mixed = 12, 12
     county = _county(same + mixed)
     today, actors = county["today"], county["actors"]
@@ -185,6 +152,35 @@ def test_racing_answers_close_a_task_once_with_one_event_and_never_a_contact_for
     with session_scope() as s:  # coverage never counts a call that did not happen
         assert s.execute(select(func.count()).select_from(Contact).join(Task, Task.id == Contact.task_id)
                          .where(Task.outcome == "unreachable")).scalar_one() == 0
+
+
+def test_racing_unreachable_answers_count_each_attempt_once(database):
+    """With 再次联系 on, racing "unreachable" answers never count one attempt twice: each answer that
+    goes in was decided on the task as it then stood (attempt 1, 2, 3 ... once each); one decided on a
+    stale read is refused, naming who answered meanwhile; the last attempt plans one follow-up."""
+    rounds_played = 6
+    county = _county(rounds_played)
+    today, actors = county["today"], county["actors"]
+    calls = [county["tasks"][("monthly_call", c)] for c in county["cadres"]]
+    rounds = [[{"op": "complete", "task": calls[n], "outcome": "unreachable", "actor": actors[i], "on": today}
+               for i in range(WORKERS)] for n in range(rounds_played)]
+    for n, results in enumerate(race(database, rounds)):
+        went_in = [i for i, (kind, _) in enumerate(results) if kind == "ok"]
+        assert went_in, results
+        for kind, message in (r for r in results if r[0] != "ok"):
+            assert ("answered meanwhile by " in message and kind == "TaskError") or (
+                "already done by " in message and kind == "TaskClosedError"), results
+        task = _task(calls[n])
+        events = _events(calls[n])
+        assert len(events) == len(went_in) == task.attempts
+        with session_scope() as s:
+            attempts = [json.loads(d)["attempt"] for d in s.execute(
+                select(TaskEvent.detail).where(TaskEvent.task_id == calls[n]).order_by(TaskEvent.id)).scalars()]
+            follow_ups = s.execute(select(func.count()).select_from(Task).where(
+                Task.cadre_id == task.cadre_id, Task.rule == "relative_call")).scalar_one()
+        assert attempts == list(range(1, len(went_in) + 1))
+        assert (task.status, follow_ups) == (("done", 1) if task.attempts == 3 else ("open", 0))
+        assert _contacts(calls[n]) == []
 
 
 def test_a_reschedule_racing_a_completion_lands_before_it_or_is_refused(database):

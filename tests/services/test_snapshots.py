@@ -9,14 +9,18 @@ import pytest
 from sqlalchemy import select
 
 from models.grids import Grid
+from models.people import Cadre
 from models.snapshots import CoverageSnapshot
 from models.tasks import Task
 from tests import factories
 from yinhui import clock
 from yinhui.playbook_loader import load_playbook
-from yinhui.rules.cadence import period_from_key
+from yinhui.rules.cadence import due_cadence, period_from_key
 from yinhui.services.coverage import coverage
 from yinhui.services.errors import SnapshotError
+from yinhui.services.overview import coverage_trend
+from yinhui.services.pauses import pause_cadre, resume_cadre
+from yinhui.services.planning import create_cadence_tasks, refresh_grid_owners
 from yinhui.services.snapshots import (
     activity_between,
     deadline_record,
@@ -89,6 +93,53 @@ def test_history_is_oldest_first_and_limited(session):
         take_snapshot(session, month, today=D("2026-12-05"), taken_by="test")
     assert list(snapshot_history(session, until="2026-11", months=2)) == ["2026-10", "2026-11"]
     assert list(snapshot_history(session, until="2026-10")) == ["2026-09", "2026-10"]
+
+
+def _figures(row) -> tuple[int, ...]:
+    return (row.cadres, row.contacted, row.via_relative, row.paused, row.unreachable, row.missed)
+
+
+def october_of_every_kind(session) -> dict[str, Cadre]:
+    """October 2026 in 城关镇/东街村 and 河底镇/上村: 东0 called, 东1 reached through a relative, 东2
+    unreachable at every attempt, 东3 never tried, 上村一 away (paused) all month."""
+    county = _county(session)
+    east0, east1, east2, away = county["cadres"]
+    with clock.frozen_at(D("2026-09-20")):
+        missed = factories.cadre(session, "东3")
+    pause_cadre(session, away, starts=D("2026-10-01"), until=D("2027-01-31"), reason="异地居住", actor="test",
+                today=D("2026-10-01"))
+    leader = refresh_grid_owners(session).leader_id
+    for due in due_cadence(PLAYBOOK, D("2026-10-02")):
+        create_cadence_tasks(session, due, day=D("2026-10-02"), prio=PLAYBOOK.priority, leader_id=leader, actor="test")
+    record_contact(session=session, cadre_id=east0.id, on=D("2026-10-08"), mode="call", actor="test", playbook=PLAYBOOK)
+    record_contact(session=session, cadre_id=east1.id, on=D("2026-10-09"), mode="call", actor="test", playbook=PLAYBOOK,
+                   via="relative")
+    call = session.execute(select(Task).where(Task.cadre_id == east2.id, Task.kind == "call")).scalar_one()
+    for day in ("2026-10-05", "2026-10-09", "2026-10-13"):  # every attempt unreachable
+        complete_task(session, call.id, outcome="unreachable", actor="test", on=D(day), playbook=PLAYBOOK, today=D(day))
+    assert session.get(Task, call.id).status == "done"
+    return {"called": east0, "relative": east1, "unreachable": east2, "missed": missed, "away": away}
+
+
+def test_a_frozen_month_keeps_paused_via_relative_and_unreachable_as_live_coverage_had_them(session):
+    cadres = october_of_every_kind(session)
+    away, missed = cadres["away"], cadres["missed"]
+    live = coverage(session, period_from_key("2026-10"))
+    assert _figures(live.total) == (5, 2, 1, 1, 1, 2)  # 东3 and 东2 missed, 东2 after every attempt
+    assert live.total.rate == 0.5  # the paused cadre is out of the rate
+
+    rows, _ = take_snapshot(session, "2026-10", today=D("2026-11-01"), taken_by="test")
+    frozen = {r.grid_id: r for r in rows}
+    assert {g.grid_id: (*_figures(g), g.rate) for g in live.grids} == {
+        grid_id: (*_figures(r), r.rate) for grid_id, r in frozen.items()}
+
+    # Read back from the database after the pause ended early and a late contact: still October as it was.
+    resume_cadre(session, away, actor="test", today=D("2026-11-02"))
+    record_contact(session=session, cadre_id=missed.id, on=D("2026-10-30"), mode="visit", actor="test", playbook=PLAYBOOK)
+    session.expire_all()
+    (county_row,) = [r for r in snapshot_history(session, until="2026-10")["2026-10"] if r.level == 1]
+    assert (*_figures(county_row), county_row.rate) == (5, 2, 1, 1, 1, 2, 0.5)
+    assert dict(coverage_trend(session, today=D("2026-11-10"), scope=None))["2026-10"] == 0.5
 
 
 def _must_visit(session, cadre, assignee_id: int, due: str, *, n: int, status: str = "open") -> Task:

@@ -71,11 +71,11 @@ def test_a_task_closed_meanwhile_refuses_the_change_naming_who_closed_it(databas
     def decide(task: Task) -> dict[str, object]:
         attempts.append(task.status)
         with session_scope() as other:  # a colleague's answer commits between this read and the write
-            complete_task(other, task_id, outcome="unreachable", actor=f"coordinator:{people['town']}", on=TODAY,
+            complete_task(other, task_id, outcome="declined", actor=f"coordinator:{people['town']}", on=TODAY,
                           playbook=current_playbook(), today=TODAY)
         return {"status": "done", "outcome": "reached", "closed_by": "cli"}
 
-    with session_scope() as s, pytest.raises(TaskClosedError, match="already done by 王网格 at .* \\(unreachable\\)"):
+    with session_scope() as s, pytest.raises(TaskClosedError, match="already done by 王网格 at .* \\(declined\\)"):
         change_task(s, task_id, decide=decide)
     assert attempts == ["open"]
     assert _trail(task_id) == [("completed", "open", "done", f"coordinator:{people['town']}")]

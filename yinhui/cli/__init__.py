@@ -1,8 +1,11 @@
 """The operator's command line, `yinhui ...`: every command group is registered here, in the order `--help` lists them.
 
-To add a command, write a function in the group's module (`@app.command()` on that module's
-`typer.Typer()`); to add a group, write a module with its own `app` and register it below.
-Shared helpers (errors, option types, output, the database check) live in `yinhui.cli.common`.
+To add a command, write a function in the group's module (`@app.command("name", help=N_("..."))` on
+that module's `typer.Typer(help=N_("..."))`, every option's and argument's `help=N_("...")` too);
+to add a group, write a module with its own `app` and register it below. Help texts are catalogue
+texts (yinhui.i18n), shown in the operator's language: `_speak` translates the tree for each run.
+Shared helpers (errors, option types, output, the database check) live in `yinhui.cli.common`;
+`main` turns whatever a command raised into one line on stderr and an exit code (`exit_code_for`).
 """
 
 from __future__ import annotations
@@ -10,13 +13,14 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from yinhui.cli import (
+    cadre,
     calendar,
     care,
     chat,
@@ -28,8 +32,12 @@ from yinhui.cli import (
     holiday,
     ops,
     playbook,
+    relative,
     report,
+    task,
+    web,
 )
+from yinhui.i18n import N_
 
 
 class OutputClosed(Exception):
@@ -61,12 +69,11 @@ app = typer.Typer(
 )
 
 
-@app.callback()
+@app.callback(help=N_("银辉 Yinhui: outreach work of a veteran-cadres bureau"))
 def root(
-    data_dir: Annotated[str | None, typer.Option("--data-dir", metavar="DIR", help="data directory (default ./data or YINHUI_DATA_DIR)")] = None,
-    debug: Annotated[bool, typer.Option("--debug", help="show tracebacks of unexpected errors")] = False,
+    data_dir: Annotated[str | None, typer.Option("--data-dir", metavar="DIR", help=N_("data directory (default ./data or YINHUI_DATA_DIR)"))] = None,
+    debug: Annotated[bool, typer.Option("--debug", help=N_("show tracebacks of unexpected errors"))] = False,
 ) -> None:
-    """银辉 Yinhui: outreach work of a veteran-cadres bureau"""
     common.OPTIONS.debug = debug
     # Light: Prefect is imported only when a flow runs.
     from flows.console import run_logs_on_terminal
@@ -80,7 +87,10 @@ def root(
         reset_settings()
 
 
-app.add_typer(core.app)  # init, import-roster, import-staff, plan, dispatch, tasks, complete, reschedule, rerun
+app.add_typer(core.app)  # init, import-roster, import-staff, plan, dispatch, rerun
+app.add_typer(task.app)  # tasks, complete, reschedule
+app.add_typer(task.task, name="task")
+app.add_typer(cadre.app, name="cadre")
 app.add_typer(coordinator.app, name="coordinator")
 app.add_typer(report.app, name="report")
 app.add_typer(playbook.app, name="playbook")
@@ -94,14 +104,46 @@ app.add_typer(care.branch, name="branch")
 app.add_typer(care.leave, name="leave")
 app.add_typer(care.lecture, name="lecture")
 app.add_typer(care.volunteer, name="volunteer")
+app.add_typer(relative.app, name="relative")
 chat.app.add_typer(chat.target, name="target")
 app.add_typer(chat.app, name="chat")
+app.add_typer(chat.notice, name="notice")
 app.add_typer(ops.app)  # bot, serve, deploy, schedules, snapshot
+app.add_typer(web.app)  # web
+
+
+# Every help text of the tree as written (object, attribute, English msgid), translated afresh by
+# each run: one process may run commands for operators of different languages (the tests do).
+_HELP_TEXTS: list[tuple[Any, str, str]] = []
 
 
 @functools.cache
 def _command() -> Any:
-    return typer.main.get_command(app)
+    """The Click command tree of the app (built once), its help texts still the English msgids."""
+    command = typer.main.get_command(app)
+    _HELP_TEXTS.extend(_help_texts(command))
+    return command
+
+
+def _help_texts(command: Any) -> Iterator[tuple[Any, str, str]]:
+    """The help texts of a command, of its parameters and of its subcommands, depth first."""
+    for attribute in ("help", "short_help"):
+        if getattr(command, attribute, None):
+            yield command, attribute, getattr(command, attribute)
+    for param in command.params:
+        if getattr(param, "help", None):
+            yield param, "help", param.help
+    for subcommand in getattr(command, "commands", {}).values():
+        yield from _help_texts(subcommand)
+
+
+def _speak(language: str) -> None:
+    """Put the tree's help texts (commands, options, arguments) in the operator's language."""
+    from yinhui import i18n
+
+    _command()
+    for owner, attribute, english in _HELP_TEXTS:
+        setattr(owner, attribute, i18n.text(language, english))
 
 
 def _silence_stdout() -> None:
@@ -111,6 +153,49 @@ def _silence_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):  # no real file behind stdout (a test's capture)
         pass
+
+
+def _refusals() -> tuple[type[BaseException], ...]:
+    """Errors that mean "this cannot be done" and say why: one line, exit 1."""
+    from sqlalchemy.exc import OperationalError
+
+    from yinhui.roster.reader import RosterFileError
+    from yinhui.rules.assignment import NoLeaderError
+    from yinhui.rules.playbook import PlaybookError
+    from yinhui.services import errors
+
+    # Every error the services raise says what cannot be done and why (yinhui.services.errors).
+    domain = tuple(v for v in vars(errors).values() if isinstance(v, type) and issubclass(v, Exception))
+    return (*domain, RosterFileError, NoLeaderError, PlaybookError, OperationalError)
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """Print what went wrong as one line on stderr and give the exit code (re-raise under --debug)."""
+    if isinstance(exc, common.CommandError):
+        print(f"yinhui: {exc}", file=sys.stderr)
+        return exc.code
+    if common.OPTIONS.debug:
+        raise exc
+    first_line = (str(exc).splitlines() or [""])[0]
+    if type(exc).__name__ == "ValidationError" and hasattr(exc, "errors"):  # settings from the environment
+        from yinhui.settings import Settings
+
+        problem = exc.errors()[0]
+        setting = "_".join(str(part) for part in problem["loc"])
+        if getattr(exc, "title", None) == Settings.__name__:  # name it as the operator sets it
+            setting = (str(Settings.model_config.get("env_prefix", "")) + setting).upper()
+        print("yinhui: " + common._("bad setting {setting}: {problem}", setting=setting, problem=problem["msg"]),
+              file=sys.stderr)
+        return common.EXIT_USAGE
+    if isinstance(exc, _refusals()):
+        message = (common.error_text(exc).splitlines() or [""])[0] or type(exc).__name__
+        if type(exc).__name__ == "OperationalError":
+            message = common._("database error: {problem}", problem=getattr(exc, "orig", exc)).splitlines()[0]
+        print(f"yinhui: {message}", file=sys.stderr)
+        return common.EXIT_INVALID
+    print("yinhui: " + common._("unexpected error ({kind}): {problem} (run with --debug for details)",
+                                kind=type(exc).__name__, problem=first_line), file=sys.stderr)
+    return common.EXIT_INTERNAL
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -140,19 +225,20 @@ def _main(argv: Sequence[str] | None) -> int:
     common.OPTIONS.debug = False  # until the root callback reads --debug
     args = list(sys.argv[1:] if argv is None else argv)
     try:
+        _speak(common._language())
         code = _command().main(args=args, prog_name="yinhui", standalone_mode=False)
         sys.stdout.flush()
     except UsageError as exc:
         where = exc.ctx.command_path if exc.ctx is not None else "yinhui"
         message = " ".join(exc.format_message().replace("Value error, ", "").split())  # one line
-        print(f"{where}: {message} (see `{where} --help`)", file=sys.stderr)
+        print(common._("{command}: {problem} (see `{command} --help`)", command=where, problem=message), file=sys.stderr)
         raise SystemExit(common.EXIT_USAGE) from None
     except (OutputClosed, BrokenPipeError):
         _silence_stdout()
         return common.EXIT_BROKEN_PIPE
     except Interrupted:
-        print("yinhui: interrupted", file=sys.stderr)
+        print("yinhui: " + common._("interrupted"), file=sys.stderr)
         return common.EXIT_INTERRUPTED
     except Exception as exc:  # one clear line, never a traceback, unless asked for
-        return common.exit_code_for(exc)
+        return exit_code_for(exc)
     return int(code or 0)

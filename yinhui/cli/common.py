@@ -14,17 +14,20 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
 
 import typer
 from typer.core import TyperCommand
 
 from yinhui import textable
+from yinhui.i18n import N_
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
+    from yinhui.export.xlsx import Sheet
     from yinhui.rules.playbook import Playbook
     from yinhui.rules.workdays import WorkCalendar
 
@@ -62,7 +65,7 @@ def parse_day(value: str | dt.date) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"not a date (YYYY-MM-DD): {value!r}") from None
+        raise typer.BadParameter(_("not a date (YYYY-MM-DD): {value!r}", value=value)) from None
 
 
 FIRST_MONTH, LAST_MONTH = "2000-01", "2100-12"  # the months a report or a snapshot can be about
@@ -74,10 +77,11 @@ def parse_month(value: str) -> str:
     try:
         parsed = dt.datetime.strptime(value, "%Y-%m")
     except ValueError:
-        raise typer.BadParameter(f"not a month (YYYY-MM): {value!r}") from None
+        raise typer.BadParameter(_("not a month (YYYY-MM): {month!r}", month=value)) from None
     month = f"{parsed.year:04d}-{parsed.month:02d}"
     if not FIRST_MONTH <= month <= LAST_MONTH:
-        raise typer.BadParameter(f"month must be {FIRST_MONTH}..{LAST_MONTH}: {value!r}")
+        raise typer.BadParameter(_("month must be {first}..{last}: {value!r}", first=FIRST_MONTH, last=LAST_MONTH,
+                                    value=value))
     return month
 
 
@@ -86,9 +90,9 @@ def parse_id(value: str | int) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise typer.BadParameter(f"not a number: {value!r}") from None
+        raise typer.BadParameter(_("not a number: {value!r}", value=value)) from None
     if not 1 <= number <= MAX_ID:
-        raise typer.BadParameter(f"no such number: {value} (numbers run from 1 to {MAX_ID})")
+        raise typer.BadParameter(_("no such number: {value} (numbers run from 1 to {last})", value=value, last=MAX_ID))
     return number
 
 
@@ -102,9 +106,9 @@ def parse_year(value: str) -> int:
     try:
         year = int(value)
     except ValueError:
-        raise typer.BadParameter(f"not a year: {value!r}") from None
+        raise typer.BadParameter(_("not a year: {value!r}", value=value)) from None
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise typer.BadParameter(f"year must be {MIN_YEAR}..{MAX_YEAR}")
+        raise typer.BadParameter(_("year must be {first}..{last}", first=MIN_YEAR, last=MAX_YEAR))
     return year
 
 
@@ -114,7 +118,7 @@ def parse_period(value: str) -> str:
     try:
         return period_from_key(value).key
     except ValueError:
-        raise typer.BadParameter(f"not a period (YYYY-MM, YYYY-Qn or YYYY): {value!r}") from None
+        raise typer.BadParameter(_("not a period (YYYY-MM, YYYY-Qn or YYYY): {value!r}", value=value)) from None
 
 
 def day_option(*names: str, help: str | None = None) -> Any:
@@ -129,7 +133,7 @@ def year_option(*names: str, help: str | None = None) -> Any:
     return typer.Option(*names, parser=parse_year, metavar="YYYY", help=help)
 
 
-def period_option(*names: str, help: str = "YYYY-MM, YYYY-Qn or YYYY") -> Any:
+def period_option(*names: str, help: str = N_("YYYY-MM, YYYY-Qn or YYYY")) -> Any:
     return typer.Option(*names, parser=parse_period, metavar="PERIOD", help=help)
 
 
@@ -164,8 +168,16 @@ class GreedyOptions(TyperCommand):
 
 
 Format = Literal["table", "json"]
-FormatOption = Annotated[Format, typer.Option("--format", help="table, or json for programs")]
-As = Annotated[str | None, typer.Option("--as", metavar="COORDINATOR", help="record it in this coordinator's name")]
+FormatOption = Annotated[Format, typer.Option("--format", help=N_("table, or json for programs"))]
+ExportFormat = Literal["table", "json", "xlsx"]
+ExportFormatOption = Annotated[ExportFormat, typer.Option(
+    "--format", help=N_("table, json for programs, or xlsx (with --output FILE) for a spreadsheet"))]
+OutputOption = Annotated[Path | None, typer.Option("--output", metavar="FILE", help=N_("the workbook --format xlsx writes"))]
+As = Annotated[str | None, typer.Option("--as", metavar="COORDINATOR", help=N_("record it in this coordinator's name"))]
+# `yinhui cadre ...` and `yinhui relative ...` name a cadre the same way (services.cadres.resolve_cadre).
+CadreArgument = Annotated[str, typer.Argument(metavar="CADRE", help=N_("ID number, #id, or a name (add --grid when two cadres share it)"))]
+CadreGridOption = Annotated[str | None, typer.Option(
+    "--grid", metavar="GRID", help=N_("the cadre's grid, to tell namesakes apart: 城关镇/东街村 or a township"))]
 
 
 # -- output -----------------------------------------------------------------------------------
@@ -179,27 +191,62 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], numeri
     textable.print_table(headers, rows, numeric)
 
 
+def yes_no(value: bool) -> str:
+    return _("yes") if value else _("no")
+
+
 def warn(lines: Iterable[str]) -> None:
     for line in lines:
-        print(f"warning: {line}", file=sys.stderr)
+        print(_("warning: {text}", text=line), file=sys.stderr)
 
 
 Row = Mapping[str, Any]
 
 
+def export_target(fmt: str, output: Path | None) -> Path | None:
+    """Where ``--format xlsx`` writes, checked before any work (--output FILE in a folder that exists)."""
+    if fmt != "xlsx":
+        if output is not None:
+            raise CommandError(_("--output is for --format xlsx"))
+        return None
+    if output is None:
+        raise CommandError(_("--format xlsx needs --output FILE (the workbook to write)"))
+    if output.is_dir():
+        raise CommandError(_("--output {path} is a folder: name the file to write", path=str(output)))
+    if not output.parent.is_dir():
+        raise CommandError(_("no folder {folder} for --output: create it first", folder=str(output.parent)))
+    return output
+
+
+def write_export(target: Path, sheets: Sequence[Sheet]) -> None:
+    """Write the workbook (whole, or not at all) and say so in one line."""
+    from yinhui.export.xlsx import write_xlsx
+
+    write_xlsx(target, sheets)
+    print(_("wrote {path}: {sheets} sheet(s), {rows} row(s)", path=str(target), sheets=len(sheets),
+            rows=sum(len(s.rows) for s in sheets)))
+
+
 def show_list(
     fetch: Callable[[Session], Sequence[Row]],
-    fmt: Format,
+    fmt: Format | ExportFormat,
     headers: Sequence[str],
     cells: Callable[[Row], Sequence[object]],
     *,
     numeric: Sequence[int] = (),
     before: str | None = None,
     after: Callable[[Sequence[Row]], str] | None = None,
+    output: Path | None = None,
+    sheets: Callable[[Sequence[Row]], Sequence[Sheet]] | None = None,
 ) -> None:
-    """The body of every list command: read the rows in one unit of work, print them as JSON or a table."""
+    """The body of every list command: read the rows in one unit of work, print them as JSON or a table
+    (or write ``sheets`` of them with --format xlsx)."""
+    target = export_target(fmt, output)
     with database(read_only=True) as session:
         rows = fetch(session)
+    if target is not None and sheets is not None:
+        write_export(target, sheets(rows))
+        return
     if fmt == "json":
         print_json(rows)
         return
@@ -276,7 +323,15 @@ def _(message: str, /, **values: object) -> str:
     """
     from yinhui import i18n
 
-    return i18n.text(operator_language(), message, **values)
+    return i18n.text(_language(), message, **values)
+
+
+def _language() -> str:
+    """The operator's language; English while the settings themselves cannot be read (pydantic words that problem in English)."""
+    try:
+        return operator_language()
+    except ValueError:
+        return "en"
 
 
 def engine() -> Engine:
@@ -293,7 +348,8 @@ def engine() -> Engine:
         url = get_settings().effective_database_url
         with contextlib.suppress(ArgumentError):
             url = make_url(url).render_as_string(hide_password=True)
-        raise CommandError(f"bad setting {DATABASE_SETTING}: cannot use {url!r} ({exc})", EXIT_USAGE) from None
+        raise CommandError(_("bad setting {setting}: cannot use {url!r} ({problem})", setting=DATABASE_SETTING, url=url,
+                             problem=exc), EXIT_USAGE) from None
 
 
 def require_schema() -> None:
@@ -308,9 +364,10 @@ def require_schema() -> None:
         current = MigrationContext.configure(connection).get_current_revision()
     head = ScriptDirectory.from_config(alembic_config(database_engine)).get_current_head()
     if current is None:
-        raise CommandError("the database is not set up yet: run `yinhui init` first")
+        raise CommandError(_("the database is not set up yet: run `yinhui init` first"))
     if current != head:
-        raise CommandError(f"the database schema is at {current}, this Yinhui needs {head}: run `yinhui init`")
+        raise CommandError(_("the database schema is at {current}, this Yinhui needs {head}: run `yinhui init`",
+                             current=current, head=head))
 
 
 @contextlib.contextmanager
@@ -364,48 +421,13 @@ def one_line(command: Command) -> Command:
             # pydantic's ValidationError (settings) and PlaybookError are ValueErrors main() reports itself.
             if OPTIONS.debug or type(exc).__name__ in ("ValidationError", "PlaybookError"):
                 raise
-            raise CommandError(str(exc)) from None
+            raise CommandError(error_text(exc)) from None
 
     return run  # type: ignore[return-value]
 
 
-def _refusals() -> tuple[type[BaseException], ...]:
-    """Errors that mean "this cannot be done" and say why: one line, exit 1."""
-    from sqlalchemy.exc import OperationalError
+def error_text(exc: BaseException) -> str:
+    """An error's message in the operator's language (a domain error's catalogue text, translated)."""
+    from yinhui import i18n
 
-    from yinhui.roster.reader import RosterFileError
-    from yinhui.rules.assignment import NoLeaderError
-    from yinhui.rules.playbook import PlaybookError
-    from yinhui.services import errors
-
-    # Every error the services raise says what cannot be done and why (yinhui.services.errors).
-    domain = tuple(v for v in vars(errors).values() if isinstance(v, type) and issubclass(v, Exception))
-    return (*domain, RosterFileError, NoLeaderError, PlaybookError, OperationalError)
-
-
-def exit_code_for(exc: BaseException) -> int:
-    """Print what went wrong as one line on stderr and give the exit code (re-raise under --debug)."""
-    if isinstance(exc, CommandError):
-        print(f"yinhui: {exc}", file=sys.stderr)
-        return exc.code
-    if OPTIONS.debug:
-        raise exc
-    first_line = (str(exc).splitlines() or [""])[0]
-    if type(exc).__name__ == "ValidationError" and hasattr(exc, "errors"):  # settings from the environment
-        from yinhui.settings import Settings
-
-        problem = exc.errors()[0]
-        setting = "_".join(str(part) for part in problem["loc"])
-        if getattr(exc, "title", None) == Settings.__name__:  # name it as the operator sets it
-            setting = (str(Settings.model_config.get("env_prefix", "")) + setting).upper()
-        print(f"yinhui: bad setting {setting}: {problem['msg']}", file=sys.stderr)
-        return EXIT_USAGE
-    if isinstance(exc, _refusals()):
-        message = first_line or type(exc).__name__
-        if type(exc).__name__ == "OperationalError":
-            message = f"database error: {getattr(exc, 'orig', exc)}".splitlines()[0]
-        print(f"yinhui: {message}", file=sys.stderr)
-        return EXIT_INVALID
-    print(f"yinhui: unexpected error ({type(exc).__name__}): {first_line} (run with --debug for details)",
-          file=sys.stderr)
-    return EXIT_INTERNAL
+    return i18n.error_text(exc, _language())

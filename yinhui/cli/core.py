@@ -1,4 +1,4 @@
-"""Everyday commands: `yinhui init | import-roster | import-staff | plan | dispatch | tasks | complete | reschedule | rerun`."""
+"""Everyday commands: `yinhui init | import-roster | import-staff | plan | dispatch | rerun` (the task commands are in `task`)."""
 
 from __future__ import annotations
 
@@ -6,50 +6,43 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import typer
 
 from yinhui.cli.common import (
     EXIT_INVALID,
-    MAX_COUNT,
-    As,
     CommandError,
-    FormatOption,
-    actor,
-    database,
+    _,
     day_option,
     engine,
-    id_argument,
     language,
+    operator_language,
     progress,
     require_schema,
-    show_list,
 )
+from yinhui.i18n import N_
 
 app = typer.Typer()
 
-DryRun = Annotated[bool, typer.Option("--dry-run", help="check only, write nothing")]
-NoDispatch = Annotated[bool, typer.Option("--no-dispatch", help="queue digests without sending them")]
-Status = Literal["open", "overdue", "live", "done", "missed", "cancelled", "all"]
-Outcome = Literal["reached", "unreachable", "visited", "declined"]
+DryRun = Annotated[bool, typer.Option("--dry-run", help=N_("check only, write nothing"))]
+NoDispatch = Annotated[bool, typer.Option("--no-dispatch", help=N_("queue digests without sending them"))]
 
 
-@app.command("init")
+@app.command("init", help=N_("create or upgrade the database"))
 def init() -> int:
-    """create or upgrade the database"""
     from models.db import upgrade
     from yinhui.settings import get_settings
 
     database_engine = engine()
     upgrade(database_engine)
-    print(f"database ready: {database_engine.url.render_as_string(hide_password=True)}")
-    print(f"playbook: {get_settings().playbook or 'shipped default'}")
+    print(_("database ready: {url}", url=database_engine.url.render_as_string(hide_password=True)))
+    print(_("playbook: {playbook}", playbook=get_settings().playbook or _("shipped default")))
     return 0
 
 
 def _report_rows(file: Path, errors: Sequence[Any], lang: str, more: str | None = None, total: int | None = None) -> int:
-    print(f"{file}: {total or len(errors):,} problem(s); nothing was imported:", file=sys.stderr)
+    print(_("{file}: {count:,} problem(s); nothing was imported:", file=file, count=total or len(errors)), file=sys.stderr)
     for error in errors:
         print("  " + error.message(lang), file=sys.stderr)
     if more:
@@ -63,36 +56,36 @@ def _first(items: Sequence[str], count: int) -> str:
 
 Confirm = Annotated[list[str] | None, typer.Option(
     "--confirm", metavar="ID",
-    help="a cadre's ID number whose protected change (a status back from 去世/迁出, a change made "
-         "after the file was written) this import may make; repeat for several")]
+    help=N_("a cadre's ID number whose protected change (a status back from 去世/迁出, a change made "
+         "after the file was written) this import may make; repeat for several"))]
 FileDate = Annotated[dt.date | None, day_option(
-    "--file-date", help="the day the file was made (default: its modification time)")]
+    "--file-date", help=N_("the day the file was made (default: its modification time)"))]
 
 
 def _refused(file: Path, outcome: Any, lang: str, *, dry_run: bool) -> int:
     """Why nothing was (or would be) written: the problems, one a line, then how many more."""
     more = sum(outcome.omitted.values())
-    print(f"{file}: {len(outcome.errors) + more:,} problem(s); "
-          f"{'nothing would be imported' if dry_run else 'nothing was imported'}:", file=sys.stderr)
+    count = len(outcome.errors) + more
+    print(_("{file}: {count:,} problem(s); nothing would be imported:", file=file, count=count) if dry_run
+          else _("{file}: {count:,} problem(s); nothing was imported:", file=file, count=count), file=sys.stderr)
     for error in outcome.errors:
         print("  " + error.message(lang), file=sys.stderr)
     line = outcome.omitted_line(lang)
     if line:
         print("  " + line, file=sys.stderr)
     if outcome.plan is not None and outcome.plan.protected:
-        print("  if the file is right, import it again with --confirm ID for each cadre named above "
-              "(or --file-date YYYY-MM-DD when the file is older than its modification time)", file=sys.stderr)
+        print("  " + _("if the file is right, import it again with --confirm ID for each cadre named above "
+                     "(or --file-date YYYY-MM-DD when the file is older than its modification time)"), file=sys.stderr)
     return EXIT_INVALID
 
 
-@app.command("import-roster")
+@app.command("import-roster", help=N_("import the roster of cadres (.xlsx or .csv)"))
 def import_roster(
-    file: Path,
+    file: Annotated[Path, typer.Argument(help=N_("the roster of cadres: .xlsx or .csv"))],
     dry_run: DryRun = False,
     confirm: Confirm = None,
     file_date: FileDate = None,
 ) -> int:
-    """import the roster of cadres (.xlsx or .csv)"""
     from models.db import session_scope
     from yinhui import clock
     from yinhui.services.roster_import import ImportRejected, import_roster_file
@@ -100,7 +93,7 @@ def import_roster(
     require_schema()
     lang = language()
     try:
-        with progress(f"importing {file.name}", unit="rows") as advance, session_scope() as session:
+        with progress(_("importing {name}", name=file.name), unit=_("rows")) as advance, session_scope() as session:
             outcome = import_roster_file(session, file, actor="cli:import-roster", on=clock.today(),
                                          file_date=file_date, confirm=tuple(confirm or ()), dry_run=dry_run,
                                          progress=advance)
@@ -109,7 +102,7 @@ def import_roster(
     except ImportRejected as exc:
         return _report_rows(file, exc.errors, lang)
     for warning in outcome.check.warnings:
-        print("warning: " + warning.message(lang), file=sys.stderr)
+        print(_("warning: {text}", text=warning.message(lang)), file=sys.stderr)
     plan = outcome.plan
     if dry_run and plan is not None:
         for line in plan.lines(lang):
@@ -119,40 +112,47 @@ def import_roster(
     result = outcome.result
     if result is None:  # a dry run: what the plan says it would do
         assert plan is not None
-        print(f"{file}: {len(outcome.check.records)} rows checked; would import: {plan.created} new, "
-              f"{plan.updated} updated, {plan.unchanged} unchanged")
+        print(_("{file}: {rows} rows checked; would import: {created} new, {updated} updated, {unchanged} unchanged",
+                file=file, rows=len(outcome.check.records), created=plan.created, updated=plan.updated,
+                unchanged=plan.unchanged))
         absent = plan.absent
     else:
-        print(f"{file}: {len(outcome.check.records)} rows checked; imported: {result.created} new, "
-              f"{result.updated} updated, {result.unchanged} unchanged")
+        print(_("{file}: {rows} rows checked; imported: {created} new, {updated} updated, {unchanged} unchanged",
+                file=file, rows=len(outcome.check.records), created=result.created, updated=result.updated,
+                unchanged=result.unchanged))
+        if any(result.relatives.values()):
+            print("  " + _("relatives: {new} new, {changed} changed, {removed} removed", **result.relatives))
+        if any(result.teams):
+            print("  " + _("volunteer teams: {joined} joined, {left} left", joined=result.teams[0], left=result.teams[1]))
         if result.grids_created:
-            print(f"  new grids ({len(result.grids_created)}): " + _first(result.grids_created, 20))
+            print("  " + _("new grids ({count}): {names}", count=len(result.grids_created), names=_first(result.grids_created, 20)))
         if result.branches_created:
-            print(f"  new party branches ({len(result.branches_created)}): " + _first(result.branches_created, 10))
+            print("  " + _("new party branches ({count}): {names}", count=len(result.branches_created),
+                             names=_first(result.branches_created, 10)))
         for name, old, new, cancelled in result.status_changes:
-            print(f"  status: {name} {old} → {new} ({cancelled} open task(s) cancelled)")
+            print("  " + _("status: {name} {old} → {new} ({cancelled} open task(s) cancelled)", name=name, old=old, new=new,
+                             cancelled=cancelled))
         absent = result.absent
     if absent:
-        print(f"  {len(absent)} active cadre(s) in the database are not in this file (kept, not deleted):")
+        print("  " + _("{count} active cadre(s) in the database are not in this file (kept, not deleted):", count=len(absent)))
         for name, masked, grid in absent[:50]:
             print(f"    {name} {masked} {grid}")
         if len(absent) > 50:
-            print(f"    ... and {len(absent) - 50} more")
+            print("    " + _("... and {count} more", count=len(absent) - 50))
     if dry_run:
-        print("dry run: nothing was written")
+        print(_("dry run: nothing was written"))
     return 0
 
 
-@app.command("import-staff")
-def import_staff(file: Path, dry_run: DryRun = False) -> int:
-    """import the staff sheet (coordinators)"""
+@app.command("import-staff", help=N_("import the staff sheet (coordinators)"))
+def import_staff(file: Annotated[Path, typer.Argument(help=N_("the staff sheet: .xlsx or .csv"))], dry_run: DryRun = False) -> int:
     from models.db import session_scope
     from yinhui.roster import load_staff
     from yinhui.services.errors import CoordinatorError
-    from yinhui.services.roster_import import apply_staff
+    from yinhui.services.roster_import import apply_staff, roster_options
 
     require_schema()
-    check = load_staff(file)
+    check = load_staff(file, options=roster_options())  # the playbook's [roster] words for the sheet too
     if check.errors:
         lang = language()
         return _report_rows(file, check.errors, lang, check.omitted_line(lang), check.error_count)
@@ -162,20 +162,23 @@ def import_staff(file: Path, dry_run: DryRun = False) -> int:
             if dry_run:
                 session.rollback()
     except CoordinatorError as exc:
-        raise CommandError(f"{file}: {exc}; nothing was imported") from None
-    verb = "would import" if dry_run else "imported"
-    print(f"{file}: {verb} {result.created} new and {result.updated} updated coordinator(s)")
+        raise CommandError(_("{file}: {problem}; nothing was imported", file=file, problem=exc.render(operator_language()))) from None
+    print(_("{file}: would import {created} new and {updated} updated coordinator(s)", file=file,
+            created=result.created, updated=result.updated) if dry_run
+          else _("{file}: imported {created} new and {updated} updated coordinator(s)", file=file,
+                 created=result.created, updated=result.updated))
     if result.grids_created:
-        print(f"  new grids: {', '.join(result.grids_created)}")
+        print("  " + _("new grids: {names}", names=", ".join(result.grids_created)))
     return 0
 
 
 def _outbox_line(sent: dict[str, Any]) -> str:
-    return f"outbox: {sent.get('sent', 0)} sent, {sent.get('failed', 0)} to retry, {sent.get('dead', 0)} undeliverable"
+    return _("outbox: {sent} sent, {failed} to retry, {dead} undeliverable", sent=sent.get("sent", 0),
+             failed=sent.get("failed", 0), dead=sent.get("dead", 0))
 
 
 Backfill = Annotated[bool, typer.Option(
-    "--backfill", help="fill in an older day on purpose (further back than a plan normally reaches)")]
+    "--backfill", help=N_("fill in an older day on purpose (further back than a plan normally reaches)"))]
 
 
 def _check_day(day: dt.date, *, backfill: bool) -> None:
@@ -187,8 +190,10 @@ def _check_day(day: dt.date, *, backfill: bool) -> None:
     try:
         check_plan_day(day, today=clock.today(), backfill=backfill)
     except PlanningError as exc:
-        hint = " with --backfill" if not backfill and "back-fill" in str(exc) else ""
-        raise CommandError(f"{exc}{hint}") from None
+        message = exc.render(operator_language())
+        if not backfill and "back-fill" in str(exc):
+            message = _("{problem} with --backfill", problem=message)
+        raise CommandError(message) from None
 
 
 def _plan(day: dt.date, *, dispatch: bool, backfill: bool = False) -> int:
@@ -196,32 +201,33 @@ def _plan(day: dt.date, *, dispatch: bool, backfill: bool = False) -> int:
 
     results = daily_plan(day=day, dispatch=dispatch, backfill=backfill)
     counts = results["contact_cadence"]
-    created = ", ".join(f"{rule} {n}" for rule, n in counts["created"].items()) or "none due"
-    print(f"{counts['day']}: created {counts['created_total']} ({created}); "
-          f"{counts['overdue']} newly overdue, {counts['escalated']} escalated, {counts['missed']} missed; "
-          f"{results['digests']} digest(s) queued")
+    created = ", ".join(f"{rule} {n}" for rule, n in counts["created"].items()) or _("none due")
+    print(_("{day}: created {total} ({created}); {overdue} newly overdue, {escalated} escalated, {missed} missed; "
+            "{digests} digest(s) queued", day=counts["day"], total=counts["created_total"], created=created,
+            overdue=counts["overdue"], escalated=counts["escalated"], missed=counts["missed"],
+            digests=results["digests"]))
     nodes = results.get("calendar_nodes") or {}
     care = results.get("care_plan") or {}
-    others = {k: v for k, v in {**nodes, **care}.items() if isinstance(v, int) and not isinstance(v, bool) and v}
+    pauses = {k: counts.get(k, 0) for k in ("paused_cancelled", "pause_reopened")}
+    others = {k: v for k, v in {**pauses, **nodes, **care}.items() if isinstance(v, int) and not isinstance(v, bool) and v}
     if others:
-        print("  also: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(others.items())))
+        print("  " + _("also: {counts}", counts=", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(others.items()))))
     for warning in nodes.get("warnings", []) or []:
-        print(f"  warning: {warning}")
+        print("  " + _("warning: {text}", text=warning))
     if counts["uncovered_grids"]:
-        print(f"  {counts['uncovered_grids']} base grid(s) have no coordinator: their tasks go to a leader "
-              "(see `yinhui report coverage`)")
+        print("  " + _("{count} base grid(s) have no coordinator: their tasks go to a leader "
+                     "(see `yinhui report coverage`)", count=counts["uncovered_grids"]))
     if "dispatch" in results:
         print(_outbox_line(results["dispatch"]))
     return 0
 
 
-@app.command("plan")
+@app.command("plan", help=N_("run the day's planning flow, then deliver the outbox"))
 def plan(
-    date: Annotated[dt.date | None, day_option("--date", help="the day to plan (default today, Beijing time)")] = None,
+    date: Annotated[dt.date | None, day_option("--date", help=N_("the day to plan (default today, Beijing time)"))] = None,
     no_dispatch: NoDispatch = False,
     backfill: Backfill = False,
 ) -> int:
-    """run the day's planning flow, then deliver the outbox"""
     from yinhui import clock
 
     day = date or clock.today()
@@ -230,91 +236,27 @@ def plan(
     return _plan(day, dispatch=not no_dispatch, backfill=backfill)
 
 
-@app.command("rerun")
+@app.command("rerun", help=N_("re-run a failed day's plan (creates nothing twice)\n\n"
+                              "Plan a past day again (after a failed run): what exists is kept, what is missing is made."))
 def rerun(
-    date: Annotated[dt.date, day_option("--date", help="the day to plan again (YYYY-MM-DD)")],
+    date: Annotated[dt.date, day_option("--date", help=N_("the day to plan again (YYYY-MM-DD)"))],
     no_dispatch: NoDispatch = False,
     backfill: Backfill = False,
 ) -> int:
-    """re-run a failed day's plan (creates nothing twice)
-
-    Plan a past day again (after a failed run): what exists is kept, what is missing is made.
-    """
     from yinhui import clock
 
     if date > clock.today():
-        raise CommandError(f"{date} is in the future; a day is re-run after it started")
+        raise CommandError(_("{day} is in the future; a day is re-run after it started", day=date))
     _check_day(date, backfill=backfill)
-    print(f"re-running the plan for {date} (nothing that exists is created again)")
+    print(_("re-running the plan for {day} (nothing that exists is created again)", day=date))
     require_schema()
     return _plan(date, dispatch=not no_dispatch, backfill=backfill)
 
 
-@app.command("dispatch")
+@app.command("dispatch", help=N_("deliver what is waiting in the outbox"))
 def dispatch() -> int:
-    """deliver what is waiting in the outbox"""
     from flows.dispatch_outbox import dispatch_outbox
 
     require_schema()
     print(_outbox_line(dispatch_outbox()))
-    return 0
-
-
-@app.command("tasks")
-def tasks(
-    coordinator: Annotated[str | None, typer.Option(help="only this coordinator's tasks (and those escalated to them)")] = None,
-    status: Annotated[Status, typer.Option(help="which tasks (live: open or overdue)")] = "live",
-    fmt: FormatOption = "table",
-    limit: Annotated[int | None, typer.Option(min=0, max=MAX_COUNT, help="at most this many")] = None,
-) -> None:
-    """list tasks"""
-    from yinhui.services.coordinators import find_coordinator
-    from yinhui.services.task_views import list_tasks
-
-    def fetch(session: Any) -> list[dict[str, Any]]:
-        coordinator_id = find_coordinator(session, coordinator).id if coordinator else None
-        return list_tasks(session, coordinator_id=coordinator_id, status=status, limit=limit)
-
-    show_list(
-        fetch, fmt, ["id", "kind", "status", "window", "due", "cadre", "grid", "assignee", "escalated to"],
-        lambda r: [r["id"], r["kind"], r["status"], r["window_opens"], r["due"], (r["cadre"] or {}).get("name"),
-                   r["grid"], r["assignee"], r["escalated_to"]],
-        numeric=(0,), after=lambda rows: f"({len(rows)} task(s))",
-    )
-
-
-@app.command("complete")
-def complete(
-    task_id: Annotated[int, id_argument("TASK_ID")],
-    outcome: Annotated[Outcome, typer.Option(help="what came of it")],
-    note: Annotated[str | None, typer.Option(help="a note kept with the task")] = None,
-    date: Annotated[dt.date | None, day_option("--date", help="when it was done (default today)")] = None,
-    as_: As = None,
-) -> int:
-    """record a task's outcome"""
-    from yinhui import clock
-    from yinhui.playbook_loader import current_playbook
-    from yinhui.services.tasks import complete_task
-
-    on = date or clock.today()
-    with database() as session:
-        task = complete_task(session, task_id, outcome=outcome, actor=actor(session, as_), on=on,
-                             playbook=current_playbook(), note=note)
-        print(f"task #{task.id} done ({task.outcome}) on {on.isoformat()}")
-    return 0
-
-
-@app.command("reschedule")
-def reschedule(
-    task_id: Annotated[int, id_argument("TASK_ID")],
-    to: Annotated[dt.date, day_option("--to", help="the new due date")],
-    as_: As = None,
-) -> int:
-    """move a live task's due date (within its period)"""
-    from yinhui import clock
-    from yinhui.services.tasks import reschedule_task
-
-    with database() as session:
-        task = reschedule_task(session, task_id, to=to, actor=actor(session, as_), today=clock.today())
-        print(f"task #{task.id} now due {task.due.isoformat()} ({task.status})")
     return 0

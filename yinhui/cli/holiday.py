@@ -13,6 +13,7 @@ from yinhui.cli.common import (
     CommandError,
     FormatOption,
     GreedyOptions,
+    _,
     database,
     one_line,
     parse_year,
@@ -21,10 +22,11 @@ from yinhui.cli.common import (
     warn,
     work_context,
 )
+from yinhui.i18n import N_
 
-app = typer.Typer(help="official days off and make-up working days (放假调休)")
+app = typer.Typer(help=N_("official days off and make-up working days (放假调休)"))
 
-Year = Annotated[int, typer.Argument(parser=parse_year, metavar="YEAR")]
+Year = Annotated[int, typer.Argument(parser=parse_year, metavar="YEAR", help=N_("the year, e.g. 2027"))]
 
 
 def _ranges(days: Iterable[dt.date]) -> list[str]:
@@ -38,34 +40,35 @@ def _ranges(days: Iterable[dt.date]) -> list[str]:
     return [run[0].isoformat() if len(run) == 1 else f"{run[0].isoformat()}..{run[-1].isoformat()}" for run in out]
 
 
-@app.command("set", cls=GreedyOptions.taking("--days-off", "--workdays"))
+@app.command("set", cls=GreedyOptions.taking("--days-off", "--workdays"), help=N_("enter a year's schedule from the State Council notice (replaces any entry)"))
 @one_line
 def set_(
     year: Year,
     days_off: Annotated[list[str] | None, typer.Option(
-        "--days-off", metavar="DAY...", help="weekday days off: 2027-02-05 or 2027-02-05..2027-02-11 (several)")] = None,
+        "--days-off", metavar="DAY...", help=N_("weekday days off: 2027-02-05 or 2027-02-05..2027-02-11 (several)"))] = None,
     workdays: Annotated[list[str] | None, typer.Option(
-        "--workdays", metavar="DAY...", help="weekend days worked instead (调休上班) (several)")] = None,
+        "--workdays", metavar="DAY...", help=N_("weekend days worked instead (调休上班) (several)"))] = None,
 ) -> int:
-    """enter a year's schedule from the State Council notice (replaces any entry)"""
     from yinhui.rules.workdays import WorkCalendar, schedule_from_mapping
     from yinhui.services.calendar import set_schedule
 
     if not days_off and not workdays:
-        raise CommandError("give the year's days off (--days-off) and make-up working days (--workdays)")
+        raise CommandError(_("give the year's days off (--days-off) and make-up working days (--workdays)"))
     schedule = schedule_from_mapping(year, {"days_off": days_off or [], "workdays": workdays or []})
     with database() as session:
         set_schedule(session, schedule, actor=ACTOR)
-    replaced = " (replaces chinese_calendar's schedule for that year)" if year in WorkCalendar().official_years else ""
-    print(f"{year}: {len(schedule.days_off)} day(s) off and {len(schedule.workdays)} make-up working day(s) "
-          f"entered{replaced}")
+    counts = {"year": year, "off": len(schedule.days_off), "worked": len(schedule.workdays)}
+    if year in WorkCalendar().official_years:
+        print(_("{year}: {off} day(s) off and {worked} make-up working day(s) entered (replaces chinese_calendar's "
+                "schedule for that year)", **counts))
+    else:
+        print(_("{year}: {off} day(s) off and {worked} make-up working day(s) entered", **counts))
     return 0
 
 
-@app.command("show")
+@app.command("show", help=N_("the schedule in force for a year and where it comes from"))
 @one_line
 def show(year: Year, fmt: FormatOption = "table") -> int:
-    """the schedule in force for a year and where it comes from"""
     from models.calendar import SOURCE_NONE
     from models.db import session_scope
     from yinhui.services.calendar import guess_warning, schedule_source
@@ -81,24 +84,23 @@ def show(year: Year, fmt: FormatOption = "table") -> int:
     if fmt == "json":
         print_json(data)
         return 0
-    print(f"{year}: schedule from {source}")
+    print(_("{year}: schedule from {source}", year=year, source=source))
     if source == SOURCE_NONE:
         warn([guess_warning(year)])
         return 0
-    print("  days off (放假):      " + ", ".join(days_off))
-    print("  make-up workdays (调休上班): " + (", ".join(workdays) or "none"))
+    print(_("  days off (放假):      {days}", days=", ".join(days_off)))
+    print(_("  make-up workdays (调休上班): {days}", days=", ".join(workdays) or _("none")))
     return 0
 
 
-@app.command("clear")
+@app.command("clear", help=N_("forget the days entered for a year"))
 @one_line
 def clear(year: Year) -> int:
-    """forget the days entered for a year"""
     from yinhui.services.calendar import clear_schedule
 
     with database() as session:
         removed = clear_schedule(session, year)
     if not removed:
-        raise CommandError(f"no days were entered for {year}")
-    print(f"{year}: {removed} entered day(s) removed")
+        raise CommandError(_("no days were entered for {year}", year=year))
+    print(_("{year}: {count} entered day(s) removed", year=year, count=removed))
     return 0

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from functools import partial
 
 from yinhui.demo import names
+from yinhui.demo.relatives import with_kin
 from yinhui.roster import (
     CadreRecord,
     Gender,
@@ -321,7 +322,7 @@ def _cadres(
                 status="active",
             )
         )
-    return tuple(records)
+    return tuple(with_kin(record) for record in records)  # 紧急联系人: most cadres, all living alone
 
 
 # -- staff and volunteers ---------------------------------------------------------------

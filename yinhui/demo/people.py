@@ -16,6 +16,8 @@ from sqlmodel import Session, col
 
 OUTCOMES_CALL: tuple[tuple[str, int], ...] = (("reached", 90), ("unreachable", 7), ("visited", 3))
 OUTCOMES_VISIT: tuple[tuple[str, int], ...] = (("visited", 94), ("declined", 3), ("unreachable", 3))
+# A cadre who did not answer once is often away for a while: half the next attempts fail too.
+RETRIED: tuple[tuple[str, int], ...] = (("reached", 50), ("unreachable", 50))
 
 
 def _fraction(*parts: object) -> float:
@@ -58,14 +60,16 @@ def _simulate_answers(day: dt.date, seed: int) -> Counter[str]:
     done: Counter[str] = Counter()
     with session_scope() as session:
         live = session.execute(
-            select(col(Task.id), col(Task.kind), col(Task.window_opens), col(Task.due), col(Task.assignee_id), col(Task.created_at))
+            select(col(Task.id), col(Task.kind), col(Task.window_opens), col(Task.due), col(Task.assignee_id), col(Task.created_at),
+                   col(Task.attempts))
             .where(col(Task.status).in_(LIVE_STATUSES), col(Task.window_opens) <= day)
         ).all()
-        for task_id, kind, window_opens, due, assignee, created in live:
+        for task_id, kind, window_opens, due, assignee, created, attempts in live:
             # Nobody acts on a task before it exists (a yearly service's window opened in January).
             opens = max(window_opens, created.astimezone(clock.tz()).date())
             diligence = 0.80 + 0.18 * _fraction(seed, "coordinator", assignee)
-            if planned_day(task_id, opens, due, diligence, seed) != day:
+            # A call tried again (再次联系) is tried on the day it is due again.
+            if (day != due) if attempts else (planned_day(task_id, opens, due, diligence, seed) != day):
                 continue
             if kind == "meeting":  # the secretary records the theme party day and who came
                 done["meetings held"] += _hold_meeting(session, task_id, day, seed)
@@ -73,13 +77,16 @@ def _simulate_answers(day: dt.date, seed: int) -> Counter[str]:
             options = OUTCOMES_CALL if kind in ("call", "follow_up") else OUTCOMES_VISIT
             if kind in ("lecture", "writing_group"):
                 options = (("reached", 1),)
-            outcome = _pick(options, _fraction(seed, task_id, "outcome"))
+            u = _fraction(seed, task_id, "outcome", attempts) if attempts else _fraction(seed, task_id, "outcome")
+            outcome = _pick(RETRIED if attempts else options, u)
+            # Now and then the cadre is out and a relative answers for them (亲属接听).
+            via = "relative" if kind == "call" and outcome == "reached" and _fraction(seed, task_id, "via") < 0.03 else None
             try:
                 complete_task(session, task_id, outcome=outcome, actor=f"coordinator:{assignee}", on=day,
-                              playbook=playbook)
+                              playbook=playbook, via=via)
             except TaskError:
                 continue  # covered by a visit earlier today, or not the right kind of answer
-            done[outcome] += 1
+            done["reached through a relative" if via else outcome] += 1
     return done
 
 

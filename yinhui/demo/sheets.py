@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from yinhui.demo.county import County
+from yinhui.demo.relatives import kin_cells
 from yinhui.roster import (
     CATEGORY_ZH,
     FLAG_ZH,
@@ -38,6 +39,8 @@ def _roster_row(cadre: CadreRecord) -> list[object]:
         FLAG_ZH[cadre.lives_alone],
         FLAG_ZH[cadre.hardship],
         STATUS_ZH[cadre.status],
+        *kin_cells(cadre),  # 紧急联系人, 与本人关系, 紧急联系人电话
+        "、".join(cadre.teams or ()),
     ]
 
 
@@ -99,7 +102,10 @@ def _write(
 def write_roster(county: County, path: Path | str) -> None:
     """Write the cadre roster (花名册) with Chinese headers to .xlsx or .csv (UTF-8 BOM)."""
     headers = [column.zh for column in ROSTER_COLUMNS]
-    _write(path, "花名册", headers, (_roster_row(c) for c in county.cadres))
+    if not any(c.teams is not None for c in county.cadres):  # no 志愿服务队 column: team rosters are kept as they are
+        headers = headers[:-1]
+    rows = (_roster_row(c)[: len(headers)] for c in county.cadres)
+    _write(path, "花名册", headers, rows)
 
 
 def write_staff(county: County, path: Path | str) -> None:

@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy import func, select
 from sqlmodel import col
@@ -67,13 +67,36 @@ def _setup(data_dir: Path, seed: int, start: dt.date, out: TextIO) -> dict[str, 
             for member in team.members:
                 if member in ids:
                     session.add(VolunteerMember(team_id=id_of(row), cadre_id=ids[member]))
+        paused = _pause_some(session, start)
     lixiu = sum(1 for c in county.cadres if c.category == "lixiu")
     print(f"县 demo county (seed {seed}): {len(county.townships)} townships + {len(county.communities)} communities "
           f"(level-2 grids), {len(county.base_grids)} base grids, {len(county.branches)} party branches, "
           f"{len(county.cadres)} cadres ({lixiu} 离休), {len(county.staff)} staff", file=out)
     print(f"  roster written to {roster} and imported: {roster_result.created} cadres, "
           f"{len(roster_result.grids_created)} grids created; staff: {staff_result.created} coordinators", file=out)
+    print(f"  paused (暂停联系): {paused}", file=out)
     return {"county": county}
+
+
+def _pause_some(session: Any, start: dt.date) -> str:
+    """Three cadres are away for a while (异地居住, a care home elsewhere): two for the whole quarter,
+    one for a month from the tenth day, whose calls come back when the pause runs out."""
+    from models.people import Cadre
+    from yinhui.services.pauses import pause_cadre
+
+    # 退休 cadres in no party branch: a 离休 cadre's door services (六上门) go on while away, and the
+    # simulated branch secretaries record attendance without asking who is away.
+    cadres = list(session.execute(select(Cadre).where(col(Cadre.category) == "tuixiu", col(Cadre.branch_id).is_(None))
+                                  .order_by(col(Cadre.id))).scalars())
+    picked = cadres[7::max(len(cadres) // 3, 1)][:3]
+    spans = [(start, start + dt.timedelta(days=100), "异地居住（随子女过冬）"),
+             (start, start + dt.timedelta(days=100), "外地养老院"),
+             (start + dt.timedelta(days=10), start + dt.timedelta(days=40), "异地居住（探亲）")]
+    lines = []
+    for cadre, (first, until, reason) in zip(picked, spans, strict=False):
+        pause_cadre(session, cadre, starts=first, until=until, reason=reason, actor="demo:operator", today=start)
+        lines.append(f"{cadre.name} {first:%m-%d}..{until:%m-%d} {reason}")
+    return "; ".join(lines)
 
 
 def _print_care(out: TextIO, first: dt.date, last: dt.date) -> None:
@@ -242,14 +265,15 @@ def _print_coverage(out: TextIO, months: list[str], quiet: bool) -> None:
     """Each month's coverage; the worst level-2 grids of the last month (of every month unless quiet)."""
     from models.db import session_scope
     from yinhui.rules.cadence import period_from_key
-    from yinhui.services.coverage import coverage
+    from yinhui.services.coverage import UNREACHABLE_AFTER, coverage
 
     with session_scope() as session:
         for key in months:
             report = coverage(session, period_from_key(key))
             total = report.total
-            print(f"\ncoverage {key}: {total.contacted}/{total.cadres} contacted ({total.rate:.1%}), "
-                  f"{total.missed} missed", file=out)
+            print(f"\ncoverage {key}: {total.contacted}/{total.cadres} contacted ({total.rate:.1%}; "
+                  f"{total.via_relative} through a relative), {total.paused} paused, {total.missed} missed "
+                  f"({total.unreachable} unreachable after every attempt)", file=out)
             if key == months[-1] or not quiet:
                 worst = sorted(report.level(2), key=lambda g: g.rate)[:5]
                 textable.print_table(["grid (level 2)", "cadres", "contacted", "missed", "rate"],
@@ -258,3 +282,10 @@ def _print_coverage(out: TextIO, months: list[str], quiet: bool) -> None:
                 if report.missed:
                     names = ", ".join(f"{m.name}({m.grid}, {m.reason})" for m in report.missed[:6])
                     print(f"  missed, for example: {names} ...", file=out)
+                unreachable = [m for m in report.missed if m.reason.code == UNREACHABLE_AFTER]
+                if unreachable:
+                    names = ", ".join(f"{m.name}({m.grid}, {m.reason})" for m in unreachable[:3])
+                    print(f"  tried again and still unreachable: {names}", file=out)
+                if report.paused:
+                    names = ", ".join(f"{m.name}({m.grid}, {m.reason})" for m in report.paused)
+                    print(f"  paused, not missed: {names}", file=out)

@@ -26,6 +26,7 @@ class TaskLine:
     phones: tuple[str, ...] = ()  # personal data: a format shows them only in a private chat
     flags: tuple[str, ...] = ()  # overdue, new, escalated: already in the reader's language
     answers: tuple[str, ...] = ()  # the one-tap outcomes this task accepts, in button order
+    kin: tuple[str, str, tuple[str, ...]] | None = None  # next of kin (name, relation, phones): private chat only
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,9 @@ def task_text(line: TaskLine, language: str, *, short_date: bool, phones: bool) 
     parts.append(text(language, "task.due", due=due))
     if phones and line.phones:
         parts.append(text(language, "task.phones", phones=" / ".join(line.phones)))
+    if phones and line.kin:  # the fallback when the cadre cannot be reached (紧急联系人)
+        name, relation, numbers = line.kin
+        parts.append(text(language, "task.kin", name=name, relation=relation, phones=" / ".join(numbers) or "—"))
     flags = f" [{', '.join(line.flags)}]" if line.flags else ""
     return " · ".join(parts) + flags
 

@@ -10,9 +10,12 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from yinhui import i18n
+from yinhui.i18n import N_
 from yinhui.messages.content import Message, Section, TaskLine
 from yinhui.messages.texts import kind_label, language_of, text
 from yinhui.rules.playbook import Playbook
+from yinhui.rules.retry import FOLLOW_UPS
 
 # Must-visits first, then festival visits, follow-ups and routine visits, services, calls, then
 # the bureau's own work (meetings, lectures, the writing group, event steps), the rest.
@@ -21,8 +24,13 @@ KIND_ORDER = {
     "meeting": 7, "lecture": 8, "writing_group": 9, "event_step": 10,
 }
 BUTTON_OUTCOMES = ("reached", "unreachable", "visited")  # the one-tap answers (the CLI has more)
+RELATIVE_ANSWER = "relative"  # reached, through a relative (the CLI's --outcome reached --via relative)
+RELATIVE_CALLS = frozenset(rule for rule, kind in FOLLOW_UPS.values() if kind == "call")  # the call to the next of kin
 DIGEST_ICON = "📋"
 VIEW_ICONS = {"today": "📋", "overdue": "⏰", "week": "🗓"}
+# The digest's closing line where it carries no buttons (robots, e-mail): the task page's address,
+# never a personal token (a robot posts into a group chat).
+WEB_PAGE = N_("Handle them on the task page: {url}/tasks")
 
 
 def kind_rank(kind: str) -> int:
@@ -30,14 +38,16 @@ def kind_rank(kind: str) -> int:
 
 
 def task_answers(playbook: Playbook | None, rule: str | None) -> tuple[str, ...]:
-    """The one-tap outcomes a task of this rule accepts (the playbook's list, in button order)."""
+    """The one-tap outcomes a task of this rule accepts (the playbook's list, in button order); a call
+    also takes "relative" (亲属接听: a relative answered for the cadre, which counts as the contact)."""
     if playbook is None or rule is None:
         return BUTTON_OUTCOMES
     try:
-        outcomes = playbook.rule(rule).outcomes
+        cadence = playbook.rule(rule)
     except KeyError:
-        return BUTTON_OUTCOMES
-    return tuple(o for o in BUTTON_OUTCOMES if o in outcomes)
+        return (*BUTTON_OUTCOMES, RELATIVE_ANSWER) if rule in RELATIVE_CALLS else BUTTON_OUTCOMES
+    answers = tuple(o for o in BUTTON_OUTCOMES if o in cadence.outcomes)
+    return (*answers, RELATIVE_ANSWER) if cadence.kind == "call" and "reached" in answers else answers
 
 
 def _who(item: Mapping[str, Any], language: str) -> str:
@@ -66,7 +76,15 @@ def task_line(item: Mapping[str, Any], language: str, playbook: Playbook | None 
         phones=tuple(str(p) for p in item.get("phones") or ()),
         flags=tuple(flags),
         answers=task_answers(playbook, item.get("rule")),
+        kin=_kin(item.get("kin")),
     )
+
+
+def _kin(value: object) -> tuple[str, str, tuple[str, ...]] | None:
+    """A payload item's next of kin (name, relation, phones), if it has one."""
+    if not isinstance(value, Mapping) or not value.get("name"):
+        return None
+    return str(value["name"]), str(value.get("relation") or ""), tuple(str(p) for p in value.get("phones") or ())
 
 
 def _by_kind(items: Iterable[Mapping[str, Any]], language: str, playbook: Playbook | None) -> list[Section]:
@@ -100,13 +118,15 @@ def render_digest(payload: Mapping[str, Any], *, playbook: Playbook | None = Non
         heading = text(language, "digest.escalated", count=counts.get("escalated", len(escalated)))
         sections.append(Section(heading, heading, tuple(task_line(i, language, playbook) for i in escalated)))
     more = int(counts.get("more") or 0)
+    web_url = str(payload.get("web_url") or "").rstrip("/")
     return Message(
         kind="digest", language=language, title=text(language, "digest.title", day=day), icon=DIGEST_ICON,
         intro=(intro,), sections=tuple(sections),
         outro=(text(language, "list.more", more=more),) if more else (),
         answer_hint=text(language, "digest.answer_buttons"),
         command_hint=((text(language, "digest.more_command", name=name),) if more else ())
-        + (text(language, "digest.answer_command"),),
+        + (text(language, "digest.answer_command"),)
+        + ((i18n.text(language, WEB_PAGE, url=web_url),) if web_url else ()),
     )
 
 

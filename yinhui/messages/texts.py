@@ -55,22 +55,27 @@ TEXTS: dict[str, str] = {
     "task.new": N_("new"),
     "task.level": N_("escalated L{level}"),
     "task.phones": N_("☎ {phones}"),
+    "task.kin": N_("next of kin {name} ({relation}) ☎ {phones}"),
     "task.nobody": N_("—"),
     # -- buttons under a task and the state an answer leaves on its line --
     "button.reached": N_("✅ Reached"),
     "button.unreachable": N_("📵 No answer"),
     "button.visited": N_("🏠 Visited"),
+    "button.relative": N_("👪 Relative answered"),
     "button.reschedule": N_("📅 Later"),
     "button.note": N_("📝 Note"),
     "button.back": N_("« Back"),
     "state.reached": N_("✅ reached"),
     "state.unreachable": N_("📵 no answer"),
     "state.visited": N_("🏠 visited"),
+    "state.relative": N_("👪 reached through a relative"),
     "state.declined": N_("🙅 declined"),
     "state.covered": N_("✔ covered"),
     "state.closed": N_("(closed)"),
     "state.rescheduled": N_("📅 moved to {date}"),
     "state.noted": N_("📝 noted"),
+    "state.retry": N_("📵 attempt {attempt} of {attempts}, again on {date}"),
+    "state.unreachable_after": N_("📵 unreachable after {attempts} attempts"),
     "weekdays": N_("MTWTFSS"),
     # -- a grid group's daily notice: counts only (网格群不发个人信息) --
     "notice.title": N_("Grid notice {day} · {grid}"),
@@ -100,6 +105,13 @@ TEXTS: dict[str, str] = {
         "Done: this is now the group chat of grid {grid}. It gets a daily grid notice (counts "
         "only, no personal data)."
     ),
+    "bot.bound_relatives": N_(
+        "Done: this is now the relatives' group (亲人群) of grid {grid}. It gets the bureau's notices "
+        "(event invitations, festival greetings, policy news), never personal data."
+    ),
+    "bot.relatives_welcome": N_(
+        "This is the relatives' group (亲人群) of grid {grid}: the bureau posts its notices here."
+    ),
     "bot.bad_code": N_(
         "This invitation code is invalid, used or expired. Please ask the operator for a new "
         "one."
@@ -124,6 +136,14 @@ TEXTS: dict[str, str] = {
     "bot.unknown_command": N_("Unknown command. /help lists the commands."),
     "bot.plain_text": N_("/today shows your open tasks, /help lists the commands."),
     "bot.recorded": N_("Recorded: {state}"),
+    "bot.retry": N_("Recorded: 📵 no answer, attempt {attempt} of {attempts}. The call stays open: try again on {date}."),
+    "bot.unreachable_closed": N_(
+        "Recorded: 📵 no answer, attempt {attempt} of {attempts}: closed as unreachable. "
+        "Next: task #{task_id} {follow_up}, due {date}."
+    ),
+    "bot.unreachable_closed_alone": N_(
+        "Recorded: 📵 no answer, attempt {attempt} of {attempts}: closed as unreachable. Nothing further is planned."
+    ),
     "bot.closed": N_("This task is already {status}; nothing to do."),
     "bot.not_yours": N_("This is not your task; nothing was changed."),
     "bot.invalid": N_("This button is no longer valid; nothing was changed."),
@@ -148,25 +168,47 @@ TEXTS: dict[str, str] = {
     "bot.cmd.overdue": N_("overdue tasks"),
     "bot.cmd.week": N_("due this week"),
     "bot.cmd.help": N_("help"),
-    # -- chat commands other capabilities plug in: /report and /attend --
+    # -- chat commands other capabilities plug in: /report, /attend, /pause, /resume --
     "cadre.not_found": N_("No cadre called '{name}' among those you look after."),
     "cadre.ambiguous": N_(
-        "Several cadres are called '{name}': {options}; use the number instead, e.g. /report "
-        "hospital #{first}"
+        "Several cadres are called '{name}': {options}; write the number instead of the name, e.g. #{first}"
     ),
     "report.describe": N_(
-        "/report KIND NAME [NOTE] — report a must-visit (hospital, family, hardship, death)"
+        "/report KIND NAME [DATE] [NOTE] — report a must-visit (hospital, family, hardship, death)"
     ),
-    "report.usage": N_("Usage: /report hospital|family|hardship|death NAME [NOTE]"),
+    "report.usage": N_("Usage: /report hospital|family|hardship|death NAME [DATE] [NOTE]"),
     "report.refused": N_("Not reported: {reason}"),
+    "report.refused_generic": N_("Not reported: this report cannot be made now; nothing was changed."),
+    "report.bad_date": N_("Not reported: '{value}' is not a date; write it as 2026-11-05 or 11-05."),
     "report.done": N_("Reported: {name} ({kind})"),
     "report.done_task": N_("Reported: {name} ({kind}), must-visit task #{task}"),
     "attend.describe": N_("/attend EVENT NAME... — record who attended an event"),
     "attend.usage": N_("Usage: /attend EVENT_NUMBER NAME..., e.g. /attend 3 Zhang Li"),
+    "attend.refused": N_("Not recorded: {reason}"),
+    "attend.refused_generic": N_("Not recorded: attendance cannot be recorded now; nothing was changed."),
     "attend.done": N_("Recorded {added} attendee(s) of event #{event}"),
     "attend.done_already": N_(
         "Recorded {added} attendee(s) of event #{event} ({already} already)"
     ),
+    "pause.describe": N_("/pause NAME UNTIL REASON — no calls or visits until that day (must-visits go on)"),
+    "pause.usage": N_("Usage: /pause NAME UNTIL REASON, e.g. /pause Zhang 2027-02-28 living with a child elsewhere "
+                      "(UNTIL: 2027-02-28, or 02-28 for the next such day)"),
+    "pause.bad_date": N_("Not paused: '{value}' is not a date; write it as 2027-02-28 or 02-28."),
+    "pause.past": N_("Not paused: {until} has passed (today is {today}); the pause must end today or later."),
+    "pause.too_far": N_("Not paused: {until} is more than a year ahead; a pause ends by {latest}, record it "
+                        "again when it runs out."),
+    "pause.already": N_("Not paused: {name} is already paused from {starts} to {until}; /resume {ref} first "
+                        "to record another pause."),
+    "pause.refused": N_("Not paused: {reason}"),
+    "pause.refused_generic": N_("Not paused: this pause cannot be recorded now; nothing was changed."),
+    "pause.done": N_("Paused: {name} until {until} ({reason}); no calls or visits meanwhile, must-visits go on."),
+    "pause.done_cancelled": N_("Paused: {name} until {until} ({reason}); no calls or visits meanwhile, must-visits "
+                               "go on. {count} open task(s) cancelled."),
+    "resume.describe": N_("/resume NAME — end a pause today: calls and visits come back"),
+    "resume.usage": N_("Usage: /resume NAME"),
+    "resume.refused": N_("Not resumed: {reason}"),
+    "resume.refused_generic": N_("Not resumed: this pause cannot be ended now; nothing was changed."),
+    "resume.done": N_("Resumed: {name}'s calls and visits are planned again ({count} task(s) open again)."),
 }
 
 

@@ -1,6 +1,6 @@
 """Reading and checking a bureau's roster of retired cadres (花名册) and its staff sheet."""
 
-from yinhui.roster.columns import ROSTER_COLUMNS, STAFF_COLUMNS, Column
+from yinhui.roster.columns import RELATIVE_COLUMNS, ROSTER_COLUMNS, STAFF_COLUMNS, Column
 from yinhui.roster.fields import (
     CATEGORY_ZH,
     FLAG_ZH,
@@ -30,6 +30,7 @@ from yinhui.roster.limits import DEFAULT_OPTIONS, RosterLimits, RosterOptions
 from yinhui.roster.messages import TEMPLATES
 from yinhui.roster.problems import ProblemList, RosterFileError, RowError
 from yinhui.roster.reader import Table, read_table
+from yinhui.roster.relatives import RelativeRecord
 from yinhui.roster.safety import escape_for_spreadsheet
 from yinhui.roster.synonyms import DEFAULT_VOCABULARY, Vocabulary, VocabularyError
 from yinhui.roster.validate import (
@@ -49,6 +50,7 @@ __all__ = [
     "DEFAULT_VOCABULARY",
     "FLAG_ZH",
     "GENDER_ZH",
+    "RELATIVE_COLUMNS",
     "ROLE_ZH",
     "ROSTER_COLUMNS",
     "STAFF_COLUMNS",
@@ -62,6 +64,7 @@ __all__ = [
     "GridRef",
     "IdNumber",
     "ProblemList",
+    "RelativeRecord",
     "Role",
     "RosterCheck",
     "RosterFileError",

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from yinhui.roster.messages import Lang
-from yinhui.roster.synonyms import ROSTER_HEADERS, STAFF_HEADERS, Vocabulary
+from yinhui.roster.synonyms import RELATIVE_HEADERS, ROSTER_HEADERS, STAFF_HEADERS, Vocabulary
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,8 @@ def _columns(
 
 def with_vocabulary(columns: Sequence[Column], vocabulary: Vocabulary) -> tuple[Column, ...]:
     """``columns`` with the headers the vocabulary gives them (a bureau's words added)."""
-    sheet = "staff" if any(c.field == "role" for c in columns) else "roster"
+    fields = {c.field for c in columns}
+    sheet = "staff" if "role" in fields else "relatives" if "cadre_id_number" in fields else "roster"
     headers = vocabulary.headers(sheet)
     return tuple(
         replace(c, aliases=tuple(h for h in headers[c.field] if h not in (c.zh, c.en)))
@@ -58,8 +59,16 @@ ROSTER_COLUMNS: tuple[Column, ...] = _columns(
     required={"name", "id_number", "category", "township", "village"},
     # The stored lengths: Cadre.name/phones/address, Grid.name, PartyOrg.name, Coordinator.name.
     lengths={"name": 50, "phone": 200, "address": 200, "township": 100, "village": 100,
-             "party_branch": 100, "coordinator": 50},
+             "party_branch": 100, "coordinator": 50, "kin_name": 50, "kin_phone": 200,
+             "volunteer_teams": 500},
 )  # fmt: skip
+
+# The relatives sheet (亲属): Relative.name/phones, the cadre's name as on the roster.
+RELATIVE_COLUMNS: tuple[Column, ...] = _columns(
+    RELATIVE_HEADERS,
+    required={"cadre_id_number", "relative_name", "relation"},
+    lengths={"cadre_name": 50, "relative_name": 50, "relative_phone": 200},
+)
 
 STAFF_COLUMNS: tuple[Column, ...] = _columns(
     STAFF_HEADERS,

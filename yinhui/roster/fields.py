@@ -317,6 +317,19 @@ def parse_status(value: object, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> 
     return _lookup(value, vocabulary, "status", "status_invalid")  # type: ignore[return-value]
 
 
+def parse_relation(value: object, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> str:
+    """A relative's relation to the cadre (与本人关系): 老伴 → '配偶', 长子 → '儿子', 孙女 → '孙子女'.
+
+    A refusal lists the relations themselves (配偶, 子女 ...), not every word each may be written as.
+    """
+    if is_blank(value):
+        raise FieldError("required")
+    found = vocabulary.value("relation", value)
+    if found is None:
+        raise FieldError("relation_invalid", value=cell_text(value), accepted=tuple(vocabulary.values["relation"]))
+    return found
+
+
 def parse_role(value: object, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> Role:
     """Staff-sheet role: 工作人员 → 'staff', 网格员/网格长 → 'grid', 领导/局长 → 'leader'."""
     return _lookup(value, vocabulary, "role", "role_invalid")  # type: ignore[return-value]

@@ -19,7 +19,7 @@ from yinhui.roster.limits import RosterOptions
 from yinhui.roster.messages import Lang
 from yinhui.roster.problems import RosterFileError
 from yinhui.roster.safety import show_safely
-from yinhui.roster.synonyms import MULTI_COLUMN_FIELDS, word_key
+from yinhui.roster.synonyms import CONTEXT_HEADERS, MULTI_COLUMN_FIELDS, word_key
 
 RawRow = tuple[int, Sequence[object]]
 _SHOWN = 40  # characters of a header shown in a message
@@ -128,6 +128,20 @@ def find_header(
     return _map(chosen, columns, options, (rows[best][0], rows[block[-1]][0]), path)
 
 
+def _in_context(
+    chosen: Sequence[str], columns: Sequence[Column], index: Mapping[str, tuple[Column, Lang]]
+) -> dict[str, tuple[Column, Lang]]:
+    """Headers that name another column beside certain others (联系人 beside 联系人电话: the next of kin)."""
+    present = {index[key][0].field for key in map(header_key, chosen) if key in index}
+    by_field = {column.field: column for column in columns}
+    moved: dict[str, tuple[Column, Lang]] = {}
+    for header, (field, beside) in CONTEXT_HEADERS.items():
+        key = header_key(header)
+        if key in map(header_key, chosen) and field in by_field and field not in present and present & beside:
+            moved[key] = (by_field[field], "zh")
+    return moved
+
+
 def _map(
     chosen: list[str],
     columns: Sequence[Column],
@@ -136,6 +150,7 @@ def _map(
     path: Path | None,
 ) -> HeaderMap:
     index = _header_index(columns)
+    index.update(_in_context(chosen, columns, index))
     positions: dict[str, list[int]] = {}
     written: dict[str, list[str]] = {}
     ignored: list[str] = []

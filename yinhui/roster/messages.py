@@ -95,12 +95,20 @@ TEMPLATES: dict[str, str] = {
     "flag_invalid": N_("'{value}' is not yes/no; accepted: {accepted}"),
     "status_invalid": N_("unknown status '{value}'; accepted: {accepted}"),
     "role_invalid": N_("unknown role '{value}'; accepted: {accepted}"),
+    "relation_invalid": N_("unknown relation '{value}'; accepted: {accepted}"),
     # -- staff sheet ------------------------------------------------------------------
     "grid_ref_invalid": N_("invalid grid '{value}'; write 'township' or 'township/village'"),
     "grid_role_needs_grid": N_("a grid coordinator needs at least one grid"),
     "name_duplicate": N_("same name as row {others}"),
     # -- cross-checks made when a roster is imported ----------------------------------
     "coordinator_unknown": N_("coordinator '{name}' is not on the staff sheet"),
+    "team_unknown": N_("volunteer team '{name}' is not known; known teams: {known}"),
+    # -- relatives (the columns beside a cadre, the 亲属 sheet) ---------------------------
+    "kin_name_missing": N_("a next of kin's relation or phone is given without a name"),
+    "relative_cadre_unknown": N_("no cadre with this ID number on the first sheet"),
+    "relative_cadre_mismatch": N_("'{name}' is not the name of the cadre with this ID number ({cadre})"),
+    "relative_duplicate": N_("{name} is listed twice for the same cadre (also row {others})"),
+    "next_of_kin_twice": N_("{name} would be a second next of kin of the cadre (already {other}); mark only one"),
     # -- a re-import that would undo what is known (services.roster_import) -------------
     "status_protected": N_(
         "{name} is recorded as {old} since {since}, the file says {new}; a roster never "
@@ -136,9 +144,16 @@ KIND_LABELS: dict[str, str] = {
     "flag_invalid": N_("not yes/no"),
     "status_invalid": N_("unknown status"),
     "role_invalid": N_("unknown role"),
+    "relation_invalid": N_("unknown relation"),
     "grid_ref_invalid": N_("invalid grid"),
     "name_duplicate": N_("name on two rows"),
     "coordinator_unknown": N_("unknown coordinator"),
+    "team_unknown": N_("unknown volunteer team"),
+    "kin_name_missing": N_("next of kin without a name"),
+    "relative_cadre_unknown": N_("relative of a cadre not on the roster"),
+    "relative_cadre_mismatch": N_("relative's cadre named differently"),
+    "relative_duplicate": N_("relative listed twice"),
+    "next_of_kin_twice": N_("two next of kin"),
     "status_protected": N_("status a roster may not change"),
     "changed_after_file": N_("changed after the file was written"),
     "closing_line": N_("closing line skipped"),
@@ -196,7 +211,7 @@ _RAW_PARAMS = frozenset({"value", "piece"})
 # Lists (rows of a duplicate, missing columns) are cut after this many items; the words a
 # column accepts and the fields a change touches are listed whole (they are ours, and short).
 _MAX_LISTED = 5
-_WHOLE_LISTS = frozenset({"accepted", "fields"})
+_WHOLE_LISTS = frozenset({"accepted", "fields", "known"})
 # Counts and sizes are shown with thousands separators (50,000,000).
 _COUNTS = frozenset({"length", "limit", "count", "size"})
 # A run of digits, optionally broken by spaces or dashes, optionally ending in X (ID numbers).

@@ -22,10 +22,10 @@ from yinhui.roster.headers import HeaderMap, find_header
 from yinhui.roster.limits import DEFAULT_OPTIONS, RosterLimits, RosterOptions
 from yinhui.roster.messages import Lang
 from yinhui.roster.problems import RosterFileError, RowError
-from yinhui.roster.synonyms import CLOSING_WORDS, EMPTY_WORDS, word_key
-from yinhui.roster.workbook import check_workbook, column_letter
+from yinhui.roster.synonyms import CLOSING_WORDS, EMPTY_WORDS, RELATIVE_SHEETS, word_key
+from yinhui.roster.workbook import check_workbook, column_letter, sheet_names
 
-__all__ = ["RosterFileError", "Table", "detect_encoding", "read_table", "table_from_source"]
+__all__ = ["RosterFileError", "Table", "detect_encoding", "read_table", "relatives_sheet", "table_from_source"]
 
 RawRow = tuple[int, Sequence[object]]
 Row = tuple[int, dict[str, object]]
@@ -165,8 +165,8 @@ class _XlsxSource:
     pass over the rows (opening it again would parse its shared strings and styles again);
     every later pass opens the file anew, so nothing is held between passes."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path, sheet: str | None = None) -> None:
+        self.path, self.sheet = path, sheet
         self._kept: Any = None
 
     def _open(self) -> Any:
@@ -182,7 +182,7 @@ class _XlsxSource:
         workbook, self._kept = self._kept or self._open(), None
         finished = False
         try:
-            sheet = workbook.worksheets[0]
+            sheet = workbook[self.sheet] if self.sheet else workbook.worksheets[0]
             # The stored dimension can be wrong (files written by other tools); trusting
             # it would silently cut rows off, so let openpyxl read to the real end.
             sheet.reset_dimensions()
@@ -267,9 +267,10 @@ def _csv_source(path: Path, encoding: str, limits: RosterLimits) -> Source:
 
 
 def read_table(
-    path: Path | str, columns: Sequence[Column], *, options: RosterOptions | None = None
+    path: Path | str, columns: Sequence[Column], *, options: RosterOptions | None = None,
+    sheet: str | None = None,
 ) -> Table:
-    """Open a .xlsx (first sheet) or .csv file and map its header to ``columns``.
+    """Open a .xlsx (first sheet, or ``sheet``) or .csv file and map its header to ``columns``.
 
     ``options`` carry the words in force (a bureau's playbook adds its own) and the limits.
     Raises RosterFileError for problems with the whole file, also while its rows are read.
@@ -280,10 +281,20 @@ def read_table(
         raise RosterFileError(path, "file_missing")
     suffix = path.suffix.lower()
     if suffix in XLSX_SUFFIXES:
-        check_workbook(path, options.limits)
-        return table_from_source(_XlsxSource(path), columns, path=path, options=options)
+        check_workbook(path, options.limits, sheet=sheet)
+        return table_from_source(_XlsxSource(path, sheet), columns, path=path, options=options)
     if suffix in CSV_SUFFIXES:
         encoding = detect_encoding(path)
         source = _csv_source(path, encoding, options.limits)
         return table_from_source(source, columns, path=path, encoding=encoding, options=options)
     raise RosterFileError(path, "file_extension", suffix=path.suffix or "(none)")
+
+
+def relatives_sheet(path: Path | str) -> str | None:
+    """The name of a workbook's relatives sheet (亲属, 家属, 亲属信息 ...) after its first, or None
+    (a .csv has one sheet only)."""
+    path = Path(path)
+    if path.suffix.lower() not in XLSX_SUFFIXES or not path.is_file():
+        return None
+    wanted = {word_key(name) for name in RELATIVE_SHEETS}
+    return next((name for name in sheet_names(path)[1:] if word_key(name) in wanted), None)

@@ -41,7 +41,35 @@ ROSTER_HEADERS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "lives_alone": ("独居", "lives_alone", "是否独居", "独居老人"),
     "hardship": ("特殊困难", "hardship", "是否特殊困难", "是否困难", "困难"),
     "status": ("状态", "status", "人员状态", "在册状态", "现状", "健在情况"),
+    # The next of kin beside the cadre's own columns (one relative per row; a 亲属 sheet holds more).
+    "kin_name": ("紧急联系人", "next_of_kin", "紧急联系人姓名", "亲属联系人", "家属联系人"),
+    "kin_relation": ("与本人关系", "kin_relation", "紧急联系人关系", "联系人关系", "与干部关系"),
+    "kin_phone": ("紧急联系人电话", "next_of_kin_phone", "联系人电话", "紧急联系电话", "紧急联系人手机",
+                  "亲属电话", "家属电话"),
+    "volunteer_teams": ("志愿服务队", "volunteer_teams", "志愿队", "志愿服务团队", "所在志愿服务队",
+                        "志愿团队"),
 })  # fmt: skip
+
+# The relatives sheet (亲属, 家属 ...): one relative a row, with the cadre's ID number.
+RELATIVE_HEADERS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "cadre_id_number": ("干部身份证号", "cadre_id_number", "干部身份证号码", "老干部身份证号",
+                        "所属干部身份证号", "本人身份证号"),
+    "cadre_name": ("所属干部", "cadre", "干部姓名", "老干部姓名", "所属老干部", "本人姓名"),
+    "relative_name": ("姓名", "name", "亲属姓名", "家属姓名"),
+    "relation": ("与本人关系", "relation", "关系", "亲属关系", "与干部关系"),
+    "relative_phone": ("联系电话", "phone", "电话", "手机", "手机号", "手机号码"),
+    "next_of_kin": ("紧急联系人", "next_of_kin", "是否紧急联系人"),
+    "in_group": ("亲人群", "in_group", "是否入群", "在亲人群", "亲人微信群", "入群"),
+})  # fmt: skip
+
+# What a workbook's relatives sheet may be called; the first sheet is always the cadres'.
+RELATIVE_SHEETS: tuple[str, ...] = ("亲属", "家属", "亲属信息", "家属信息", "亲属名单", "relatives")
+
+# A header that names another column when the sheet has certain others beside it: 联系人 is the
+# cadre's 责任人 on its own, but the next of kin's name beside 联系人电话 or 与本人关系.
+CONTEXT_HEADERS: Mapping[str, tuple[str, frozenset[str]]] = MappingProxyType({
+    "联系人": ("kin_name", frozenset({"kin_phone", "kin_relation"})),
+})
 
 STAFF_HEADERS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "name": ("姓名", "name"),
@@ -76,6 +104,20 @@ VALUE_WORDS: Mapping[str, Mapping[str, tuple[str, ...]]] = MappingProxyType({
     "flag": {
         "yes": ("是", "y", "yes", "true", "1", "√", "✓", "✔", "有"),
         "no": ("否", "n", "no", "false", "0", "×", "✗", "✘", "无"),
+    },
+    # A relative's relation to the cadre (与本人关系): the first word is the one stored.
+    "relation": {
+        "配偶": ("配偶", "妻子", "丈夫", "老伴", "爱人", "夫妻", "妻", "夫", "spouse", "wife", "husband"),
+        "子女": ("子女", "孩子", "child", "children"),
+        "儿子": ("儿子", "长子", "次子", "三子", "幼子", "son"),
+        "女儿": ("女儿", "长女", "次女", "三女", "幼女", "daughter"),
+        "儿媳": ("儿媳", "儿媳妇", "媳妇", "daughter-in-law"),
+        "女婿": ("女婿", "son-in-law"),
+        "孙子女": ("孙子女", "孙子", "孙女", "外孙", "外孙女", "外孙子女", "grandchild", "grandson",
+                 "granddaughter"),
+        "兄弟姐妹": ("兄弟姐妹", "兄弟", "姐妹", "哥哥", "弟弟", "姐姐", "妹妹", "sibling", "brother",
+                  "sister"),
+        "其他": ("其他", "其它", "亲属", "亲戚", "侄子", "侄女", "外甥", "外甥女", "other", "relative"),
     },
     "role": {
         "staff": ("工作人员", "staff", "干部", "科员"),
@@ -121,6 +163,7 @@ class Vocabulary:
 
     roster_headers: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: ROSTER_HEADERS)
     staff_headers: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: STAFF_HEADERS)
+    relative_headers: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: RELATIVE_HEADERS)
     values: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=lambda: VALUE_WORDS)
     ignored_headers: tuple[str, ...] = ()
     _lookup: dict[str, dict[str, str]] = field(init=False, repr=False, compare=False)
@@ -145,8 +188,8 @@ class Vocabulary:
         return self.values[kind][value][0]
 
     def headers(self, sheet: str) -> Mapping[str, tuple[str, ...]]:
-        """field -> headers, for 'roster' or 'staff', without the headers a bureau ignores."""
-        table = self.roster_headers if sheet == "roster" else self.staff_headers
+        """field -> headers, for 'roster', 'relatives' or 'staff', without the headers a bureau ignores."""
+        table = {"roster": self.roster_headers, "relatives": self.relative_headers}.get(sheet, self.staff_headers)
         dropped = {word_key(h) for h in self.ignored_headers}
         return {f: tuple(h for h in hs if word_key(h) not in dropped) for f, hs in table.items()}
 
@@ -168,16 +211,19 @@ class Vocabulary:
         already standing for another value, raises VocabularyError naming the playbook key.
         """
         headers = {f: list(hs) for f, hs in self.roster_headers.items()}
+        relatives = {f: list(hs) for f, hs in self.relative_headers.items()}
         for name, words in (column_synonyms or {}).items():
             key = f"roster.column_synonyms.{name}"
-            if name not in headers:
+            # A field of the relatives sheet takes its words there (its fields have their own names).
+            sheet = relatives if name in relatives else headers
+            if name not in sheet:
                 raise VocabularyError(key, f"no roster column is called {name!r}")
             for word in words:
                 _check_word(key, word)
-                owner = _owner(headers, word)
+                owner = _owner(sheet, word)
                 if owner not in (None, name):
                     raise VocabularyError(key, f"{word!r} already names the column {owner!r}")
-                headers[name].append(word)
+                sheet[name].append(word)
         values = {kind: {v: list(ws) for v, ws in table.items()} for kind, table in self.values.items()}
         for kind, table in (value_synonyms or {}).items():
             if kind not in values:
@@ -200,6 +246,7 @@ class Vocabulary:
         return Vocabulary(
             roster_headers=MappingProxyType({f: tuple(hs) for f, hs in headers.items()}),
             staff_headers=self.staff_headers,
+            relative_headers=MappingProxyType({f: tuple(hs) for f, hs in relatives.items()}),
             values=MappingProxyType({k: {v: tuple(ws) for v, ws in t.items()} for k, t in values.items()}),
             ignored_headers=self.ignored_headers + ignored,
         )

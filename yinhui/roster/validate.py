@@ -40,6 +40,14 @@ from yinhui.roster.limits import DEFAULT_OPTIONS, RosterOptions
 from yinhui.roster.messages import Lang, Term
 from yinhui.roster.problems import ProblemList, RowError, omitted_line
 from yinhui.roster.reader import Table, read_table
+from yinhui.roster.relatives import (
+    RelativeRecord,
+    check_kin,
+    kin_record,
+    parse_teams,
+    relatives_table,
+    validate_relatives,
+)
 from yinhui.roster.safety import find_unsafe, starts_like_formula
 from yinhui.roster.synonyms import EMPTY_WORDS, word_key
 
@@ -77,6 +85,8 @@ class CadreRecord:
     lives_alone: bool
     hardship: bool
     status: Status
+    kin: RelativeRecord | None = None  # the next of kin named beside the cadre (紧急联系人)
+    teams: tuple[str, ...] | None = None  # 志愿服务队, when the roster has the column
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +130,8 @@ class RosterCheck(_Outcome):
     warnings: list[RowError]
     table: Table | None = field(default=None, repr=False)
     omitted: dict[str, int] = field(default_factory=dict)
+    relatives: list[RelativeRecord] = field(default_factory=list)  # both forms, merged (roster.relatives)
+    relatives_listed: frozenset[str] = frozenset()  # cadres (ID numbers) whose relatives a 亲属 sheet lists
 
 
 @dataclass
@@ -284,6 +296,7 @@ def _agree_with_id(
 
 def _check_cadre(number: int, cells: Mapping[str, object], table: Table, today: date | None,
                  options: RosterOptions, coordinators: Collection[str] | None,
+                 teams: Collection[str] | None = None,
                  ) -> tuple[CadreRecord | None, IdNumber | None, list[RowError]]:  # fmt: skip
     words = options.vocabulary
     check = _RowCheck(number, cells, table, ROSTER_COLUMNS)
@@ -303,6 +316,11 @@ def _check_cadre(number: int, cells: Mapping[str, object], table: Table, today: 
     lives_alone = check.parse("lives_alone", lambda v: parse_flag(v, words))
     hardship = check.parse("hardship", lambda v: parse_flag(v, words))
     status = check.parse("status", lambda v: parse_status(v, words))
+    kin = check_kin(check, options)
+    team_names = check.parse("volunteer_teams", parse_teams) if "volunteer_teams" in table.columns else None
+    for team in team_names or ():
+        if teams is not None and team not in teams:
+            check.error("volunteer_teams", "team_unknown", name=team, known=tuple(sorted(teams)) or ("-",))
     if card is None:
         return None, None, check.errors
     _agree_with_id(check, card, gender, birth)
@@ -314,6 +332,8 @@ def _check_cadre(number: int, cells: Mapping[str, object], table: Table, today: 
         address=address or "", township=_present(township), village=_present(village),
         party_branch=branch, coordinator=coordinator, lives_alone=bool(lives_alone),
         hardship=bool(hardship), status=status or "active",
+        kin=kin_record(number, card.value, kin) if kin else None,
+        teams=(team_names or ()) if "volunteer_teams" in table.columns else None,
     )  # fmt: skip
     return record, card, []
 
@@ -324,29 +344,39 @@ def validate_roster(
     today: date | None = None,
     options: RosterOptions | None = None,
     coordinators: Collection[str] | None = None,
+    teams: Collection[str] | None = None,
+    relatives: tuple[Table, str] | None = None,
 ) -> RosterCheck:
     """Check every row of a roster table; all errors are collected, none stops the run.
 
     ``coordinators``: the names a 责任人 may take (the staff in the database); when given, an
-    unknown one is reported with the row's other problems. Without it, it is not checked.
+    unknown one is reported with the row's other problems. Without it, it is not checked; so with
+    ``teams`` (志愿服务队). ``relatives``: the 亲属 sheet and its name (yinhui.roster.relatives).
     """
     options = options or DEFAULT_OPTIONS
     records: list[CadreRecord] = []
     problems = ProblemList(options.limits.max_errors)
     duplicates = _Duplicates()
     had_rows = False
+    names: dict[str, str] = {}
     for number, cells in table.rows:
         had_rows = True
-        record, card, row_errors = _check_cadre(number, cells, table, today, options, coordinators)
+        record, card, row_errors = _check_cadre(number, cells, table, today, options, coordinators, teams)
         problems.extend(row_errors)
         if record is not None:
             records.append(record)
         if card is not None:
             duplicates.add(card.value, number)
+            names[card.value] = clean_name(cells.get("name"))
     id_header = table.header_for("id_number", ROSTER_COLUMNS)
     records, warnings = _finish(records, problems, duplicates.errors(id_header, "id_duplicate"),
                                 table, had_rows)  # fmt: skip
-    return RosterCheck(records, problems.listed(), warnings, table, problems.omitted())
+    sheet, name = relatives if relatives is not None else (None, "")
+    kin = [r.kin for r in records if r.kin is not None]
+    family = validate_relatives(sheet, name, names, kin, today=today, options=options)
+    problems.extend(family.errors)
+    return RosterCheck(records, problems.listed(), warnings + family.warnings, table, problems.omitted(),
+                       family.records, family.listed)
 
 
 # -- staff ------------------------------------------------------------------------------
@@ -407,10 +437,12 @@ def load_roster(
     today: date | None = None,
     options: RosterOptions | None = None,
     coordinators: Collection[str] | None = None,
+    teams: Collection[str] | None = None,
 ) -> RosterCheck:
-    """Read and check a roster file; RosterFileError if the file itself is unusable."""
-    table = read_table(path, ROSTER_COLUMNS, options=options)
-    return validate_roster(table, today=today, options=options, coordinators=coordinators)
+    """Read and check a roster file (its 亲属 sheet too); RosterFileError if the file itself is unusable."""
+    options = options or DEFAULT_OPTIONS
+    return validate_roster(read_table(path, ROSTER_COLUMNS, options=options), today=today, options=options,
+                           coordinators=coordinators, teams=teams, relatives=relatives_table(path, options))
 
 
 def load_staff(path: Path | str, *, options: RosterOptions | None = None) -> StaffCheck:

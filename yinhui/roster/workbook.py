@@ -39,8 +39,27 @@ class _Stop(Exception):
     """Ends a scan early (the answer is known)."""
 
 
-def check_workbook(path: Path, limits: RosterLimits) -> None:
-    """Refuse an .xlsx that is too big unpacked, has too many cells or an over-long cell."""
+def sheet_names(path: Path) -> list[str]:
+    """The names of a workbook's sheets, in order, read from its directory (nothing else is parsed)."""
+    names: list[str] = []
+
+    def on_sheet(name: str, attrs: dict[str, str]) -> None:
+        if _local(name) == "sheet":
+            names.append(attrs.get("name", ""))
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            _stream(archive, {i.filename: i for i in archive.infolist()}.get("xl/workbook.xml"), on_sheet, None)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return []
+    return names
+
+
+def check_workbook(path: Path, limits: RosterLimits, *, sheet: str | None = None) -> None:
+    """Refuse an .xlsx that is too big unpacked, has too many cells or an over-long cell.
+
+    ``sheet``: the sheet to be read (by name), when it is not the first.
+    """
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
@@ -52,17 +71,17 @@ def check_workbook(path: Path, limits: RosterLimits) -> None:
             raise RosterFileError(
                 path, "xlsx_too_big", size=-(-total // _MB), limit=limits.max_unpacked_mb
             )
-        sheet, shared = _parts(archive, infos)
+        part, shared = _parts(archive, infos, sheet)
         cell_bytes = limits.max_cell_chars * _BYTES_PER_CHAR + _MARKUP_SLACK
         # A quick pass over the bytes counts the elements and spots a suspicious gap; only
         # then does the slower, exact pass run (it finds which string, which cell).
         long_strings: set[int] = set()
         if shared and _suspicious(archive, shared, _STRING_START, cell_bytes, limits, path):
             long_strings = _SharedStrings(archive, shared, cell_bytes, limits, path).run()
-        if sheet is not None and (
-            long_strings or _suspicious(archive, sheet, _CELL_START, cell_bytes, limits, path)
+        if part is not None and (
+            long_strings or _suspicious(archive, part, _CELL_START, cell_bytes, limits, path)
         ):
-            where = _Sheet(archive, sheet, cell_bytes, limits, path).run(long_strings)
+            where = _Sheet(archive, part, cell_bytes, limits, path).run(long_strings)
             if where:
                 raise RosterFileError(path, "cell_too_big", cell=where, limit=limits.max_cell_chars)
         if long_strings:
@@ -103,13 +122,14 @@ def _suspicious(archive: zipfile.ZipFile, part: str, start: re.Pattern[bytes], c
 
 
 def _parts(
-    archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]
+    archive: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo], wanted: str | None = None
 ) -> tuple[str | None, str | None]:
-    """The first worksheet and the shared strings, as the workbook's relations name them."""
+    """The first worksheet (or the one named ``wanted``) and the shared strings, as the
+    workbook's relations name them."""
     first_id: list[str] = []
 
     def on_sheet(name: str, attrs: dict[str, str]) -> None:
-        if _local(name) == "sheet":
+        if _local(name) == "sheet" and (wanted is None or attrs.get("name") == wanted):
             first_id.append(attrs.get(f"{_REL_NS} id") or attrs.get("r:id", ""))
             raise _Stop
 

@@ -32,8 +32,21 @@ class Assignment:
     leader_id: int
 
 
+def N_(text: str) -> str:  # noqa: N802 - yinhui.i18n's marker; the rules import nothing outside the rules
+    """Marks a catalogue text: the English here, each surface shows it in its reader's language."""
+    return text
+
+
 class NoLeaderError(LookupError):
-    """Without a leader some task could end up with nobody: refuse to plan instead."""
+    """Without a leader some task could end up with nobody: refuse to plan instead.
+
+    Like a domain error it keeps its catalogue text and values (``message``, ``values``), so a
+    surface words it in its reader's language (``yinhui.i18n.error_text``).
+    """
+
+    def __init__(self, message: str, /, **values: object) -> None:
+        self.message, self.values = message, values
+        super().__init__(message.format(**values) if values else message)
 
 
 def assign_grids(
@@ -50,7 +63,7 @@ def assign_grids(
     """
     leader_pool = sorted(set(county_leaders)) or sorted(set(leaders))
     if not leader_pool:
-        raise NoLeaderError("no active leader: add one with `yinhui coordinator add NAME --role leader`")
+        raise NoLeaderError(N_("no active leader: add one with `yinhui coordinator add NAME --role leader`"))
     leader = leader_pool[0]
     grids = list(grids)
     first_holder = {gid: ids[0] for gid, ids in ((g, list(h)) for g, h in holders.items()) if ids}

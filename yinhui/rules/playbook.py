@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from yinhui.rules.calendar_nodes import BureauNode, builtin_keys
+from yinhui.rules.playbook_roster import RosterSection
 from yinhui.rules.playbook_sections import (
     DEFAULT_DOOR_SERVICES,
     Bureau,
@@ -38,7 +39,6 @@ from yinhui.rules.playbook_sections import (
     Outcome,
     OwnerRole,
     Priority,
-    RosterSection,
     StaffRhythm,
     StrictModel,
     TierDays,
@@ -78,6 +78,7 @@ __all__ = [
     "OrgLife",
     "Outbox",
     "Outcome",
+    "Retry",
     "OwnerRole",
     "Playbook",
     "PlaybookError",
@@ -108,6 +109,18 @@ class Outbox(StrictModel):
     )
 
 
+class Retry(StrictModel):
+    """[retry]: how an unreachable call is tried again (再次联系) before its period is given up
+    (applied by `yinhui.rules.retry`; here for the reason `Outbox` is)."""
+
+    after_days: int = Field(3, ge=1, le=28, description="days after an unreachable attempt the next is due")
+    attempts: int = Field(3, ge=1, le=10, description="attempts in all before the follow-up")
+    then: Literal["relative_call", "visit", "none"] = Field(
+        "relative_call", description="after the last attempt: a call to the next of kin, a visit, or nothing")
+    kinds: list[Literal["call", "visit"]] = Field(default=["call"], min_length=1,
+                                                  description="the cadence kinds tried again")
+
+
 class Playbook(StrictModel):
     bureau: Bureau = Bureau()
     digest: Digest = Digest()
@@ -135,6 +148,7 @@ class Playbook(StrictModel):
     staff_rhythm: StaffRhythm = StaffRhythm()
     roster: RosterSection = RosterSection()
     outbox: Outbox = Outbox()
+    retry: Retry = Retry()
 
     @field_validator("holidays")
     @classmethod

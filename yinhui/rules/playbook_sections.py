@@ -9,7 +9,7 @@ festival naming a declared node, deadlines following the priority order) is chec
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -23,7 +23,7 @@ from yinhui.rules.playbook_values import (
 )
 
 Category = Literal["lixiu", "tuixiu"]
-ContactMode = Literal["call", "visit", "event"]
+ContactMode = Literal["call", "visit", "event", "volunteer"]
 Outcome = Literal["reached", "unreachable", "visited", "declined"]
 OwnerRole = Literal["staff", "grid", "leader"]
 Every = Literal["month", "quarter", "year"]
@@ -387,54 +387,3 @@ class WritingGroup(StrictModel):
 class StaffRhythm(StrictModel):
     lecture: Lecture = Lecture()
     writing_group: WritingGroup = WritingGroup()
-
-
-# -- the roster file (花名册): the bureau's own words and limits -----------------------------------
-
-RosterField = Literal["name", "id_number", "gender", "birth_date", "category", "phone", "address",
-                      "township", "village", "party_branch", "coordinator", "lives_alone", "hardship",
-                      "status"]  # fmt: skip
-Word = Annotated[str, Field(min_length=1, max_length=40, pattern=r"\S")]
-
-
-class RosterValueWords(StrictModel):
-    """More words for a roster's values, e.g. ``[roster.value_synonyms.status] active = ["在编"]``."""
-
-    status: dict[Literal["active", "deceased", "moved"], list[Word]] = {}
-    category: dict[Literal["lixiu", "tuixiu"], list[Word]] = {}
-    gender: dict[Literal["M", "F"], list[Word]] = {}
-    flag: dict[Literal["yes", "no"], list[Word]] = {}
-
-
-class RosterFileLimits(StrictModel):
-    """Caps on a roster file; a key left out keeps the reader's default (README, "The roster file")."""
-
-    header_rows: int | None = Field(None, ge=1, le=50)
-    max_columns: int | None = Field(None, ge=20, le=16384)
-    max_rows: int | None = Field(None, ge=1, le=1_000_000)
-    max_cells: int | None = Field(None, ge=1000, le=50_000_000)
-    max_unpacked_mb: int | None = Field(None, ge=1, le=2000)
-    max_cell_chars: int | None = Field(None, ge=200, le=32_767)
-    max_errors: int | None = Field(None, ge=10, le=100_000)
-
-
-class RosterSection(StrictModel):
-    """[roster]: headers and words the bureau's own roster uses, beyond those Yinhui knows."""
-
-    column_synonyms: dict[RosterField, list[Word]] = {}
-    value_synonyms: RosterValueWords = RosterValueWords()
-    ignore_columns: list[Word] = Field(default=[], description="headers read past, though known")
-    limits: RosterFileLimits = RosterFileLimits()
-
-    @model_validator(mode="after")
-    def _each_word_once(self) -> RosterSection:
-        words = [w.strip().casefold() for ws in self.column_synonyms.values() for w in ws]
-        twice = doubled(words + [w.strip().casefold() for w in self.ignore_columns])
-        if twice:
-            raise ValueError(f"the header {twice!r} is given twice")
-        for kind, table in self.value_synonyms.model_dump().items():
-            twice = doubled([w.strip().casefold() for ws in table.values() for w in ws])
-            if twice:
-                raise ValueError(f"value_synonyms.{kind}: {twice!r} is given twice")
-        return self
-

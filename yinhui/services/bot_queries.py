@@ -27,6 +27,7 @@ from yinhui.services.chat import (
     task_belongs_to,
 )
 from yinhui.services.digests import collect_digests, digest_payload
+from yinhui.services.relatives import kin_of_tasks
 
 VIEWS = ("today", "overdue", "week")
 MAX_LISTED = 500  # tasks gathered for a chat list before the playbook's display limit cuts it
@@ -42,6 +43,7 @@ class ChatIdentity:
     name: str = ""
     grid_id: int | None = None
     grid: str = ""
+    audience: str = "grid"  # of a group: the grid's group chat, or its relatives' group (亲人群)
 
 
 def identify_chat(session: Session, *, chat_id: int, private: bool, user_id: int | None,
@@ -56,7 +58,7 @@ def identify_chat(session: Session, *, chat_id: int, private: bool, user_id: int
     if group is not None:
         grid = session.get(Grid, group.grid_id)
         return ChatIdentity("group", group.language or default_language, grid_id=group.grid_id,
-                            grid=grid_path(session, grid) if grid else "")
+                            grid=grid_path(session, grid) if grid else "", audience=group.audience)
     return ChatIdentity("stranger", default_language)
 
 
@@ -122,9 +124,12 @@ def check_press(session: Session, *, chat_id: int, token: str | None, default_la
     if not task_belongs_to(task, found.coordinator_id):
         return PressCheck("not_yours", language, coordinator.id, task)
     cadre = session.get(Cadre, task.cadre_id) if task.cadre_id else None
-    item = {"task_id": task.id, "cadre": cadre.name if cadre else None, "rule": task.rule, "kind": task.kind,
+    item: dict[str, Any] = {"task_id": task.id, "cadre": cadre.name if cadre else None, "rule": task.rule, "kind": task.kind,
             "due": task.due.isoformat(), "status": task.status, "grid": None,
             "phones": cadre.phone_list if cadre else []}
+    kin = kin_of_tasks(session, [task.id or 0]).get(task.id or 0)
+    if kin:
+        item["kin"] = kin
     status = "ok" if task.status in LIVE_STATUSES else "closed"
     return PressCheck(status, language, coordinator.id, task, item)
 

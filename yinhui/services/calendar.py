@@ -24,6 +24,7 @@ from models.calendar import (
     BureauNodeRow,
     HolidayDay,
 )
+from yinhui.i18n import N_
 from yinhui.rules.cadence import ShiftDue
 from yinhui.rules.calendar_nodes import BureauNode, Node, builtin_keys, nodes_for_year
 from yinhui.rules.playbook import Playbook
@@ -61,17 +62,17 @@ def nodes_in_year(session: Session, playbook: Playbook, year: int) -> list[Node]
     try:
         return nodes_for_year(year, nodes)
     except ValueError as exc:
-        raise CalendarError(str(exc)) from None
+        raise CalendarError(N_("the calendar of {year} cannot be worked out: {problem}"), year=year, problem=exc) from None
 
 
 def add_node(session: Session, node: BureauNode, *, playbook: Playbook, actor: str) -> BureauNodeRow:
     if node.key in builtin_keys():
-        raise CalendarError(f"{node.key!r} is a built-in node; choose another key")
+        raise CalendarError(N_("{key!r} is a built-in node; choose another key"), key=node.key)
     if any(n.key == node.key for n in playbook.bureau_nodes()):
-        raise CalendarError(f"node {node.key!r} is already declared in the playbook")
+        raise CalendarError(N_("node {key!r} is already declared in the playbook"), key=node.key)
     taken = session.execute(select(col(BureauNodeRow.id)).where(col(BureauNodeRow.key) == node.key)).first()
     if taken:
-        raise CalendarError(f"node {node.key!r} already exists; remove it first to change it")
+        raise CalendarError(N_("node {key!r} already exists; remove it first to change it"), key=node.key)
     row = BureauNodeRow(
         key=node.key, name_zh=node.name_zh, name_en=node.name_en, month=node.month, day=node.day,
         year=node.year, lunar=node.lunar, note=node.note, created_by=actor,
@@ -84,7 +85,8 @@ def add_node(session: Session, node: BureauNode, *, playbook: Playbook, actor: s
 def remove_node(session: Session, key: str) -> None:
     result = session.exec(delete(BureauNodeRow).where(col(BureauNodeRow.key) == key))
     if not result.rowcount:
-        raise CalendarError(f"no node {key!r} was added with `yinhui node add` (playbook nodes are edited there)")
+        raise CalendarError(N_("no node {key!r} was added with `yinhui node add` (playbook nodes are edited there)"),
+                            key=key)
 
 
 def stored_schedules(session: Session) -> list[YearSchedule]:
@@ -104,7 +106,8 @@ def set_schedule(session: Session, schedule: YearSchedule, *, actor: str) -> Non
         select(col(HolidayDay.day), col(HolidayDay.year)).where(col(HolidayDay.day).in_(schedule.days_off | schedule.workdays))
     ).first()
     if clash:
-        raise CalendarError(f"{clash[0].isoformat()} is already entered in the {clash[1]} schedule")
+        raise CalendarError(N_("{day} is already entered in the {year} schedule"), day=clash[0].isoformat(),
+                            year=clash[1])
     session.add_all(
         [HolidayDay(day=d, year=schedule.year, kind=DAY_OFF, created_by=actor) for d in sorted(schedule.days_off)]
         + [HolidayDay(day=d, year=schedule.year, kind=WORKDAY, created_by=actor) for d in sorted(schedule.workdays)]

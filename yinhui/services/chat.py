@@ -23,9 +23,12 @@ from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, col
 
 from models.chat import (
+    AUDIENCES,
+    GRID_AUDIENCE,
     INVITE_ALPHABET,
     INVITE_DAYS,
     INVITE_LENGTH,
+    RELATIVES_AUDIENCE,
     TOKEN_BYTES,
     CallbackToken,
     ChatInvite,
@@ -35,6 +38,7 @@ from models.grids import BASE_LEVEL, Grid
 from models.people import Coordinator
 from models.tasks import Task
 from models.types import table_of, utcnow
+from yinhui.i18n import N_
 from yinhui.services.errors import ChatError
 
 
@@ -70,18 +74,23 @@ def create_invite(
     grid_id: int | None = None,
     days: int = INVITE_DAYS,
     actor: str = "cli",
+    audience: str = GRID_AUDIENCE,
 ) -> str:
     """A fresh one-time code for a coordinator (private chat) or a grid (group chat).
 
-    Older unused codes for the same coordinator or grid stop working, so only the last code
-    handed out can bind.
+    Older unused codes for the same coordinator, or the same grid and audience, stop working, so
+    only the last code handed out can bind. ``audience`` of a grid's code: its group chat (网格群,
+    'grid') or its relatives' group (亲人群, 'relatives').
     """
+    if audience not in AUDIENCES or (audience != GRID_AUDIENCE and grid_id is None):
+        raise ChatError(N_("a relatives' group is bound for a grid (--relatives with a grid)"))
     if (coordinator_id is None) == (grid_id is None):
-        raise ChatError("an invite is for exactly one coordinator or one grid")
+        raise ChatError(N_("an invite is for exactly one coordinator or one grid"))
     if days < 1:
-        raise ChatError(f"an invite must last at least one day (got {days})")
+        raise ChatError(N_("an invite must last at least one day (got {days})"), days=days)
     now = utcnow()
-    owner = col(ChatInvite.coordinator_id) == coordinator_id if coordinator_id else col(ChatInvite.grid_id) == grid_id
+    owner = (col(ChatInvite.coordinator_id) == coordinator_id if coordinator_id
+             else (col(ChatInvite.grid_id) == grid_id) & (col(ChatInvite.audience) == audience))
     session.execute(
         update(ChatInvite)
         .where(owner, col(ChatInvite.used_at).is_(None), col(ChatInvite.expires_at) > now)
@@ -91,7 +100,7 @@ def create_invite(
     code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
     session.add(
         ChatInvite(
-            code_hash=_hash_code(code), coordinator_id=coordinator_id, grid_id=grid_id,
+            code_hash=_hash_code(code), coordinator_id=coordinator_id, grid_id=grid_id, audience=audience,
             created_by=actor, expires_at=now + dt.timedelta(days=days),
         )
     )
@@ -108,6 +117,11 @@ class Binding:
     group: GroupChat | None = None
     grid_name: str | None = None
 
+    @property
+    def relatives(self) -> bool:
+        """A grid's relatives' group (亲人群), not its coordinators' group chat."""
+        return self.group is not None and self.group.audience == RELATIVES_AUDIENCE
+
 
 def redeem_invite(session: Session, code: str, *, chat_id: int, private: bool, title: str = "") -> Binding:
     """Bind the chat with a one-time code; the code is spent whatever happens next."""
@@ -116,11 +130,11 @@ def redeem_invite(session: Session, code: str, *, chat_id: int, private: bool, t
     ).scalar_one_or_none()
     now = utcnow()
     if invite is None or invite.used_at is not None or invite.expires_at <= now:
-        raise ChatError("invalid, used or expired invite code")
+        raise ChatError(N_("invalid, used or expired invite code"))
     if invite.coordinator_id is not None and not private:
-        raise ChatError("a coordinator's code must be sent in a private chat with the bot")
+        raise ChatError(N_("a coordinator's code must be sent in a private chat with the bot"))
     if invite.coordinator_id is None and private:
-        raise ChatError("a grid's code must be sent in the grid's group chat")
+        raise ChatError(N_("a grid's code must be sent in the grid's group chat"))
     # Spend the code by a conditional update whose row count decides: of two chats sending the
     # same code at once, exactly one binds (the row lock above already serialises PostgreSQL).
     spent = session.exec(
@@ -130,11 +144,11 @@ def redeem_invite(session: Session, code: str, *, chat_id: int, private: bool, t
         .execution_options(synchronize_session=False)
     )
     if spent.rowcount != 1:
-        raise ChatError("invalid, used or expired invite code")
+        raise ChatError(N_("invalid, used or expired invite code"))
     session.expire(invite)
     if invite.coordinator_id is not None:
         return _bind_coordinator(session, invite.coordinator_id, chat_id)
-    return _bind_group(session, invite.grid_id, chat_id, title)
+    return _bind_group(session, invite.grid_id, chat_id, title, invite.audience)
 
 
 def _bind_coordinator(session: Session, coordinator_id: int, chat_id: int) -> Binding:
@@ -142,21 +156,23 @@ def _bind_coordinator(session: Session, coordinator_id: int, chat_id: int) -> Bi
         select(Coordinator).where(col(Coordinator.chat_id) == chat_id, col(Coordinator.id) != coordinator_id)
     ).scalar_one_or_none()
     if other is not None:
-        raise ChatError("this chat is already bound to another coordinator; ask the operator")
+        raise ChatError(N_("this chat is already bound to another coordinator; ask the operator"))
     coordinator = session.get(Coordinator, coordinator_id)
     if coordinator is None or not coordinator.active:
-        raise ChatError("the coordinator of this code is no longer active")
+        raise ChatError(N_("the coordinator of this code is no longer active"))
     coordinator.chat_id, coordinator.channel, coordinator.channel_broken = chat_id, "telegram", None
     session.add(coordinator)
     session.flush()
     return Binding(chat_id=chat_id, coordinator=coordinator)
 
 
-def _bind_group(session: Session, grid_id: int, chat_id: int, title: str) -> Binding:
+def _bind_group(session: Session, grid_id: int, chat_id: int, title: str, audience: str) -> Binding:
+    """The chat becomes the grid's group chat or its relatives' group: one or the other, never both."""
     group = session.execute(select(GroupChat).where(col(GroupChat.chat_id) == chat_id)).scalar_one_or_none()
     if group is None:
         group = GroupChat(chat_id=chat_id, grid_id=grid_id)
     group.grid_id, group.title, group.active, group.broken = grid_id, title[:200], True, None
+    group.audience = audience
     group.bound_at = utcnow()
     session.add(group)
     session.flush()
@@ -239,3 +255,26 @@ def resolve_callback_token(session: Session, token: str) -> CallbackToken | None
 def task_belongs_to(task: Task, coordinator_id: int) -> bool:
     """A task is on a coordinator's list when it is assigned or escalated to them."""
     return task.assignee_id == coordinator_id or task.escalated_to_id == coordinator_id
+
+
+def redeem_invite_for_browser(session: Session, code: str) -> tuple[Coordinator, int]:
+    """Spend a coordinator's one-time code to bind a browser (the task page): the coordinator and
+    the invite's id. The Telegram binding is left as it was; a grid's code binds no browser."""
+    invite = session.execute(
+        select(ChatInvite).where(col(ChatInvite.code_hash) == _hash_code(code)).with_for_update()
+    ).scalar_one_or_none()
+    now = utcnow()
+    if invite is None or invite.used_at is not None or invite.expires_at <= now or invite.coordinator_id is None:
+        raise ChatError(N_("invalid, used or expired invite code"))
+    spent = session.exec(
+        update(ChatInvite)
+        .where(col(ChatInvite.id) == invite.id, col(ChatInvite.used_at).is_(None), col(ChatInvite.expires_at) > now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if spent.rowcount != 1:
+        raise ChatError(N_("invalid, used or expired invite code"))
+    coordinator = session.get(Coordinator, invite.coordinator_id)
+    if coordinator is None or not coordinator.active:
+        raise ChatError(N_("the coordinator of this code is no longer active"))
+    return coordinator, invite.id or 0

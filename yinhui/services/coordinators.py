@@ -10,6 +10,7 @@ from sqlmodel import Session, col
 
 from models.people import LEADER, ROLES, Cadre, Coordinator, CoordinatorGrid
 from models.types import id_of
+from yinhui.i18n import N_
 from yinhui.services.errors import CoordinatorError
 from yinhui.services.grids import GridBook
 from yinhui.services.lookup import get_or_raise
@@ -18,7 +19,8 @@ from yinhui.services.lookup import get_or_raise
 def find_coordinator(session: Session, name: str) -> Coordinator:
     """A coordinator by exact name (names are unique)."""
     return get_or_raise(session, Coordinator, col(Coordinator.name) == name.strip(),
-                        CoordinatorError(f"no coordinator named {name!r} (see `yinhui coordinator list`)"))
+                        CoordinatorError(N_("no coordinator named {name!r} (see `yinhui coordinator list`)"),
+                                         name=name))
 
 
 def active_leaders(session: Session) -> list[Coordinator]:
@@ -41,22 +43,23 @@ def save_coordinator(
     """Create a coordinator, or (replace=True) update one by name; grid references must exist."""
     name = name.strip()
     if not name:
-        raise CoordinatorError("a coordinator needs a name")
+        raise CoordinatorError(N_("a coordinator needs a name"))
     if role not in ROLES:
-        raise CoordinatorError(f"role must be one of {', '.join(ROLES)} (got {role!r})")
+        raise CoordinatorError(N_("role must be one of {roles} (got {role!r})"), roles=", ".join(ROLES), role=role)
     book = book or GridBook(session)
     resolved = []
     for ref in grids:
         grid = book.resolve(ref)
         if grid is None:
             raise CoordinatorError(
-                f"grid {ref!r} is not known: write a level-2 grid as 城关镇 or a base grid as 城关镇/东街村, "
-                "and import the roster first so the grids exist"
+                N_("grid {grid!r} is not known: write a level-2 grid as 城关镇 or a base grid as 城关镇/东街村, "
+                   "and import the roster first so the grids exist"),
+                grid=ref,
             )
         resolved.append(grid)
     existing = session.execute(select(Coordinator).where(col(Coordinator.name) == name)).scalar_one_or_none()
     if existing is not None and not replace:
-        raise CoordinatorError(f"a coordinator named {name!r} already exists")
+        raise CoordinatorError(N_("a coordinator named {name!r} already exists"), name=name)
     coordinator = existing or Coordinator(name=name, role=role)
     coordinator.role, coordinator.phone, coordinator.active = role, phone or coordinator.phone, True
     session.add(coordinator)

@@ -15,6 +15,8 @@ from sqlalchemy import (
 from sqlmodel import Session, col
 
 from models.chat import (
+    AUDIENCES,
+    GRID_AUDIENCE,
     AppriseTarget,
     ChatMessage,
     GroupChat,
@@ -23,6 +25,7 @@ from models.grids import Grid, GridOwner
 from models.outbox import FAILED, Notification
 from models.people import LEADER, Coordinator, CoordinatorGrid
 from models.types import table_of, utcnow
+from yinhui.i18n import N_
 from yinhui.messages.content import Message, as_text
 from yinhui.messages.notices import render_channel_broken, render_group_broken
 from yinhui.messages.texts import language_of
@@ -184,17 +187,23 @@ def undelivered_report(session: Session) -> list[dict[str, Any]]:
 
 def add_apprise_target(
     session: Session, *, kind: str, url: str, coordinator_id: int | None = None, grid_id: int | None = None,
-    label: str = "",
+    label: str = "", audience: str = GRID_AUDIENCE,
 ) -> AppriseTarget:
-    """Add a WeCom/DingTalk robot or e-mail target; for a coordinator it also becomes their channel."""
+    """Add a WeCom/DingTalk robot or e-mail target; for a coordinator it also becomes their channel.
+
+    A grid's target speaks to its group (``audience`` 'grid') or its relatives' group ('relatives', 亲人群).
+    """
     if (coordinator_id is None) == (grid_id is None):
-        raise ChatError("a target belongs to exactly one coordinator or one grid")
-    target = AppriseTarget(kind=kind, url=url.strip(), coordinator_id=coordinator_id, grid_id=grid_id, label=label)
+        raise ChatError(N_("a target belongs to exactly one coordinator or one grid"))
+    if audience not in AUDIENCES or (audience != GRID_AUDIENCE and grid_id is None):
+        raise ChatError(N_("a relatives' group is bound for a grid (--relatives with a grid)"))
+    target = AppriseTarget(kind=kind, url=url.strip(), coordinator_id=coordinator_id, grid_id=grid_id, label=label,
+                           audience=audience)
     session.add(target)
     if coordinator_id is not None:
         coordinator = session.get(Coordinator, coordinator_id)
         if coordinator is None:
-            raise ChatError(f"no coordinator #{coordinator_id}")
+            raise ChatError(N_("no coordinator #{coordinator_id}"), coordinator_id=coordinator_id)
         coordinator.channel, coordinator.channel_broken = kind, None
         session.add(coordinator)
     session.flush()
@@ -219,7 +228,7 @@ def list_targets(session: Session) -> list[dict[str, Any]]:
     names = dict(session.execute(select(col(Coordinator.id), col(Coordinator.name))).all())
     return [
         {
-            "id": t.id, "kind": t.kind, "url": t.url, "label": t.label, "active": t.active,
+            "id": t.id, "kind": t.kind, "url": t.url, "label": t.label, "active": t.active, "audience": t.audience,
             "coordinator": names.get(t.coordinator_id) if t.coordinator_id else None,
             "grid": book.path(book.by_id[t.grid_id]) if t.grid_id in book.by_id else None,
         }

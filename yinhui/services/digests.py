@@ -17,7 +17,9 @@ from models.people import Cadre, Coordinator
 from models.tasks import LIVE_STATUSES, OVERDUE, Task
 from yinhui.messages.digest import KIND_ORDER
 from yinhui.rules.playbook import Playbook
+from yinhui.services.relatives import kin_of_tasks
 from yinhui.services.task_views import Label, task_labels
+from yinhui.settings import get_settings
 
 OTHER_KIND = len(KIND_ORDER)  # KIND_ORDER: the digest's order of kinds (yinhui.messages.digest)
 
@@ -37,6 +39,7 @@ class DigestItem:
     escalation_level: int
     escalated: bool  # on this recipient's list because it was escalated to them
     label: Label | None = None  # what the task is (a must-visit's kind, a meeting's branch ...)
+    kin: dict[str, Any] | None = None  # a call's next of kin (name, relation, phones): the fallback number
 
 
 @dataclass
@@ -65,12 +68,17 @@ def _kind_rank() -> ColumnElement[int]:
     return case(*((col(Task.kind) == k, literal(v, Integer)) for k, v in KIND_ORDER.items()), else_=literal(OTHER_KIND))
 
 
-def _live(day: dt.date) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    return (col(Task.status).in_(LIVE_STATUSES), col(Task.window_opens) <= day)
+def _live(day: dt.date, recipient_column: Mapped[int | None], recipients: set[int] | None) -> list[ColumnElement[bool]]:
+    """Live tasks open by `day`; only those of `recipients` when given (one coordinator's page)."""
+    where = [col(Task.status).in_(LIVE_STATUSES), col(Task.window_opens) <= day]
+    if recipients is not None:
+        where.append(recipient_column.in_(sorted(recipients)))
+    return where
 
 
 def _counts(
-    session: Session, *, day: dt.date, horizon_end: dt.date, recipient_column: Mapped[int | None], escalated: bool
+    session: Session, *, day: dt.date, horizon_end: dt.date, recipient_column: Mapped[int | None], escalated: bool,
+    recipients: set[int] | None = None,
 ) -> Sequence[Row[*tuple[Any, ...]]]:
     """Per recipient and kind: how many live tasks, new, overdue and due soon (one aggregate query)."""
     overdue = case((col(Task.status) == OVERDUE, 1), else_=0)
@@ -78,7 +86,7 @@ def _counts(
     soon = case(((col(Task.status) != OVERDUE) & (col(Task.due) <= horizon_end), 1), else_=0)
     query = (
         select(recipient_column, col(Task.kind), func.count(), func.sum(new), func.sum(overdue), func.sum(soon))
-        .where(*_live(day))
+        .where(*_live(day, recipient_column, recipients))
         .group_by(recipient_column, col(Task.kind))
     )
     if escalated:
@@ -87,14 +95,16 @@ def _counts(
 
 
 def _heads(
-    session: Session, *, day: dt.date, recipient_column: Mapped[int | None], escalated: bool, max_items: int
+    session: Session, *, day: dt.date, recipient_column: Mapped[int | None], escalated: bool, max_items: int,
+    recipients: set[int] | None = None,
 ) -> Sequence[Row[*tuple[Any, ...]]]:
     """The `max_items` most urgent live tasks of each recipient, ranked inside the database."""
     rank = func.row_number().over(
         partition_by=recipient_column,
         order_by=(_kind_rank(), case((col(Task.status) == OVERDUE, 0), else_=1), col(Task.priority), col(Task.due), col(Task.id)),
     )
-    ranked = select(recipient_column.label("recipient"), col(Task.id).label("task_id"), rank.label("rank")).where(*_live(day))
+    ranked = select(recipient_column.label("recipient"), col(Task.id).label("task_id"), rank.label("rank")).where(
+        *_live(day, recipient_column, recipients))
     if escalated:
         ranked = ranked.where(col(Task.escalated_to_id).is_not(None), col(Task.escalated_to_id) != col(Task.assignee_id))
     head = ranked.subquery()
@@ -145,7 +155,8 @@ def collect_digests(
 
     for column, escalated in ((col(Task.assignee_id), False), (col(Task.escalated_to_id), True)):
         for recipient, kind, total, new, overdue, soon in _counts(
-            session, day=day, horizon_end=horizon_end, recipient_column=column, escalated=escalated
+            session, day=day, horizon_end=horizon_end, recipient_column=column, escalated=escalated,
+            recipients=coordinator_ids,
         ):
             digest = digest_for(recipient)
             if digest is None:
@@ -158,7 +169,8 @@ def collect_digests(
             digest.escalated += total if escalated else 0
         for (recipient, task_id, kind, rule, status, due, priority, opens, level,
              cadre_name, phones, grid, town) in _heads(
-                 session, day=day, recipient_column=column, escalated=escalated, max_items=max_items):
+                 session, day=day, recipient_column=column, escalated=escalated, max_items=max_items,
+                 recipients=coordinator_ids):
             digest = digest_for(recipient)
             if digest is None:
                 continue
@@ -172,10 +184,12 @@ def collect_digests(
             )
     listed = [i.task_id for d in digests.values() for i in (*d.items, *d.escalated_items)]
     labels = task_labels(session, listed, playbook=playbook)
-    if labels:
+    kin = kin_of_tasks(session, listed)
+    if labels or kin:
         for d in digests.values():
-            d.items = [replace(i, label=labels.get(i.task_id)) for i in d.items]
-            d.escalated_items = [replace(i, label=labels.get(i.task_id)) for i in d.escalated_items]
+            d.items = [replace(i, label=labels.get(i.task_id), kin=kin.get(i.task_id)) for i in d.items]
+            d.escalated_items = [replace(i, label=labels.get(i.task_id), kin=kin.get(i.task_id))
+                                 for i in d.escalated_items]
     return [digests[cid] for cid in sorted(digests)]
 
 
@@ -183,14 +197,17 @@ def digest_payload(digest: Digest, *, language: str, horizon_days: int) -> dict[
     """The digest as its outbox row keeps it: what `yinhui.messages.digest.render_digest` draws from.
 
     Phones are included for the coordinator's own private chat; the formats drop them anywhere
-    else. The payload lives in the database, never in logs.
+    else. The payload lives in the database, never in logs. With `YINHUI_WEB_URL` set it keeps the
+    task page's address too (the closing line of a digest sent where there are no buttons).
     """
+    web_url = get_settings().web_url
 
     def item(i: DigestItem) -> dict[str, Any]:
         return {
             "task_id": i.task_id, "kind": i.kind, "rule": i.rule, "status": i.status,
             "due": i.due.isoformat(), "cadre": i.cadre_name, "phones": list(i.phones), "grid": i.grid,
             "label": i.label.text(language) if i.label else None,
+            **({"kin": i.kin} if i.kin else {}),
             "new": i.new, "escalation_level": i.escalation_level,
         }
 
@@ -207,4 +224,5 @@ def digest_payload(digest: Digest, *, language: str, horizon_days: int) -> dict[
         },
         "items": [item(i) for i in digest.items],
         "escalated_items": [item(i) for i in digest.escalated_items],
+        **({"web_url": web_url} if web_url else {}),
     }

@@ -10,6 +10,24 @@ the reader's (the command line in the operator's language, a chat reply in the c
 from __future__ import annotations
 
 from yinhui import i18n
+from yinhui.i18n import N_
+
+
+class Word(str):
+    """One of our own words given as a value (a status, an outcome, a kind): English in ``str(error)``,
+    translated with the message in ``error.render(lang)``, e.g. ``status=Word(cadre.status)``."""
+
+    __slots__ = ()
+
+
+# The words of ours that refusals name, so that the catalogues carry them (a Word that is not
+# among them reads as written).
+WORDS = (
+    N_("active"), N_("inactive"), N_("deceased"), N_("moved"),
+    N_("done"), N_("cancelled"), N_("closed as missed"), N_("open"), N_("overdue"),
+    N_("reached"), N_("unreachable"), N_("visited"), N_("declined"), N_("covered"),
+    N_("hospitalisation"), N_("family_event"), N_("hardship"), N_("death"), N_("discharged"), N_("resolved"),
+)
 
 
 class DomainError(ValueError):
@@ -20,8 +38,22 @@ class DomainError(ValueError):
         super().__init__(message.format(**values) if values else message)
 
     def render(self, language: str | None) -> str:
-        """The message in a reader's language ("zh", "en")."""
-        return i18n.text(language, self.message, **self.values)
+        """The message in a reader's language ("zh", "en"), our own words in it translated too."""
+        values = {key: i18n.text(language, value) if isinstance(value, Word) else value
+                  for key, value in self.values.items()}
+        return i18n.text(language, self.message, **values)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled as text and values (a flow run's error crossing processes), not as the English
+        # alone, so that it can still be worded in the reader's language; a subclass's own fields too.
+        return _restore, (type(self), self.message, self.values, dict(self.__dict__))
+
+
+def _restore(cls: type[DomainError], message: str, values: dict[str, object], state: dict[str, object]) -> DomainError:
+    error = cls.__new__(cls)
+    DomainError.__init__(error, message, **values)
+    error.__dict__.update(state)
+    return error
 
 
 class CareError(DomainError):
@@ -52,10 +84,21 @@ class TaskClosedError(TaskError):
 
     def __init__(self, task_id: int, status: str, *, by: str, at: str | None, outcome: str | None = None) -> None:
         self.task_id, self.status, self.by, self.at, self.outcome = task_id, status, by, at, outcome
-        word = {"missed": "closed as missed"}.get(status, status)
-        when = f" at {at}" if at else ""
-        what = f" ({outcome})" if outcome and status == "done" else ""
-        super().__init__(f"task #{task_id} is already {word} by {by}{when}{what}; nothing was changed")
+        values: dict[str, object] = {"task_id": task_id, "status": Word({"missed": "closed as missed"}.get(status, status)),
+                                     "by": by}
+        if outcome and status == "done":
+            values["outcome"] = Word(outcome)
+            if at:
+                super().__init__(N_("task #{task_id} is already {status} by {by} at {at} ({outcome}); nothing was changed"),
+                                 at=at, **values)
+            else:
+                super().__init__(N_("task #{task_id} is already {status} by {by} ({outcome}); nothing was changed"),
+                                 **values)
+        elif at:
+            super().__init__(N_("task #{task_id} is already {status} by {by} at {at}; nothing was changed"),
+                             at=at, **values)
+        else:
+            super().__init__(N_("task #{task_id} is already {status} by {by}; nothing was changed"), **values)
 
 
 class PlanningError(TaskError):

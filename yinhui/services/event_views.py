@@ -98,7 +98,17 @@ def event_plan(session: Session, event_id: int, *, today: dt.date, language: str
         "steps": steps,
         "late": [s["key"] for s in steps if s["late"]],
         "attendance": attended,
+        "cancelled_on": event.cancelled_on.isoformat() if event.cancelled_on else None,
+        "cancel_reason": event.cancel_reason,
     }
+
+
+def event_plans(session: Session, *, year: int, today: dt.date, language: str = "zh") -> list[dict[str, Any]]:
+    """The plan of every event of ``year`` (a calendar feed of events and their steps), by day."""
+    ids = session.execute(
+        select(col(Event.id)).where(col(Event.year) == year).order_by(col(Event.held_on), col(Event.id))
+    ).scalars().all()
+    return [event_plan(session, event_id, today=today, language=language) for event_id in ids]
 
 
 def list_events(session: Session, *, year: int | None = None, today: dt.date) -> list[dict[str, Any]]:
@@ -127,6 +137,8 @@ def list_events(session: Session, *, year: int | None = None, today: dt.date) ->
             "id": e.id, "title": e.title, "node": e.node_key, "year": e.year, "held_on": e.held_on.isoformat(),
             "steps": progress[e.id][0], "done": progress[e.id][1], "late": progress[e.id][2],
             "attendance": attended.get(e.id, 0),
+            "cancelled_on": e.cancelled_on.isoformat() if e.cancelled_on else None,
+            "cancel_reason": e.cancel_reason,
         }
         for e in events
     ]

@@ -22,7 +22,8 @@ from models.calendar import Attendance, Event, EventOwner, EventStep, EventTeam
 from models.organisations import VolunteerTeam
 from models.people import LEADER, ROLES, Coordinator
 from models.tasks import DONE, LIVE_STATUSES, Task
-from models.types import id_of
+from models.types import id_of, table_of
+from yinhui.i18n import N_
 from yinhui.rules.calendar_nodes import NotInYearError, nodes_for_year
 from yinhui.rules.events import (
     EVENT_STEP,
@@ -39,9 +40,16 @@ from yinhui.services.calendar import Shifts, bureau_nodes, shifts_for
 from yinhui.services.coordinators import find_coordinator
 from yinhui.services.errors import CalendarError, CoordinatorError
 from yinhui.services.lookup import get_or_raise
-from yinhui.services.tasks import create_tasks, move_task, reassign_task, record_contact
+from yinhui.services.tasks import (
+    cancel_tasks,
+    create_tasks,
+    move_task,
+    reassign_task,
+    record_contact,
+)
 
 MAX_TITLE = 100
+MAX_CANCEL_REASON = 200  # Event.cancel_reason
 
 
 def _node_in_year(session: Session, playbook: Playbook, key: str, year: int) -> tuple[str, str, dt.date]:
@@ -49,12 +57,12 @@ def _node_in_year(session: Session, playbook: Playbook, key: str, year: int) -> 
     try:
         found = [n for n in nodes_for_year(year, nodes) if n.key == key]
     except ValueError as exc:
-        raise CalendarError(str(exc)) from None
+        raise CalendarError(N_("the calendar of {year} cannot be worked out: {problem}"), year=year, problem=exc) from None
     if not found:
         known = {n.key for n in nodes_for_year(year, nodes)} | {n.key for n in nodes}
         if key in known:
-            raise CalendarError(f"node {key!r} does not fall in {year}")
-        raise CalendarError(f"unknown calendar node {key!r} (see `yinhui calendar --year {year}`)")
+            raise CalendarError(N_("node {key!r} does not fall in {year}"), key=key, year=year)
+        raise CalendarError(N_("unknown calendar node {key!r} (see `yinhui calendar --year {year}`)"), key=key, year=year)
     first = min(found, key=lambda n: n.date)
     return first.name_zh, first.name_en, first.date
 
@@ -66,8 +74,10 @@ def _team_ids(session: Session, names: Iterable[str]) -> list[int]:
     known = dict(session.execute(select(col(VolunteerTeam.name), col(VolunteerTeam.id))).all())
     missing = [n for n in wanted if n not in known]
     if missing:
-        listed = "、".join(sorted(known)) or "none yet"
-        raise CalendarError(f"unknown volunteer team {missing[0]!r} (known: {listed})")
+        if not known:
+            raise CalendarError(N_("unknown volunteer team {team!r} (known: none yet)"), team=missing[0])
+        raise CalendarError(N_("unknown volunteer team {team!r} (known: {known})"), team=missing[0],
+                            known="、".join(sorted(known)))
     return [known[n] for n in wanted]
 
 
@@ -75,13 +85,13 @@ def _owner_ids(session: Session, owners: Mapping[str, str]) -> dict[str, int]:
     resolved: dict[str, int] = {}
     for role, name in owners.items():
         if role not in ROLES:
-            raise CalendarError(f"owner role must be one of {', '.join(ROLES)} (got {role!r})")
+            raise CalendarError(N_("owner role must be one of {roles} (got {role!r})"), roles=", ".join(ROLES), role=role)
         try:
             coordinator = find_coordinator(session, name)
         except CoordinatorError as exc:
-            raise CalendarError(str(exc)) from None
+            raise CalendarError(exc.message, **exc.values) from None
         if not coordinator.active:
-            raise CalendarError(f"coordinator {coordinator.name!r} is no longer active")
+            raise CalendarError(N_("coordinator {name!r} is no longer active"), name=coordinator.name)
         resolved[role] = id_of(coordinator)
     return resolved
 
@@ -104,7 +114,7 @@ def owner_for(session: Session, event_id: int, role: str) -> int:
         ).scalar_one_or_none()
         if first is not None:
             return first
-    raise CalendarError(f"nobody can own the {role} steps: add an active {role} coordinator or a leader")
+    raise CalendarError(N_("nobody can own the {role} steps: add an active {role} coordinator or a leader"), role=role)
 
 
 def event_steps(session: Session, event_id: int) -> list[StepSpec]:
@@ -117,7 +127,12 @@ def _plan(event: Event, steps: Sequence[StepSpec], *, shifts: Shifts, today: dt.
 
 
 def create_step_tasks(session: Session, event: Event, *, shifts: Shifts, today: dt.date, actor: str) -> int:
-    """A task for every step of the event that has none yet; returns how many were created."""
+    """A task for every step of the event that has none yet; returns how many were created.
+
+    A cancelled event gets none: its cancelled steps stay cancelled, and no plan brings them back.
+    """
+    if event.cancelled_on is not None:
+        return 0
     rule, event_id = event_rule(event.template), id_of(event)
     have = set(
         session.execute(select(col(Task.period)).where(col(Task.rule) == rule, col(Task.subject_id) == event_id)).scalars()
@@ -186,24 +201,30 @@ def create_event(
     """
     try:
         plan = playbook.template(template)
-    except KeyError as exc:
-        raise CalendarError(exc.args[0]) from None
+    except KeyError:
+        known = ", ".join(t.name for t in playbook.event_templates)
+        if not known:
+            raise CalendarError(N_("no event template {name!r} in the playbook (known: none)"), name=template) from None
+        raise CalendarError(N_("no event template {name!r} in the playbook (known: {known})"), name=template,
+                            known=known) from None
     name_zh, name_en, node_day = _node_in_year(session, playbook, node_key, year)
     existing = find_event(session, node_key, year, template)
     if existing is not None:
         if exist_ok:
             return existing, False
         raise CalendarError(
-            f"event #{existing.id} already plans {template} for {node_key} {year} "
-            f"(see `yinhui event show {existing.id}`; move it with `yinhui event move`)"
+            N_("event #{event_id} already plans {template} for {node} {year} "
+               "(see `yinhui event show {event_id}`; move it with `yinhui event move`)"),
+            event_id=existing.id, template=template, node=node_key, year=year,
         )
     if node_day < today:
-        raise CalendarError(f"{node_key} {year} was on {node_day.isoformat()}; an event cannot be planned in the past")
+        raise CalendarError(N_("{node} {year} was on {day}; an event cannot be planned in the past"), node=node_key,
+                            year=year, day=node_day.isoformat())
     if title is None:
         title = f"{name_en} {plan.title.en}" if language == "en" else f"{name_zh}{plan.title.zh}"
     title = title.strip()
     if not title or len(title) > MAX_TITLE:
-        raise CalendarError(f"an event title needs 1 to {MAX_TITLE} characters")
+        raise CalendarError(N_("an event title needs 1 to {limit} characters"), limit=MAX_TITLE)
     team_ids = _team_ids(session, teams)
     owner_ids = _owner_ids(session, owners or {})
     event = Event(
@@ -266,6 +287,41 @@ def plan_yearly_events(
     return created, problems
 
 
+def _refuse_if_cancelled(event: Event) -> None:
+    if event.cancelled_on is not None:
+        raise CalendarError(N_("event #{event_id} was cancelled on {day} ({reason})"), event_id=event.id,
+                            day=event.cancelled_on.isoformat(), reason=event.cancel_reason or "-")
+
+
+def cancel_event(session: Session, event_id: int, *, reason: str, today: dt.date, actor: str) -> int:
+    """Call the event off: its open steps are cancelled with the reason (audited, through the task
+    service), the event keeps the day and the reason; returns how many steps were cancelled.
+
+    An event already held (its event-day step done) or already cancelled is refused; steps already
+    done stay done. The yearly planning finds the event still there and plans nothing again.
+    """
+    reason = " ".join(reason.split())
+    if not reason or len(reason) > MAX_CANCEL_REASON:
+        raise CalendarError(N_("the reason for cancelling needs 1 to {limit} characters"), limit=MAX_CANCEL_REASON)
+    event = get_event(session, event_id, for_update=True)
+    _refuse_if_cancelled(event)
+    tasks = _step_tasks(session, event)
+    held = [s.key for s in event_steps(session, id_of(event)) if s.at == 0 and s.key in tasks
+            and tasks[s.key].status == DONE]
+    if held:
+        raise CalendarError(N_("event #{event_id} was already held on {day}; it cannot be cancelled"),
+                            event_id=event_id, day=event.held_on.isoformat())
+    task = table_of(Task)
+    cancelled = cancel_tasks(
+        session=session, where=[task.c.rule == event_rule(event.template), task.c.subject_id == id_of(event)],
+        reason=f"活动取消 (event cancelled): {reason}", actor=actor,
+    )
+    event.cancelled_on, event.cancel_reason = today, reason
+    session.add(event)
+    session.flush()
+    return cancelled
+
+
 @dataclass(frozen=True)
 class MovedStep:
     key: str
@@ -275,8 +331,8 @@ class MovedStep:
 
 
 def get_event(session: Session, event_id: int, *, for_update: bool = False) -> Event:
-    return get_or_raise(session, Event, event_id, CalendarError(f"no event #{event_id} (see `yinhui event list`)"),
-                        for_update=for_update)
+    missing = CalendarError(N_("no event #{event_id} (see `yinhui event list`)"), event_id=event_id)
+    return get_or_raise(session, Event, event_id, missing, for_update=for_update)
 
 
 def _step_tasks(session: Session, event: Event) -> dict[str, Task]:
@@ -302,13 +358,16 @@ def move_event(
     the deadline it missed no longer exists.
     """
     event = get_event(session, event_id, for_update=True)
+    _refuse_if_cancelled(event)
     if new_day < today:
-        raise CalendarError(f"cannot move event #{event_id} to {new_day.isoformat()}, which has passed")
+        raise CalendarError(N_("cannot move event #{event_id} to {day}, which has passed"), event_id=event_id,
+                            day=new_day.isoformat())
     specs = event_steps(session, id_of(event))
     tasks = _step_tasks(session, event)
     held = [s.key for s in specs if s.at == 0 and tasks.get(s.key) is not None and tasks[s.key].status == DONE]
     if held:
-        raise CalendarError(f"event #{event_id} was already held on {event.held_on.isoformat()}; it cannot move")
+        raise CalendarError(N_("event #{event_id} was already held on {day}; it cannot move"), event_id=event_id,
+                            day=event.held_on.isoformat())
     if new_day == event.held_on:
         return []
     old_day, event.held_on = event.held_on, new_day
@@ -344,9 +403,11 @@ def record_attendance(
 ) -> AttendanceResult:
     """Record who attended in person; each new attendee's month counts as contacted (mode event)."""
     event = get_event(session, event_id)
+    _refuse_if_cancelled(event)
     if today < event.held_on:
         raise CalendarError(
-            f"event #{event_id} is on {event.held_on.isoformat()}; attendance can be recorded from that day"
+            N_("event #{event_id} is on {day}; attendance can be recorded from that day"), event_id=event_id,
+            day=event.held_on.isoformat(),
         )
     wanted = list(dict.fromkeys(cadre_ids))
     active_cadres(session, wanted, CalendarError)

@@ -19,6 +19,7 @@ from yinhui.rules.festivals import FESTIVAL_VISIT, FestivalWindow, festival_of_r
 from yinhui.rules.playbook import Playbook, Priority
 from yinhui.rules.workdays import WorkCalendar
 from yinhui.services.calendar import bureau_nodes, shifts_for
+from yinhui.services.pauses import paused_on
 from yinhui.services.tasks import cancel_tasks, insert_cadre_tasks, priority_expression
 
 DROP_REASONS = {
@@ -37,9 +38,10 @@ def festival_due_expression(window: FestivalWindow, priority: ColumnElement[int]
 
 
 def create_festival_visits(
-    session: Session, window: FestivalWindow, *, prio: Priority, leader_id: int, actor: str
+    session: Session, window: FestivalWindow, *, prio: Priority, leader_id: int, actor: str, day: dt.date | None = None
 ) -> int:
-    """A visit task for every active cadre of the window's categories who has none for it yet.
+    """A visit task for every active cadre of the window's categories who has none for it yet
+    (and is not paused on ``day``, the day planned: a cadre away is visited after coming back).
 
     The assignee is found as for the contact cadence: the cadre's named coordinator (一联五包),
     else the owner of the cadre's grid, else the leader. Returns how many were created.
@@ -57,7 +59,7 @@ def create_festival_visits(
         priority=priority,
         leader_id=leader_id,
         actor=actor,
-        where=(cadre.c.category.in_(window.categories),),
+        where=(cadre.c.category.in_(window.categories), ~paused_on(cadre.c.id, day or window.opens)),
     )
 
 
@@ -85,6 +87,41 @@ def drop_departed_visits(session: Session, *, actor: str) -> int:
         ),
         actor=actor,
     )
+
+
+def reorder_festival_visits(
+    session: Session, cadre: Cadre, *, playbook: Playbook, calendar: WorkCalendar, today: dt.date, actor: str
+) -> int:
+    """Give a cadre's live festival visits the priority and due date the cadre's record now earns
+    (living alone or in hardship comes earlier in the list), through the task service; returns how
+    many changed. A visit whose festival window is no longer open keeps its place."""
+    from yinhui.rules.calendar_nodes import nodes_for_year
+    from yinhui.rules.festivals import festival_due, festival_windows
+    from yinhui.services.tasks import reprioritise_task
+
+    task = table_of(Task)
+    visits = list(session.execute(
+        select(Task).where(task.c.cadre_id == cadre.id, task.c.kind == FESTIVAL_VISIT,
+                           task.c.status.in_((OPEN, OVERDUE)))
+    ).scalars())
+    if not visits:
+        return 0
+    nodes, _ = bureau_nodes(session, playbook)
+    years = {int(v.period) for v in visits if v.period.isdigit()}
+    candidates = [node for year in sorted(years) for node in nodes_for_year(year, nodes)]
+    windows = {(w.rule, w.period): w for w in festival_windows(playbook, candidates, shifts_for(playbook, calendar).before)}
+    changed = 0
+    for visit in visits:
+        window = windows.get((visit.rule, visit.period))
+        if window is None or window.closes < today:
+            continue
+        priority, due = festival_due(playbook, window, category=cadre.category, birth_date=cadre.birth_date,
+                                     lives_alone=cadre.lives_alone, hardship=cadre.hardship)
+        if (priority, due) == (visit.priority, visit.due):
+            continue
+        changed += reprioritise_task(visit, session=session, priority=priority, due=max(due, today), actor=actor,
+                                     reason="cadre record changed (lives alone / hardship)")
+    return changed
 
 
 @dataclass
@@ -116,7 +153,7 @@ def plan_festival_visits(
     plan.dropped = drop_departed_visits(session, actor=actor)
     for window in plan.windows:
         plan.created[f"{window.node.key} {window.period}"] = create_festival_visits(
-            session, window, prio=playbook.priority, leader_id=leader_id, actor=actor
+            session, window, prio=playbook.priority, leader_id=leader_id, actor=actor, day=day
         )
     return plan
 

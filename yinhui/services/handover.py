@@ -9,6 +9,7 @@ from sqlmodel import Session, col
 
 from models.people import LEADER, Coordinator
 from models.tasks import LIVE_STATUSES, Task
+from yinhui.i18n import N_
 from yinhui.services.coordinators import find_coordinator
 from yinhui.services.errors import CoordinatorError
 from yinhui.services.events import reassign_orphaned_steps
@@ -38,7 +39,8 @@ def set_coordinator_active(session: Session, name: str, *, active: bool, actor: 
     """
     coordinator = find_coordinator(session, name)
     if coordinator.active == active:
-        raise CoordinatorError(f"{coordinator.name} is already {'active' if active else 'inactive'}")
+        raise CoordinatorError(N_("{name} is already active") if active else N_("{name} is already inactive"),
+                               name=coordinator.name)
     if not active and coordinator.role == LEADER:
         others = session.execute(
             select(func.count()).select_from(Coordinator).where(
@@ -47,8 +49,9 @@ def set_coordinator_active(session: Session, name: str, *, active: bool, actor: 
         ).scalar_one()
         if not others:
             raise CoordinatorError(
-                f"{coordinator.name} is the only active leader: add another leader first "
-                "(`yinhui coordinator add NAME --role leader`), since tasks nobody covers go to a leader"
+                N_("{name} is the only active leader: add another leader first "
+                   "(`yinhui coordinator add NAME --role leader`), since tasks nobody covers go to a leader"),
+                name=coordinator.name,
             )
     coordinator.active = active
     session.add(coordinator)

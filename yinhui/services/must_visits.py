@@ -37,6 +37,7 @@ from models.people import ACTIVE, DECEASED, Cadre
 from models.tasks import Task
 from models.types import id_of, table_of, utcnow
 from yinhui import clock
+from yinhui.i18n import N_
 from yinhui.rules.cadence import period_of
 from yinhui.rules.must_visits import (
     CLOSES,
@@ -60,7 +61,7 @@ from yinhui.rules.playbook import Playbook
 from yinhui.rules.workdays import WorkCalendar
 from yinhui.services.cadres import set_cadre_status
 from yinhui.services.calendar import shifts_for, work_calendar
-from yinhui.services.errors import CareError
+from yinhui.services.errors import CareError, Word
 from yinhui.services.lookup import get_or_raise
 from yinhui.services.planning import plan_leader
 from yinhui.services.tasks import cancel_tasks, insert_cadre_tasks, priority_expression
@@ -194,19 +195,40 @@ def _occurrence_task(session: Session, occurrence: Occurrence, *, follow_up: boo
     return session.execute(query.order_by(col(Task.id).desc()).limit(1)).scalar_one_or_none()
 
 
+def _name_the_family(session: Session, occurrence: Occurrence, *, actor: str) -> None:
+    """The condolence visit's note names whom to visit: the next of kin (慰问家属：王小明（子女）), or
+    says that none is on record, so the coordinator asks the family first."""
+    from yinhui import i18n
+    from yinhui.services.relatives import next_of_kin
+    from yinhui.services.tasks import add_note
+    from yinhui.settings import get_settings
+
+    task = _occurrence_task(session, occurrence)
+    if task is None:
+        return
+    language = get_settings().language
+    kin = next_of_kin(session, [occurrence.cadre_id]).get(occurrence.cadre_id)
+    note = (i18n.text(language, N_("condolence visit to the family: {name} ({relation})"), name=kin.name,
+                      relation=kin.relation) if kin is not None
+            else i18n.text(language, N_("no next of kin on record: find the family (yinhui relative add ... --next-of-kin)")))
+    add_note(session, id_of(task), note=note, actor=actor)
+
+
 def _check_report(cadre: Cadre, kind: str, on: dt.date, today: dt.date, *, allow: str = ACTIVE) -> None:
     if on > today and kind != FAMILY_EVENT:
-        raise CareError(f"{kind} on {on.isoformat()} is in the future; only a family event can be reported ahead")
+        raise CareError(N_("{kind} on {day} is in the future; only a family event can be reported ahead"),
+                        kind=Word(kind), day=on.isoformat())
     if abs(on - today) > MAX_DISTANCE:
-        raise CareError(f"{on.isoformat()} is more than a year from today; check the date")
+        raise CareError(N_("{day} is more than a year from today; check the date"), day=on.isoformat())
     if cadre.status != allow:
-        raise CareError(f"{cadre.name} is {cadre.status} (since {cadre.status_since}); nothing was reported")
+        raise CareError(N_("{name} is {status} (since {since}); nothing was reported"), name=cadre.name,
+                        status=Word(cadre.status), since=cadre.status_since)
 
 
 def _clean_note(note: str | None) -> str | None:
     text = (note or "").strip()
     if len(text) > MAX_NOTE:
-        raise CareError(f"a note may have up to {MAX_NOTE} characters")
+        raise CareError(N_("a note may have up to {limit} characters"), limit=MAX_NOTE)
     return text or None
 
 
@@ -220,7 +242,7 @@ def _close(session: Session, cadre: Cadre, closing: str, *, on: dt.date, actor: 
            calendar: WorkCalendar, today: dt.date) -> ReportResult:
     kind = CLOSES[closing]
     if on > today:
-        raise CareError(f"{closing} on {on.isoformat()} is in the future")
+        raise CareError(N_("{kind} on {day} is in the future"), kind=Word(closing), day=on.isoformat())
     occurrence = session.execute(
         select(Occurrence)
         .where(col(Occurrence.cadre_id) == cadre.id, col(Occurrence.kind) == kind, col(Occurrence.closed_on).is_(None),
@@ -230,7 +252,8 @@ def _close(session: Session, cadre: Cadre, closing: str, *, on: dt.date, actor: 
         .with_for_update()
     ).scalar_one_or_none()
     if occurrence is None:
-        raise CareError(f"{cadre.name} has no open {kind} reported on or before {on.isoformat()}; nothing was closed")
+        raise CareError(N_("{name} has no open {kind} reported on or before {day}; nothing was closed"),
+                        name=cadre.name, kind=Word(kind), day=on.isoformat())
     follow = playbook.must_visits.kinds()[kind].follow_up
     window = follow_up_window(follow, on=occurrence.on_date, closed_on=on, shift_after=shifts_for(playbook, calendar).after)
     already = _occurrence_task(session, occurrence, follow_up=True)
@@ -243,7 +266,8 @@ def _close(session: Session, cadre: Cadre, closing: str, *, on: dt.date, actor: 
         execution_options={"synchronize_session": False},
     )
     if getattr(won, "rowcount", 0) != 1:
-        raise CareError(f"{cadre.name}'s {kind} was closed a moment ago by another report; nothing was closed")
+        raise CareError(N_("{name}'s {kind} was closed a moment ago by another report; nothing was closed"),
+                        name=cadre.name, kind=Word(kind))
     session.refresh(occurrence)
     cancelled = 0
     if kind == HARDSHIP:
@@ -314,14 +338,17 @@ def record_occurrence(
     today = today or clock.today()
     try:
         kind, word_detail = parse_kind(kind)
-    except UnknownKind as exc:
-        raise CareError(str(exc)) from None
+    except UnknownKind:
+        raise CareError(N_("unknown kind {word!r}: use hospitalisation (住院), family_event (家事; or bereavement 丧事, "
+                           "wedding 婚事, birthday 寿辰), hardship (困难), death (去世), discharged (出院) or resolved (解困)"),
+                        word=kind) from None
     note = _clean_note(note)
-    cadre = get_or_raise(session, Cadre, cadre_id, CareError(f"no cadre #{cadre_id}"), for_update=True)
+    cadre = get_or_raise(session, Cadre, cadre_id, CareError(N_("no cadre #{cadre_id}"), cadre_id=cadre_id),
+                         for_update=True)
     calendar = calendar or work_calendar(session, playbook)
     if kind in CLOSES:
         if cadre.status != ACTIVE:
-            raise CareError(f"{cadre.name} is {cadre.status}; nothing was closed")
+            raise CareError(N_("{name} is {status}; nothing was closed"), name=cadre.name, status=Word(cadre.status))
         return _close(session, cadre, kind, on=on, actor=actor, playbook=playbook, calendar=calendar, today=today)
     existing = session.execute(
         select(Occurrence).where(
@@ -356,6 +383,8 @@ def record_occurrence(
                                          actor=actor)
         closed = _close_all_open(session, cadre_id, on=on, actor=actor, keep=id_of(occurrence))
     _plan_one(session, occurrence, playbook=playbook, calendar=calendar, today=today, actor=actor)
+    if kind == DEATH:
+        _name_the_family(session, occurrence, actor=actor)
     return ReportResult(occurrence, task=_occurrence_task(session, occurrence),
                         follow_up=_occurrence_task(session, occurrence, follow_up=True),
                         cancelled=cancelled, closed=closed)

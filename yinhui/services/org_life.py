@@ -33,6 +33,7 @@ from models.organisations import BRANCH, PartyOrg
 from models.people import ACTIVE, Cadre, Coordinator
 from models.tasks import LIVE_STATUSES, Task
 from models.types import id_of, table_of, utcnow
+from yinhui.i18n import N_
 from yinhui.privacy import mask_id_number
 from yinhui.rules.cadence import Period, ShiftDue, period_from_key, period_of
 from yinhui.rules.org_life import (
@@ -46,7 +47,7 @@ from yinhui.rules.org_life import (
     visit_due_after,
 )
 from yinhui.rules.playbook import Playbook
-from yinhui.services.errors import CareError
+from yinhui.services.errors import CareError, Word
 from yinhui.services.lookup import get_or_raise, matching_name
 from yinhui.services.tasks import (
     complete_task,
@@ -66,9 +67,10 @@ def find_branch(session: Session, ref: str) -> PartyOrg:
     if len(found) == 1:
         return found[0]
     if not found:
-        raise CareError(f"no party branch {text!r} (see `yinhui branch list`)")
+        raise CareError(N_("no party branch {name!r} (see `yinhui branch list`)"), name=text)
     names = "、".join(b.name for b in found[:5]) + (" ..." if len(found) > 5 else "")
-    raise CareError(f"{len(found)} branches match {text!r}: {names}; give more of the name or the #id")
+    raise CareError(N_("{count} branches match {name!r}: {names}; give more of the name or the #id"),
+                    count=len(found), name=text, names=names)
 
 
 def set_secretary(session: Session, branch: PartyOrg, coordinator: Coordinator | None, *, actor: str) -> None:
@@ -79,7 +81,7 @@ def set_secretary(session: Session, branch: PartyOrg, coordinator: Coordinator |
             session.delete(current)
         return
     if not coordinator.active:
-        raise CareError(f"coordinator {coordinator.name!r} is no longer active")
+        raise CareError(N_("coordinator {name!r} is no longer active"), name=coordinator.name)
     if current is None:
         current = BranchSecretary(branch_id=id_of(branch), coordinator_id=id_of(coordinator), set_by=actor)
     current.coordinator_id, current.set_by, current.set_at = id_of(coordinator), actor, utcnow()
@@ -247,30 +249,35 @@ def record_meeting(
     contacted; the meeting task closes; members now missing too many in a row get a visit.
     """
     branch = get_or_raise(session, PartyOrg, and_(col(PartyOrg.id) == branch_id, col(PartyOrg.kind) == BRANCH),
-                          CareError(f"no party branch #{branch_id}"))
+                          CareError(N_("no party branch #{branch_id}"), branch_id=branch_id))
     try:
         period = period_from_key(month)
-    except ValueError as exc:
-        raise CareError(str(exc)) from None
+    except ValueError:
+        raise CareError(N_("not a month (YYYY-MM): {month!r}"), month=month) from None
     if period.key != month or len(month) != 7:
-        raise CareError(f"not a month (YYYY-MM): {month!r}")
+        raise CareError(N_("not a month (YYYY-MM): {month!r}"), month=month)
     meeting = session.execute(
         select(BranchMeeting).where(col(BranchMeeting.branch_id) == branch_id, col(BranchMeeting.period) == month)
     ).scalar_one_or_none()
     when = held_on or (meeting.held_on if meeting else min(today, period.end))
     if when not in period or when > today:
-        raise CareError(f"the {month} meeting cannot be held on {when.isoformat()}: a day of {month}, not after today")
+        raise CareError(N_("the {month} meeting cannot be held on {day}: a day of {month}, not after today"),
+                        month=month, day=when.isoformat())
     if meeting is not None and held_on is not None and held_on != meeting.held_on:
-        raise CareError(f"{branch.name}'s {month} meeting was recorded as held on {meeting.held_on.isoformat()}")
+        raise CareError(N_("{branch}'s {month} meeting was recorded as held on {day}"), branch=branch.name, month=month,
+                        day=meeting.held_on.isoformat())
     wanted = list(dict.fromkeys(cadre_ids))
     cadres = {c.id: c for c in session.execute(select(Cadre).where(col(Cadre.id).in_(wanted))).scalars()}
     for cadre_id in wanted:
         cadre = cadres.get(cadre_id)
         if cadre is None:
-            raise CareError(f"no cadre #{cadre_id}")
+            raise CareError(N_("no cadre #{cadre_id}"), cadre_id=cadre_id)
         if cadre.branch_id != branch_id or cadre.status != ACTIVE:
-            why = "not a member of" if cadre.branch_id != branch_id else f"{cadre.status}, not an active member of"
-            raise CareError(f"{cadre.name} ({mask_id_number(cadre.id_number)}) is {why} {branch.name}")
+            who = {"name": cadre.name, "id_number": mask_id_number(cadre.id_number), "branch": branch.name}
+            if cadre.branch_id != branch_id:
+                raise CareError(N_("{name} ({id_number}) is not a member of {branch}"), **who)
+            raise CareError(N_("{name} ({id_number}) is {status}, not an active member of {branch}"),
+                            status=Word(cadre.status), **who)
     if meeting is None:
         meeting = BranchMeeting(branch_id=branch_id, period=month, held_on=when, recorded_by=actor)
         session.add(meeting)

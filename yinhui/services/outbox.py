@@ -12,13 +12,10 @@ Parts already sent are on record (`chat_message`), so a message taken over resum
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import hashlib
 import json
 import math
 import os
 import secrets
-import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +27,7 @@ from models.chat import ChatMessage
 from models.outbox import DEAD, FAILED, MAX_ATTEMPTS, PENDING, SENDING, SENT, Notification
 from models.people import Coordinator
 from models.types import utcnow
+from yinhui.processes import process_alive, this_machine
 
 LEASE = dt.timedelta(seconds=60)  # the playbook's [outbox] claim_lease_seconds, by default
 # A claim whose token names no lease comes from a dispatcher before leases (it never renews):
@@ -82,24 +80,6 @@ def existing_keys(session: Session, keys: list[str]) -> set[str]:
 # -- who holds a claim, and whether it is still alive --------------------------------------------
 
 
-@functools.cache
-def this_machine() -> str:
-    """A short fingerprint of this machine *as its processes see it*: host name, boot and pid namespace.
-
-    Two processes with the same fingerprint see the same process ids, so one may ask whether the
-    other's pid still lives; after a reboot, or from another container, the fingerprint differs and
-    only the lease counts.
-    """
-    parts = [socket.gethostname()]
-    try:
-        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as boot:
-            parts.append(boot.read().strip())
-        parts.append(str(os.stat("/proc/self/ns/pid").st_ino))
-    except OSError:
-        parts.append("no-proc")
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:8]
-
-
 @dataclass(frozen=True)
 class Holder:
     """Who holds a claim, as its token spells it: `<random>.<machine>.<pid>.<lease seconds>` (≤ 40 characters)."""
@@ -132,26 +112,6 @@ class Holder:
     def gone(self) -> bool:
         """True only when certain: a process of this machine that no longer runs (or is a zombie)."""
         return self.here and not process_alive(self.pid)
-
-
-def process_alive(pid: int) -> bool:
-    """Whether a process of this machine runs; True when it cannot be told (the lease decides then)."""
-    if os.name != "posix" or pid <= 0:
-        return True
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # EPERM: another user's process, so alive
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            state = stat.read().rsplit(b")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state not in (b"Z", b"X")  # killed but not yet reaped: gone all the same
 
 
 def _lease_of(holder: Holder | None) -> dt.timedelta:

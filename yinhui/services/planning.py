@@ -11,11 +11,13 @@ from models.grids import COUNTY_LEVEL, Grid, GridOwner
 from models.people import LEADER, ROLES, Cadre, Coordinator, CoordinatorGrid
 from models.tasks import Contact
 from models.types import id_of, table_of
+from yinhui.i18n import N_
 from yinhui.rules.assignment import Assignment, GridNode, assign_grids
 from yinhui.rules.cadence import DueCadence
 from yinhui.rules.playbook import Priority
 from yinhui.services.errors import PlanningError
 from yinhui.services.grids import county_grid
+from yinhui.services.pauses import paused_on
 from yinhui.services.tasks import insert_cadre_tasks, priority_expression
 
 # The days a plan may be run for, counted from the clock's today. Back: a month, so a failed run
@@ -87,13 +89,19 @@ def check_plan_day(day: dt.date, *, today: dt.date, backfill: bool = False) -> N
     if first <= day <= last:
         return
     if backfill or day > last:
-        span = f"{BACKFILL_DAYS_BACK} days back with backfill" if backfill else f"{PLAN_DAYS_BACK} days back"
-        raise PlanningError(f"cannot plan {day.isoformat()}: a plan may be for a day from {first.isoformat()} to "
-                            f"{last.isoformat()} ({span}, {PLAN_DAYS_AHEAD} ahead of today, {today.isoformat()})")
-    raise PlanningError(f"cannot plan {day.isoformat()}: a plan may be for a day from {first.isoformat()} to "
-                        f"{last.isoformat()} ({PLAN_DAYS_BACK} days back, {PLAN_DAYS_AHEAD} ahead of today, "
-                        f"{today.isoformat()}); to fill in an older day on purpose, back-fill it "
-                        f"(up to {BACKFILL_DAYS_BACK} days back)")
+        window = {"day": day.isoformat(), "first": first.isoformat(), "last": last.isoformat(),
+                  "ahead": PLAN_DAYS_AHEAD, "today": today.isoformat()}
+        if backfill:
+            raise PlanningError(N_("cannot plan {day}: a plan may be for a day from {first} to {last} ({back} days "
+                                   "back with backfill, {ahead} ahead of today, {today})"), back=BACKFILL_DAYS_BACK,
+                                **window)
+        raise PlanningError(N_("cannot plan {day}: a plan may be for a day from {first} to {last} ({back} days back, "
+                               "{ahead} ahead of today, {today})"), back=PLAN_DAYS_BACK, **window)
+    raise PlanningError(N_("cannot plan {day}: a plan may be for a day from {first} to {last} ({back} days back, "
+                           "{ahead} ahead of today, {today}); to fill in an older day on purpose, back-fill it "
+                           "(up to {backfill} days back)"), day=day.isoformat(), first=first.isoformat(),
+                        last=last.isoformat(), back=PLAN_DAYS_BACK, ahead=PLAN_DAYS_AHEAD, today=today.isoformat(),
+                        backfill=BACKFILL_DAYS_BACK)
 
 
 def create_cadence_tasks(
@@ -102,7 +110,8 @@ def create_cadence_tasks(
     """Insert the rule's task for every eligible active cadre that has none for the period yet.
 
     A cadre already contacted in the period in a way that satisfies the rule (a visit covering
-    the month's call) gets no task. Returns the number created.
+    the month's call) gets no task, nor does a cadre paused that day (`yinhui.services.pauses`).
+    Returns the number created.
     """
     cadre = table_of(Cadre)
     contact = table_of(Contact)
@@ -122,7 +131,7 @@ def create_cadence_tasks(
         priority=priority_expression(prio, day),
         leader_id=leader_id,
         actor=actor,
-        where=(cadre.c.category.in_(due.categories), ~contacted),
+        where=(cadre.c.category.in_(due.categories), ~contacted, ~paused_on(cadre.c.id, day)),
     )
 
 

@@ -41,11 +41,20 @@ from yinhui.roster import (
 )
 from yinhui.roster.changes import CadreChange, StoredCadre, compare, protection
 from yinhui.roster.problems import omitted_line
+from yinhui.roster.relatives import relatives_table
+from yinhui.roster.staff_words import with_staff_words
 from yinhui.rules.playbook import Playbook, PlaybookError
 from yinhui.services.cadres import set_cadre_status
 from yinhui.services.coordinators import save_coordinator
 from yinhui.services.grids import GridBook
 from yinhui.services.organisations import BranchBook
+from yinhui.services.roster_relatives import (
+    RelativeChange,
+    apply_relatives,
+    apply_teams,
+    known_teams,
+    plan_relatives,
+)
 
 _CHUNK = 900  # ID numbers per IN (...) query, below SQLite's variable limit
 
@@ -60,6 +69,8 @@ class ImportResult:
     grids_created: list[str] = field(default_factory=list)
     branches_created: list[str] = field(default_factory=list)
     changes: list[CadreChange] = field(default_factory=list)  # per cadre created or changed
+    relatives: dict[str, int] = field(default_factory=dict)  # new, changed, removed
+    teams: tuple[int, int] = (0, 0)  # team memberships joined, left
 
 
 class ImportRejected(ValueError):
@@ -79,6 +90,7 @@ class RosterPlan:
     unchanged: int
     protected: list[RowError]  # changes not confirmed: the import is refused while any is left
     absent: list[tuple[str, str, str]]  # active cadres not in the file: name, masked ID, grid
+    relatives: list[RelativeChange] = field(default_factory=list)  # relatives added, changed or removed
 
     @property
     def created(self) -> int:
@@ -89,8 +101,8 @@ class RosterPlan:
         return sum(1 for c in self.changes if not c.created)
 
     def lines(self, lang: str = "zh") -> list[str]:
-        """The dry run's text: one line per cadre, ID numbers and phones masked."""
-        return [change.describe(lang) for change in self.changes]
+        """The dry run's text: one line per cadre, then per relative; ID numbers and phones masked."""
+        return [change.describe(lang) for change in self.changes] + [r.describe(lang) for r in self.relatives]
 
 
 @dataclass
@@ -128,11 +140,11 @@ def roster_options(playbook: Playbook | None = None) -> RosterOptions:
     section = playbook.roster
     values = {kind: words for kind, words in section.value_synonyms.model_dump().items() if words}
     try:
-        vocabulary = DEFAULT_VOCABULARY.extended(
+        vocabulary = with_staff_words(DEFAULT_VOCABULARY.extended(
             column_synonyms=dict(section.column_synonyms.items()),
             value_synonyms=values,
             ignore_columns=section.ignore_columns,
-        )
+        ), dict(section.staff_column_synonyms.items()))
     except VocabularyError as exc:
         raise PlaybookError("playbook", exc.key, exc.reason) from None
     return RosterOptions(vocabulary, RosterLimits.merged(section.limits.model_dump()))
@@ -146,7 +158,8 @@ def check_roster_file(
     Raises RosterFileError when the file itself cannot be read, PlaybookError for a bad ``[roster]``.
     """
     names = set(session.execute(select(col(Coordinator.name))).scalars())
-    return load_roster(path, today=today, options=roster_options(playbook), coordinators=names)
+    return load_roster(path, today=today, options=roster_options(playbook), coordinators=names,
+                       teams=known_teams(session))
 
 
 def file_written_at(path: Path | str) -> dt.datetime:
@@ -350,18 +363,22 @@ def import_roster_file(
     table = read_table(path, ROSTER_COLUMNS, options=options)
     if progress is not None:
         table = replace(table, rows=_Ticking(table.rows, progress))
-    check = validate_roster(table, today=on, options=options, coordinators=names)
+    check = validate_roster(table, today=on, options=options, coordinators=names, teams=known_teams(session),
+                            relatives=relatives_table(path, options))
     if not check.ok:
         return RosterImport(check, errors=check.errors, omitted=check.omitted)
     headers = dict(check.table.columns) if check.table else {}
     written_at = day_written_at(file_date) if file_date else file_written_at(path)
     plan = plan_roster(session, check.records, written_at=written_at, confirm=confirm, headers=headers)
+    plan.relatives = plan_relatives(session, check, {r.id_number: r.name for r in check.records})
     if plan.protected or dry_run:
         listed = ProblemList(options.limits.max_errors)
         listed.extend(plan.protected)
         return RosterImport(check, plan, errors=listed.listed(), omitted=listed.omitted())
     result = apply_roster(session, check.records, actor=actor, on=on, written_at=written_at,
                           confirm=confirm, headers=headers)  # fmt: skip
+    result.relatives = apply_relatives(session, plan.relatives, actor=actor)
+    result.teams = apply_teams(session, check.records, actor=actor)
     return RosterImport(check, plan, result)
 
 

@@ -16,6 +16,7 @@ from models.people import Cadre, Coordinator
 from models.snapshots import _MONTH_KEY, CoverageSnapshot
 from models.tasks import CANCELLED, DONE, LIVE_STATUSES, MISSED, OVERDUE, Contact, Task, TaskEvent
 from models.types import table_of, utcnow
+from yinhui.i18n import N_
 from yinhui.rules.cadence import Period, period_from_key
 from yinhui.services.coverage import coverage
 from yinhui.services.errors import SnapshotError
@@ -24,7 +25,7 @@ from yinhui.services.errors import SnapshotError
 def month_period(key: str) -> Period:
     """'2026-10' as a Period; anything but a month is refused."""
     if not _MONTH_KEY.match(key) or not 1 <= int(key[5:]) <= 12:
-        raise SnapshotError(f"not a month (YYYY-MM): {key!r}")
+        raise SnapshotError(N_("not a month (YYYY-MM): {month!r}"), month=key)
     return period_from_key(key)
 
 
@@ -49,7 +50,8 @@ def take_snapshot(
     """
     period = month_period(month)
     if period.end >= today:
-        raise SnapshotError(f"{month} is not over yet (it ends {period.end}); snapshot it from {period.end + dt.timedelta(days=1)}")
+        raise SnapshotError(N_("{month} is not over yet (it ends {end}); snapshot it from {first}"), month=month,
+                            end=period.end, first=period.end + dt.timedelta(days=1))
     existing = snapshot_rows(session, month)
     if existing:
         return existing, False
@@ -58,7 +60,8 @@ def take_snapshot(
     rows = [
         CoverageSnapshot(
             month=month, grid_id=g.grid_id, level=g.level, parent_id=g.parent_id, grid_path=g.path,
-            cadres=g.cadres, contacted=g.contacted, taken_at=now, taken_by=taken_by,
+            cadres=g.cadres, contacted=g.contacted, via_relative=g.via_relative, paused=g.paused,
+            unreachable=g.unreachable, taken_at=now, taken_by=taken_by,
         )
         for g in report.grids
     ]

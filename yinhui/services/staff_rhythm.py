@@ -19,6 +19,7 @@ from models.people import STAFF, Coordinator
 from models.staff_rhythm import MAX_LEAVE, StaffLeave
 from models.tasks import CANCELLED, LIVE_STATUSES, Task
 from models.types import id_of
+from yinhui.i18n import N_
 from yinhui.rules.playbook import Playbook
 from yinhui.rules.staff_rhythm import (
     LECTURE,
@@ -43,19 +44,21 @@ def add_leave(
 ) -> StaffLeave:
     """Record leave; it may not overlap the same person's other leave."""
     if ends_on < starts_on:
-        raise CareError(f"leave cannot end ({ends_on.isoformat()}) before it starts ({starts_on.isoformat()})")
+        raise CareError(N_("leave cannot end ({ends}) before it starts ({starts})"), ends=ends_on.isoformat(),
+                        starts=starts_on.isoformat())
     if ends_on - starts_on > MAX_LEAVE:
-        raise CareError("leave longer than a year: deactivate the coordinator instead")
+        raise CareError(N_("leave longer than a year: deactivate the coordinator instead"))
     text = (note or "").strip() or None
     if text is not None and len(text) > 200:
-        raise CareError("a leave note may have up to 200 characters")
+        raise CareError(N_("a leave note may have up to {limit} characters"), limit=200)
     clash = session.execute(
         select(StaffLeave).where(col(StaffLeave.coordinator_id) == coordinator.id, col(StaffLeave.starts_on) <= ends_on,
                                  col(StaffLeave.ends_on) >= starts_on)
     ).scalars().first()
     if clash is not None:
-        raise CareError(f"{coordinator.name} is already on leave {clash.starts_on.isoformat()}..{clash.ends_on.isoformat()} "
-                        f"(#{clash.id}); remove it first to change it")
+        raise CareError(N_("{name} is already on leave {starts}..{ends} (#{leave_id}); remove it first to change it"),
+                        name=coordinator.name, starts=clash.starts_on.isoformat(), ends=clash.ends_on.isoformat(),
+                        leave_id=clash.id)
     leave = StaffLeave(coordinator_id=id_of(coordinator), starts_on=starts_on, ends_on=ends_on, note=text, created_by=actor)
     session.add(leave)
     session.flush()
@@ -63,7 +66,8 @@ def add_leave(
 
 
 def remove_leave(session: Session, leave_id: int) -> StaffLeave:
-    leave = get_or_raise(session, StaffLeave, leave_id, CareError(f"no leave #{leave_id} (see `yinhui leave list`)"))
+    missing = CareError(N_("no leave #{leave_id} (see `yinhui leave list`)"), leave_id=leave_id)
+    leave = get_or_raise(session, StaffLeave, leave_id, missing)
     session.delete(leave)
     session.flush()
     return leave

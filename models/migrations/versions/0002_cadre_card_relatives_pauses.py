@@ -60,6 +60,11 @@ def upgrade() -> None:
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.add_column(sa.Column('via', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True))
 
+    with op.batch_alter_table('coverage_snapshot', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('via_relative', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('paused', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('unreachable', sa.Integer(), nullable=False, server_default='0'))
+
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.add_column(sa.Column('cancelled_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('cancel_reason', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
@@ -100,6 +105,11 @@ def downgrade() -> None:
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.drop_column('cancel_reason')
         batch_op.drop_column('cancelled_on')
+
+    with op.batch_alter_table('coverage_snapshot', schema=None) as batch_op:
+        batch_op.drop_column('unreachable')
+        batch_op.drop_column('paused')
+        batch_op.drop_column('via_relative')
 
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.drop_column('via')

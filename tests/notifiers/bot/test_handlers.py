@@ -7,8 +7,8 @@ an update the stand-in serves, every answer an HTTP request it records.
 from __future__ import annotations
 
 import logging
+import re
 
-import pytest
 from sqlalchemy import func, select
 
 from models.db import session_scope
@@ -22,9 +22,12 @@ from tests.notifiers.conftest import (
     VILLAGE_CHAT,
     D,
     build_county,
+    deliver,
     find_button,
     plan_day,
+    press,
     running_bot,
+    say,
     tasks_of,
 )
 from yinhui import clock
@@ -35,12 +38,6 @@ pytestmark = IGNORE_RETRY_AFTER_WARNING
 STRANGER = 5555
 
 
-def deliver() -> dict[str, int]:
-    from flows.dispatch_outbox import deliver_batch
-
-    return deliver_batch()
-
-
 def events() -> int:
     with session_scope() as s:
         return s.execute(select(func.count()).select_from(TaskEvent)).scalar_one()
@@ -49,30 +46,6 @@ def events() -> int:
 def task(task_id: int) -> Task:
     with session_scope() as s:
         return s.get(Task, task_id)
-
-
-async def press(api, chat_id: int, message_id: int, data: str, *, user_id: int | None = None, strict: bool = True) -> str:
-    """Press a button and wait for the bot's answer to that callback; returns the answer text."""
-    query_id = api.push_callback(chat_id, message_id, data, user_id=user_id, strict=strict)
-    await api.wait_until_async(lambda: any(a.callback_query_id == query_id for a in api.answered_callbacks), timeout=5)
-    return next(a.text for a in api.answered_callbacks if a.callback_query_id == query_id)
-
-
-async def say(api, chat_id: int, text: str, **kwargs) -> list[str]:
-    """Write to the bot and wait for its replies (one, unless more are expected)."""
-    before = len([m for m in api.sent if m.chat_id == chat_id])
-    api.push_text(chat_id, text, **kwargs)
-    await api.wait_until_async(lambda: api.pending_updates == 0, timeout=5)
-    await api.wait_until_async(lambda: len([m for m in api.sent if m.chat_id == chat_id]) > before, timeout=5)
-    return [m.text for m in api.sent if m.chat_id == chat_id][before:]
-
-
-@pytest.fixture
-def planned(database, telegram_env):
-    county = build_county()
-    plan_day(D("2026-10-01"))
-    assert deliver()["sent"] == 3
-    return county
 
 
 async def test_a_button_closes_the_task_edits_the_message_and_leaves_an_audit_trail(planned, telegram_env):
@@ -125,8 +98,10 @@ async def test_forged_foreign_and_replayed_presses_change_nothing(planned, teleg
             # The owner presses: done. Then the same press replayed (a stale client) is refused.
             assert await press(api, VILLAGE_CHAT, message_id, data) == "已记录：✅ 已接通"
             after = events()
-            assert await press(api, VILLAGE_CHAT, message_id, data, strict=False) == "该任务已完成，无需再操作。"
-            assert await press(api, VILLAGE_CHAT, message_id, f"{token}:o:u", strict=False) == "该任务已完成，无需再操作。"
+            # A replay names who closed the task and when (here: the presser themself).
+            for replay in (data, f"{token}:o:u"):
+                answer = await press(api, VILLAGE_CHAT, message_id, replay, strict=False)
+                assert re.fullmatch(r"该任务已由赵村网格于 \d{4}-\d\d-\d\d \d\d:\d\d 完成，未作任何更改。", answer), answer
             assert events() == after
             assert task(call.id).outcome == "reached"
 
@@ -142,7 +117,9 @@ async def test_a_task_closed_elsewhere_refuses_its_old_button(planned, telegram_
         complete_task(s, call.id, outcome="reached", actor="cli:operator", on=D("2026-10-03"), playbook=current_playbook())
     with clock.frozen_at(D("2026-10-05")):
         async with running_bot(api):
-            assert await press(api, VILLAGE_CHAT, message_id, data) == "该任务已完成，无需再操作。"
+            answer = await press(api, VILLAGE_CHAT, message_id, data)
+            # The operator closed it: named, with the time, so the coordinator knows who to ask.
+            assert re.fullmatch(r"该任务已由(\S+)于 \d{4}-\d\d-\d\d \d\d:\d\d 完成，未作任何更改。", answer), answer
             await api.wait_until_async(lambda: bool(api.edits), timeout=5)
     assert task(call.id).outcome == "reached"
     # The message is tidied: the line shows how the task was closed, and its buttons are gone.

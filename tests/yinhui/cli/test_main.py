@@ -68,6 +68,12 @@ DOCUMENTED = [
     "report weekly --week-of 2026-09-30",
     "dispatch",
     "--data-dir /tmp/x --debug tasks",
+    "tasks --cadre 王老 --grid 城关镇 --kind call --due-before 2026-11-20",
+    "task show 12 --format json",
+    "cadre show 王老 --grid 城关镇/东街村",
+    "cadre edit #3 --phone 13912345678 --lives-alone yes --hardship no --coordinator 王芳",
+    "cadre pause 王老 --until 2027-02-28 --reason 异地居住 --from 2026-12-01",
+    "cadre resume 王老",
 ]
 
 

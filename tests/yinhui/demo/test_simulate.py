@@ -43,6 +43,7 @@ def test_demo_runs_a_short_season_end_to_end(tmp_path, capsys, monkeypatch, pref
     assert "1988 cadres" in out
     assert "工作提醒" in out  # what a coordinator receives
     assert "coverage 2026-10" in out
+    assert "paused (暂停联系): " in out and "paused, not missed: " in out and "异地居住" in out
     demo_database = get_engine(f"sqlite:///{(tmp_path / 'demo' / 'yinhui.sqlite3').resolve()}")
     with session_scope(demo_database) as s:
         assert s.execute(select(func.count()).select_from(Cadre)).scalar_one() == 1988

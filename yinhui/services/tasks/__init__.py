@@ -16,10 +16,13 @@ from yinhui.services.tasks.actions import (
     actor_name,
     add_note,
     change_task,
+    closed_error,
     complete_task,
     move_task,
     reassign_task,
     record_contact,
+    reopen_task,
+    reprioritise_task,
     reschedule_task,
 )
 from yinhui.services.tasks.audit import audited_update
@@ -53,6 +56,7 @@ __all__ = [
     "cancel_open_tasks",
     "cancel_tasks",
     "change_task",
+    "closed_error",
     "check_done_on",
     "check_note",
     "complete_task",
@@ -68,6 +72,8 @@ __all__ = [
     "reassign_live_tasks",
     "reassign_task",
     "record_contact",
+    "reopen_task",
+    "reprioritise_task",
     "reschedule_task",
     "sweep_overdue",
 ]

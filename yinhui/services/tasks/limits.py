@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from models.tasks import Task
+from yinhui.i18n import N_
 from yinhui.rules.cadence import period_from_key
 from yinhui.rules.playbook import Playbook
 from yinhui.services.errors import TaskError
@@ -37,16 +38,19 @@ def check_note(note: str | None) -> str | None:
     if note is None or not note.strip():
         return None
     if len(note) > MAX_TASK_NOTE:
-        raise TaskError(f"a note may have up to {MAX_TASK_NOTE} characters, this one has {len(note)}; nothing was changed")
+        raise TaskError(N_("a note may have up to {limit} characters, this one has {length}; nothing was changed"),
+                        limit=MAX_TASK_NOTE, length=len(note))
     return note
 
 
 def check_done_on(task: Task, on: dt.date, *, today: dt.date) -> None:
     """A task is done on a day from its window's opening to today: not in the future, not before it was due to start."""
     if task.window_opens > today:
-        raise TaskError(f"task #{task.id} opens on {task.window_opens}; it cannot be done before then (not on {on})")
+        raise TaskError(N_("task #{task_id} opens on {opens}; it cannot be done before then (not on {on})"),
+                        task_id=task.id, opens=task.window_opens, on=on)
     if on > today or on < task.window_opens:
         raise TaskError(
-            f"task #{task.id} cannot be done on {on}: the date must be from {task.window_opens} (its window opens) "
-            f"to {today} (today)"
+            N_("task #{task_id} cannot be done on {on}: the date must be from {opens} (its window opens) "
+               "to {today} (today)"),
+            task_id=task.id, on=on, opens=task.window_opens, today=today,
         )

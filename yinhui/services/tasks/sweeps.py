@@ -32,10 +32,12 @@ def cancel_tasks(
     reason: ColumnElement[str] | str,
     actor: str,
     detail: ColumnElement[str] | str | None = None,
+    outcome: str | None = None,
 ) -> int:
     """Cancel every live task matching ``where``, the reason added to its note; returns how many.
 
     Each gets an audit event whose detail is ``{"reason": reason}`` unless ``detail`` says otherwise.
+    ``outcome`` marks why, where something may later undo it (``paused``: a pause that ends reopens it).
     """
     if detail is None and isinstance(reason, str):
         detail = json.dumps({"reason": reason}, ensure_ascii=False)
@@ -43,7 +45,8 @@ def cancel_tasks(
     return audited_update(
         session=session,
         where=(*where, task.c.status.in_(LIVE_STATUSES)),
-        values={"status": CANCELLED, "note": appended_note(reason), "closed_by": actor, "closed_at": utcnow()},
+        values={"status": CANCELLED, "note": appended_note(reason), "closed_by": actor, "closed_at": utcnow(),
+                **({"outcome": outcome} if outcome else {})},
         action="cancelled",
         actor=actor,
         to_status=CANCELLED,

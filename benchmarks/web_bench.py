@@ -1,0 +1,192 @@
+"""Task page benchmark: 50 coordinators at once on the demo county, over loopback.
+
+Builds the demo county (`yinhui demo --days 3`, about 2,000 cadres and the quarter's first
+days planned) in a temporary directory, serves the task page from a child process with uvicorn
+(`yinhui web` does the same), binds 50 browsers, one per coordinator with the most open tasks,
+each with its own one-time code, then lets them work at once with httpx: each loads its page
+(我的任务) `--pages` times and presses an answer button (已走访, 接通, ...) on `--presses` of
+its tasks, each press followed by the page again, as a browser would after the redirect.
+
+Prints the latency of the page and of a press (p50, p95, p99, max), the requests per second and
+the machine's load average; the target is p99 ≤ 100 ms for both.
+
+Usage (from the repository root; about a minute):
+
+    .venv/bin/python benchmarks/web_bench.py
+    .venv/bin/python benchmarks/web_bench.py --clients 10 --pages 5 --presses 2   # quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import multiprocessing
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+START = dt.date(2026, 10, 1)
+DAYS = 3
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+ANSWER = re.compile(r'action="/tasks/(\d+)/answer".*?value="([a-z]+)"', re.S)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _serve(port: int, day: dt.date) -> None:
+    """The child process: the task page on the demo database, its clock on the demo's last day."""
+    import uvicorn
+
+    from yinhui import clock
+    from yinhui.web.app import create_app
+
+    with clock.frozen_at(day):
+        uvicorn.run(create_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False,
+                    server_header=False)
+
+
+def _busiest(count: int) -> list[int]:
+    """``count`` browsers' coordinators: the active ones, those with the most live tasks first; more
+    browsers than coordinators go round again (a phone and a desktop of the same coordinator)."""
+    from sqlalchemy import func, select
+
+    from models.db import session_scope
+    from models.people import Coordinator
+    from models.tasks import LIVE_STATUSES, Task
+
+    with session_scope(read_only=True) as session:
+        load = (select(Task.assignee_id, func.count().label("n")).where(Task.status.in_(LIVE_STATUSES))
+                .group_by(Task.assignee_id).subquery())
+        ids = list(session.execute(
+            select(Coordinator.id).outerjoin(load, load.c.assignee_id == Coordinator.id)
+            .where(Coordinator.active).order_by(func.coalesce(load.c.n, 0).desc(), Coordinator.id)).scalars())
+    return [ids[i % len(ids)] for i in range(count)]
+
+
+def _code(coordinator_id: int) -> str:
+    from models.db import session_scope
+    from yinhui.services.chat import create_invite
+
+    with session_scope() as session:
+        return create_invite(session, coordinator_id=coordinator_id, actor="bench")
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float, float, float]:
+    ordered = sorted(samples)
+    cuts = statistics.quantiles(ordered, n=100, method="inclusive") if len(ordered) > 1 else ordered * 99
+    return cuts[49], cuts[94], cuts[98], ordered[-1]
+
+
+async def _bind(client: Any, coordinator_id: int) -> None:
+    token = CSRF.search((await client.get("/bind")).text).group(1)
+    bound = await client.post("/bind", data={"csrf": token, "code": _code(coordinator_id)})
+    assert bound.status_code == 303, bound.text
+
+
+async def _work(client: Any, pages: int, presses: int, timings: dict[str, list[float]], refused: list[int]) -> None:
+    html = ""
+    for _ in range(pages):
+        started = time.perf_counter()
+        response = await client.get("/tasks")
+        timings["page"].append(time.perf_counter() - started)
+        assert response.status_code == 200
+        html = response.text
+    for task_id, outcome in ANSWER.findall(html)[:presses]:
+        token = CSRF.search(html).group(1)
+        started = time.perf_counter()
+        response = await client.post(f"/tasks/{task_id}/answer", data={"csrf": token, "outcome": outcome})
+        timings["press"].append(time.perf_counter() - started)
+        if response.status_code != 303 or "yinhui_flash" not in response.headers.get("set-cookie", ""):
+            refused.append(int(task_id))
+        html = (await client.get("/tasks")).text
+
+
+async def _run(base: str, coordinators: list[int], pages: int, presses: int
+               ) -> tuple[dict[str, list[float]], list[int], float]:
+    import httpx
+
+    timings: dict[str, list[float]] = {"page": [], "press": []}
+    refused: list[int] = []
+    limits = httpx.Limits(max_connections=2)
+    clients = [httpx.AsyncClient(base_url=base, timeout=60, limits=limits) for _ in coordinators]
+    try:
+        for client, coordinator_id in zip(clients, coordinators, strict=True):
+            await _bind(client, coordinator_id)  # one by one: a new code retires the coordinator's last one
+        started = time.perf_counter()
+        await asyncio.gather(*(_work(client, pages, presses, timings, refused) for client in clients))
+        return timings, refused, time.perf_counter() - started
+    finally:
+        for client in clients:
+            await client.aclose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--pages", type=int, default=20, help="page loads per client")
+    parser.add_argument("--presses", type=int, default=5, help="answer buttons pressed per client")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="yinhui-web-bench-") as folder:
+        os.environ["YINHUI_DATA_DIR"] = folder
+        os.environ.pop("YINHUI_DATABASE_URL", None)
+        print(f"building the demo county ({DAYS} days from {START}) ...", flush=True)
+        subprocess.run([sys.executable, "-m", "yinhui.cli", "demo", "--dir", folder, "--days", str(DAYS),
+                        "--start", START.isoformat(), "--quiet"], check=True, stdout=subprocess.DEVNULL)
+        day = START + dt.timedelta(days=DAYS - 1)
+        coordinators = _busiest(args.clients)
+        port = _free_port()
+        server = multiprocessing.get_context("fork").Process(target=_serve, args=(port, day), daemon=True)
+        server.start()
+        base = f"http://127.0.0.1:{port}"
+        _wait_for(base)
+        try:
+            timings, refused, seconds = asyncio.run(_run(base, coordinators, args.pages, args.presses))
+        finally:
+            server.terminate()
+            server.join(10)
+    requests = len(timings["page"]) + 2 * len(timings["press"])
+    print(f"\n{len(coordinators)} clients at once ({len(set(coordinators))} coordinators), day {day}, {requests} requests in {seconds:.1f} s "
+          f"({requests / seconds:.0f}/s); presses refused: {len(refused)}\n")
+    print("| request | count | p50 ms | p95 ms | p99 ms | max ms |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    worst = 0.0
+    for name, label in (("page", "coordinator's page (GET /tasks)"), ("press", "button press (POST answer)")):
+        p50, p95, p99, top = _percentiles(timings[name])
+        worst = max(worst, p99)
+        print(f"| {label} | {len(timings[name])} | {p50 * 1000:.1f} | {p95 * 1000:.1f} | {p99 * 1000:.1f} | {top * 1000:.1f} |")
+    print(f"\np99 target 100 ms: {'met' if worst <= 0.1 else 'NOT met'}")
+    one, five, fifteen = os.getloadavg()  # the machine's load: other work slows every figure above
+    print(f"load average at the end: {one:.2f} (1 min), {five:.2f} (5 min), {fifteen:.2f} (15 min) on {os.cpu_count()} cores")
+    return 0
+
+
+def _wait_for(base: str) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise SystemExit("the task page did not start")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Files for people outside the system: spreadsheets (xlsx) a leader filters or sends upward."""
