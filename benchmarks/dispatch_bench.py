@@ -149,7 +149,7 @@ def _populate(coordinators: int, days: int, groups: int, group_messages: int) ->
 def _drain(limit: int, lanes: int) -> None:
     """deliver_batch as the dispatch-outbox flow runs it: `lanes` batches overlapping, a new one
     claimed as soon as the oldest is done, until a batch comes back short."""
-    from flows.dispatch_outbox import deliver_batch
+    from flows.deliver import deliver_batch
 
     with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="dispatch-lane") as pool:
         def submit() -> Future[dict[str, int]]:

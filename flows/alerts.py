@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import inspect
 import typing
@@ -18,11 +17,11 @@ from flows.planning_slot import (  # noqa: F401 - also imported from here
     planning_slot,
     release_if_held_by,
 )
+from flows.rerun import rerun_hint, run_day
 from flows.run_logs import install_bureau_words
 from flows.texts import say
 from flows.today import counting_changes
 from models.db import session_scope
-from yinhui import clock
 from yinhui.i18n import N_, text
 from yinhui.messages.texts import language_of
 from yinhui.services.coordinators import active_leaders
@@ -75,48 +74,11 @@ ALERT_TEXT = {
     "crashed": N_("its process stopped without finishing (killed or cut off)"),
 }
 
-RERUN_HINTS = {
-    "daily-plan": "yinhui rerun --date {day}",
-    "contact-cadence": "yinhui rerun --date {day}",
-    "escalation-sweep": "yinhui rerun --date {day}",
-    "weekly-report": "yinhui report weekly --week-of {day}",
-    "monthly-coverage-snapshot": "yinhui snapshot --month {month}",
-    "dispatch-outbox": "yinhui dispatch",
-}
-
-
 def run_link(flow_run_id: Any) -> str | None:
     """The run's page in the Prefect UI, when a UI address is known."""
     from prefect.utilities.urls import url_for
 
     return url_for("flow-run", obj_id=str(flow_run_id))
-
-
-def run_day(parameters: dict[str, Any], expected_start: dt.datetime | None) -> dt.date:
-    """The day a run was for: its `day` (or `week_of`) parameter, else when it was scheduled."""
-    for name in ("day", "week_of"):
-        value = parameters.get(name)
-        if value:
-            try:
-                return dt.date.fromisoformat(str(value)[:10])
-            except ValueError:
-                pass
-    moment = expected_start.astimezone(clock.tz()) if expected_start is not None else clock.now()
-    return dt.date(moment.year, moment.month, moment.day)  # a plain date, not pendulum's
-
-
-def deployment_name(flow_name: str) -> str:
-    """`daily-plan/每日计划`: the deployment that runs `flow_name` (the flow's own name when it has none)."""
-    from deployments.schedules import DEFAULT_SPECS
-
-    return next((spec.full_name for spec in DEFAULT_SPECS if spec.flow_name == flow_name), flow_name)
-
-
-def rerun_hint(flow_name: str, parameters: dict[str, Any], day: dt.date) -> str:
-    hint = RERUN_HINTS.get(flow_name) or f"prefect deployment run '{deployment_name(flow_name)}'"
-    previous_month = (day.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
-    month = str(parameters.get("month") or previous_month)
-    return hint.format(day=day.isoformat(), month=month, flow=flow_name)
 
 
 def failure_reason(state: Any) -> str:
@@ -155,8 +117,8 @@ def alert_leaders(*, flow_name: str, run_name: str, reason: str, link: str | Non
 
 def alert_for_run(*, flow_name: str, flow_run: Any, reason: str, logger: Any) -> None:
     """Alert the leaders about a run that failed or died (once per run, whoever asks), then deliver at once."""
+    from flows.deliver import deliver_batch
     from flows.dispatch_follow_up import schedule_follow_up
-    from flows.dispatch_outbox import deliver_batch
 
     parameters = dict(getattr(flow_run, "parameters", None) or {})
     day = run_day(parameters, getattr(flow_run, "expected_start_time", None))

@@ -97,7 +97,7 @@ def failed_runs(since: dt.datetime) -> list[Failure]:
     from prefect.client.schemas.objects import StateType
     from prefect.client.schemas.sorting import FlowRunSort
 
-    from flows.alerts import rerun_hint, run_day
+    from flows.rerun import rerun_hint, run_day
 
     def runs(states: list[StateType], names: list[str] | None = None) -> list[Any]:
         return client.read_flow_runs(

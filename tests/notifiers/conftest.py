@@ -63,7 +63,7 @@ def channel(monkeypatch, telegram_env):
 
 
 def deliver(**kwargs: object) -> dict[str, int]:
-    from flows.dispatch_outbox import deliver_batch
+    from flows.deliver import deliver_batch
 
     return deliver_batch(**kwargs)  # type: ignore[arg-type]
 

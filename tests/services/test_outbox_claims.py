@@ -186,7 +186,7 @@ def test_the_operator_sees_who_holds_what_and_which_claims_are_stale(database):
 
 
 def test_a_dispatcher_that_lost_its_claim_records_the_part_it_sent_and_sends_no_more(database):
-    from flows.dispatch_outbox import ClaimLost, _record_part
+    from flows.deliver import ClaimLost, _record_part
     from notifiers.base import PartSent
 
     _queue(1)
@@ -202,7 +202,7 @@ def test_a_dispatcher_that_lost_its_claim_records_the_part_it_sent_and_sends_no_
 
 
 def test_the_lease_is_renewed_while_a_batch_is_out(database):
-    from flows.dispatch_outbox import ClaimLease
+    from flows.deliver import ClaimLease
 
     _queue(2)
     with session_scope() as s:
@@ -220,7 +220,7 @@ def test_the_lease_is_renewed_while_a_batch_is_out(database):
 
 
 def test_a_batch_that_reports_nothing_for_too_long_is_no_longer_renewed(database, monkeypatch):
-    from flows.dispatch_outbox import ClaimLease
+    from flows.deliver import ClaimLease
 
     _queue(1)
     with session_scope() as s:

@@ -46,7 +46,7 @@ READ_TIMEOUT = 60.0
 
 def run_dispatcher() -> None:
     """A dispatcher process for the crash tests (started by them): deliver until nothing is left."""
-    from flows.dispatch_outbox import deliver_batch
+    from flows.deliver import deliver_batch
     from notifiers import NOTIFIERS
     from notifiers.rate_limit import ChatLimits
     from notifiers.telegram import TelegramNotifier

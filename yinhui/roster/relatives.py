@@ -21,6 +21,7 @@ from yinhui.roster.idcard import parse_id_number
 from yinhui.roster.limits import RosterOptions
 from yinhui.roster.problems import RowError
 from yinhui.roster.reader import Table, read_table, relatives_sheet
+from yinhui.roster.rows import RowCheck, clean_name
 
 OTHER_RELATION = "其他"  # a next of kin named without a relation
 _TEAM_SEPARATORS = str.maketrans({"，": "、", ",": "、", "；": "、", ";": "、", "/": "、"})
@@ -55,7 +56,6 @@ def check_kin(check: Any, options: RosterOptions) -> tuple[str, str | None, tupl
 
     A phone or relation without a name is a problem of the name's cell.
     """
-    from yinhui.roster.validate import clean_name
 
     name = check.parse("kin_name", clean_name, text=True)
     relation = check.parse("kin_relation", lambda v: parse_relation(v, options.vocabulary))
@@ -104,13 +104,12 @@ def _sheet_rows(
     table: Table, sheet: str, cadres: Mapping[str, str], *, today: date | None, options: RosterOptions
 ) -> tuple[list[RelativeRecord], list[RowError]]:
     """The relatives of a 亲属 sheet that pass their checks, and the problems of the others."""
-    from yinhui.roster.validate import _RowCheck, clean_name
 
     errors: list[RowError] = []
     records: list[RelativeRecord] = []
     given = {key: key in table.columns for key in ("next_of_kin", "in_group")}  # absent: the stored value is kept
     for number, cells in table.rows:
-        check = _RowCheck(number, cells, table, RELATIVE_COLUMNS)
+        check = RowCheck(number, cells, table, RELATIVE_COLUMNS)
         card = check.parse("cadre_id_number", lambda v: parse_id_number(v, today=today), required=True)
         named = check.parse("cadre_name", clean_name, text=True)
         name = check.parse("relative_name", clean_name, required=True, text=True)

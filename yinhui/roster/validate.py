@@ -6,16 +6,14 @@ coordinators it knows); the list keeps the first ``max_errors`` and counts the r
 
 from __future__ import annotations
 
-import re
-import sys
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Protocol, TypeVar
 
 from yinhui.i18n import N_
-from yinhui.roster.columns import ROSTER_COLUMNS, STAFF_COLUMNS, Column
+from yinhui.roster.columns import ROSTER_COLUMNS, STAFF_COLUMNS
 from yinhui.roster.fields import (
     BirthMonth,
     Category,
@@ -24,8 +22,6 @@ from yinhui.roster.fields import (
     GridRef,
     Role,
     Status,
-    cell_text,
-    is_blank,
     parse_birth,
     parse_category,
     parse_flag,
@@ -48,8 +44,9 @@ from yinhui.roster.relatives import (
     relatives_table,
     validate_relatives,
 )
-from yinhui.roster.safety import find_unsafe, starts_like_formula
-from yinhui.roster.synonyms import EMPTY_WORDS, word_key
+from yinhui.roster.rows import RowCheck as _RowCheck
+from yinhui.roster.rows import clean_name
+from yinhui.roster.rows import present as _present
 
 __all__ = [
     "CadreRecord", "RosterCheck", "RowError", "StaffCheck", "StaffRecord", "clean_name",
@@ -57,13 +54,8 @@ __all__ = [
 ]  # fmt: skip
 
 T = TypeVar("T")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 # The gender an ID number encodes, as a mismatch message names it.
 _GENDER_WORD: dict[Gender, str] = {"M": N_("male"), "F": N_("female")}
-_EMPTY_KEYS = frozenset(word_key(w) for w in EMPTY_WORDS)
-# Optional cells where 无, / or — means "none" (in a yes/no or status cell they are words).
-_MAY_SAY_NONE = frozenset({"phone", "address", "party_branch", "coordinator", "birth_date",
-                           "gender", "grids"})  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,87 +135,6 @@ class StaffCheck(_Outcome):
     warnings: list[RowError]
     table: Table | None = field(default=None, repr=False)
     omitted: dict[str, int] = field(default_factory=dict)
-
-
-# -- per-row helpers --------------------------------------------------------------------
-
-
-class _RowCheck:
-    """Parses the cells of one row, collecting every error instead of stopping."""
-
-    def __init__(self, number: int, cells: Mapping[str, object], table: Table,
-                 spec: Sequence[Column]) -> None:  # fmt: skip
-        self.number, self.cells, self.table = number, cells, table
-        self.spec = {column.field: column for column in spec}
-        self.errors: list[RowError] = []
-
-    def error(self, name: str, code: str, /, **params: object) -> None:
-        column = self.table.header_for(name, tuple(self.spec.values()))
-        self.errors.append(RowError(self.number, column, code, params))
-
-    def blank(self, name: str) -> bool:
-        return is_blank(self.cells.get(name))
-
-    def parse(self, name: str, parser: Callable[[object], T], *, required: bool = False,
-              text: bool = False) -> T | None:  # fmt: skip
-        """The parsed cell, or None when it is empty or wrong (the error is recorded).
-
-        Refused before parsing: an invisible character, a text far longer than the column
-        holds; after: a stored text starting like a formula, or longer than the column holds.
-        An optional cell saying "none" (无, /, —) counts as empty.
-        """
-        raw = self.cells.get(name)
-        if self.blank(name) or (name in _MAY_SAY_NONE and word_key(raw) in _EMPTY_KEYS):
-            if required:
-                self.error(name, "required")
-            return None
-        limit = self.spec[name].max_length if name in self.spec else None
-        if isinstance(raw, str):
-            bad = find_unsafe(raw)
-            if bad is not None:
-                self.error(name, "unsafe_character", code=bad.code, name=bad.name,
-                           position=bad.position)  # fmt: skip
-                return None
-            if limit is not None and len(raw) > 2 * limit + 20:
-                self.error(name, "too_long", length=len(raw), limit=limit)
-                return None
-        try:
-            value = parser(raw)
-        except FieldError as exc:
-            self.error(name, exc.code, **exc.params)
-            return None
-        if text and isinstance(raw, str) and isinstance(value, str) and starts_like_formula(value):
-            self.error(name, "formula_text", start=value.lstrip()[0])
-            return None
-        stored = ";".join(map(str, value)) if isinstance(value, tuple) else value
-        if limit is not None and isinstance(stored, str) and len(stored) > limit:
-            self.error(name, "too_long", length=len(stored), limit=limit)
-            return None
-        return value
-
-    def text(self, name: str, *, required: bool = False) -> str | None:
-        return self.parse(name, clean_text, required=required, text=True)
-
-
-def _present(value: T | None) -> T:
-    """A required value of a row that had no errors (so it cannot be missing)."""
-    assert value is not None
-    return value
-
-
-def clean_text(value: object) -> str:
-    """A text cell: trimmed, runs of spaces and line breaks made one space.
-
-    Repeated values (township, branch...) are interned so that a 100k-row roster keeps one
-    copy of each rather than one per row.
-    """
-    return sys.intern(" ".join(cell_text(value).split()))
-
-
-def clean_name(value: object) -> str:
-    """A person's name; spaces used to pad two-character Chinese names are removed."""
-    text = cell_text(value)
-    return "".join(text.split()) if _CJK.search(text) else " ".join(text.split())
 
 
 class _Duplicates:

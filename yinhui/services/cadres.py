@@ -229,7 +229,7 @@ def edit_cadre(
     """
     from yinhui.roster.columns import ROSTER_COLUMNS
     from yinhui.roster.fields import parse_phones
-    from yinhui.roster.validate import clean_text
+    from yinhui.roster.rows import clean_text
     from yinhui.services.coordinators import find_coordinator
     from yinhui.services.festivals import reorder_festival_visits
     from yinhui.services.planning import plan_leader

@@ -20,9 +20,9 @@ from yinhui import i18n
 from yinhui.i18n import N_
 from yinhui.privacy import mask_phone
 from yinhui.roster.fields import FieldError, parse_phones, parse_relation
+from yinhui.roster.rows import clean_name
 from yinhui.roster.safety import find_unsafe, starts_like_formula
 from yinhui.roster.synonyms import DEFAULT_VOCABULARY, Vocabulary
-from yinhui.roster.validate import clean_name
 from yinhui.services.errors import CareError
 
 MAX_NAME, MAX_PHONES = 50, 200  # the columns of relative

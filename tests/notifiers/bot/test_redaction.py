@@ -56,7 +56,7 @@ def test_records_are_rewritten_as_they_are_made(caplog):
 
 async def test_no_token_or_personal_data_in_any_log_line(database, telegram_env, caplog, monkeypatch):
     """A whole day through the channel and the bot, with httpx's request log switched on."""
-    from flows.dispatch_outbox import deliver_batch
+    from flows.deliver import deliver_batch
 
     api = telegram_env
     monkeypatch.setitem(QUIET_LOGGERS, "httpx", logging.INFO)

@@ -91,7 +91,7 @@ def test_targets_are_added_checked_and_listed_masked(schema, capsys):
 
 
 def test_undelivered_shows_what_did_not_arrive_and_why(schema, capsys):
-    from flows.dispatch_outbox import deliver_batch
+    from flows.deliver import deliver_batch
     from yinhui.services.outbox import enqueue
 
     with session_scope() as s:
