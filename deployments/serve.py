@@ -125,6 +125,7 @@ def serve_all(specs: Sequence[DeploymentSpec] | None = None, *, limit: int | Non
 
     from prefect.exceptions import TerminationSignal
 
+    from flows.name_scheduled import keep_scheduled_runs_named
     from flows.planning_slot import PLANNING_LIMIT, ensure_concurrency_limit, watch_planning_slot
 
     specs = list(specs or deployment_specs())
@@ -135,6 +136,8 @@ def serve_all(specs: Sequence[DeploymentSpec] | None = None, *, limit: int | Non
     # found within seconds: marked Crashed, its slot freed, the leaders alerted.
     stop = threading.Event()
     watch_planning_slot(stop)
+    # The runs the server schedules ahead get their dated names within seconds, not at their start.
+    keep_scheduled_runs_named(stop, specs)
     previous = signal.getsignal(signal.SIGINT)
     runner = _runner(limit)
     SHUTDOWN.last_word(kill_children)  # a forced exit leaves no run process behind

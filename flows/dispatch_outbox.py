@@ -1,7 +1,8 @@
 """Prefect flow `dispatch-outbox`: delivers queued messages, each exactly once, through its channel.
 
 The sending loop itself (claims, leases, what each channel reports) is `flows/deliver.py`; this
-flow runs batches of it, frees a dead planning-slot holder, and asks for a run at the next retry.
+flow runs batches of it, frees a dead planning-slot holder, asks for a run at the next retry, and
+gives the runs the server scheduled their dated names (flows/name_scheduled.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from prefect import flow, get_run_logger, task
 
 from flows.deliver import deliver_batch
 from flows.dispatch_follow_up import schedule_follow_up
+from flows.name_scheduled import name_scheduled_runs_quietly
 from flows.retrying import TASK_RETRIES
 from flows.run_names import run_name
 from flows.steps import steps_inline
@@ -61,6 +63,8 @@ def dispatch_outbox(limit: int = 500, channels: list[str] | None = None, max_bat
     if totals["failed"] or totals["dead"]:
         _undelivered_artifact()
     schedule_follow_up()  # a message left for a retry gets a run at its time, not at the next sweep
+    # Without `yinhui serve` (the work-pool path) nothing else gives the server's scheduled runs their dated names.
+    name_scheduled_runs_quietly()
     return dict(totals)
 
 

@@ -3,7 +3,8 @@
 Prefect names a run after two random words ("carrot-beluga") unless told otherwise. Each of our
 flows passes one of these as its `flow_run_name`: the flow's short name, then the bureau's day
 (from the run's own parameter when it has one, else the day it runs on in the bureau's time
-zone), and for flows that run several times a day the time as well.
+zone), and for flows that run several times a day the time as well. The runs the server
+schedules ahead of time get the same names soon after (flows/name_scheduled.py).
 """
 
 from __future__ import annotations
@@ -29,34 +30,51 @@ def run_moment() -> pendulum.DateTime:
     return pendulum.instance(run.expected_start_time).in_timezone(clock.tz())
 
 
-def run_name(
-    prefix: str,
-    parameter: str | None = None,
-    resolve: Callable[[Any], object] | None = None,
-    *,
-    with_time: bool = False,
-) -> Callable[[], str]:
+class RunName:
     """A `flow_run_name`: `prefix`, then the day of the run's `parameter` (via `resolve`), then maybe HH:MM.
 
     A parameter left to its default (a scheduled run) resolves to the bureau's day; without a
-    `parameter` the name shows the day (and time) the run is for.
+    `parameter` the name shows the day (and time) the run is for. Called by Prefect inside the
+    run; `for_run` gives the same name ahead of time, for a run the server has only scheduled.
     """
 
-    def name() -> str:
+    def __init__(
+        self,
+        prefix: str,
+        parameter: str | None = None,
+        resolve: Callable[[Any], object] | None = None,
+        *,
+        with_time: bool = False,
+    ) -> None:
+        self.prefix, self.parameter, self.resolve, self.with_time = prefix, parameter, resolve, with_time
+
+    def __call__(self) -> str:
         from prefect.runtime import flow_run
 
-        moment = run_moment()
+        return self._name(run_moment(), flow_run.parameters)
+
+    def for_run(self, expected_start: dt.datetime, parameters: dict[str, Any]) -> str:
+        """The name a run expected to start at `expected_start` with `parameters` gets when it starts on time."""
+        from yinhui import clock
+
+        moment = pendulum.instance(expected_start).in_timezone(clock.tz())
+        # A parameter left out counts from the run's own day (its default reads the clock), not from today.
+        with clock.frozen_at(moment):
+            return self._name(moment, parameters)
+
+    def _name(self, moment: pendulum.DateTime, parameters: dict[str, Any]) -> str:
         shown: object = moment.date()
-        if parameter is not None and resolve is not None:
+        if self.parameter is not None and self.resolve is not None:
             try:
-                shown = resolve(flow_run.parameters.get(parameter))
+                shown = self.resolve(parameters.get(self.parameter))
             except ValueError:  # a bad parameter fails the run itself, with a clearer message
-                return prefix
+                return self.prefix
         if isinstance(shown, dt.date) and not isinstance(shown, dt.datetime):
             shown = shown.isoformat()
-        return f"{prefix} {shown} {moment.format('HH:mm')}" if with_time else f"{prefix} {shown}"
+        return f"{self.prefix} {shown} {moment.format('HH:mm')}" if self.with_time else f"{self.prefix} {shown}"
 
-    return name
+
+run_name = RunName  # what the flows write: `flow_run_name=run_name("dispatch", with_time=True)`
 
 
 def day_of(value: Any) -> dt.date:

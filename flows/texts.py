@@ -62,7 +62,11 @@ TEXTS: dict[str, str] = {
     "no_data": N_("No data"),
     "change": N_("Change (points)"),
     "axis": N_("{month}: each bar runs from {floor} (empty) to 100% (full)."),
-    "bar_column": N_("Bar {floor} to 100%"),
+    "chart_alt": N_("Coverage of {month} per level-2 grid as bars from {floor} to 100%, the county total first, "
+                    "then the worst covered first."),
+    "chart_alt_marks": N_("Coverage of {month} per level-2 grid as bars from {floor} to 100%, each with a diamond "
+                          "at {before}, the county total first, then the worst covered first."),
+    "line_alt": N_("The county's coverage month by month, {first} to {last}, on an axis from {floor} to 100%."),
 }
 
 

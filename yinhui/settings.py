@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     web_secret: SecretStr | None = Field(
         default=None, description="key signing the task page's cookies; default a random one kept in data_dir"
     )
+    web_threads: int | None = Field(
+        default=None, ge=1, le=64,
+        description="requests the task page works on at once; default 2 on SQLite, 4 on PostgreSQL",
+    )
 
     @property
     def operator_language(self) -> str:

@@ -22,18 +22,19 @@ from typing import Any
 import pytest
 
 from deployments.serve import local_prefect_server
-from tests.deployments.test_end_to_end import (
+from tests.support.stack import (
     START_TIMEOUT,
     YINHUI,
-    _api,
-    _app_database,
-    _env,
-    _seed,
-    _spawn,
-    _stop_group,
-    _tail,
-    _wait,
+    app_database,
     free_port,
+    prefect_client,
+    ready_prefect_home,
+    seed,
+    spawn,
+    stack_env,
+    stop_group,
+    tail,
+    wait_for,
 )
 
 pytestmark = pytest.mark.prefect
@@ -71,7 +72,7 @@ daily.daily_plan(sys.argv[1])
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     workdir = tmp_path_factory.mktemp("crash")
     home = workdir / "server"
-    with local_prefect_server(home, port=free_port(), scheduler=False, timeout=START_TIMEOUT) as api_url:
+    with local_prefect_server(ready_prefect_home(home), port=free_port(), scheduler=False, timeout=START_TIMEOUT) as api_url:
         yield {"api_url": api_url, "workdir": workdir, "home": home}
 
 
@@ -82,7 +83,7 @@ def _processes() -> Iterator[list[subprocess.Popen[bytes]]]:
         yield started
     finally:
         for process in started:
-            _stop_group(process, signal.SIGKILL, 10.0)
+            stop_group(process, signal.SIGKILL, 10.0)
 
 
 def _holder(client: Any) -> Any:
@@ -139,28 +140,28 @@ def test_a_planning_run_killed_inside_the_slot_is_crashed_alerted_once_and_the_n
 
     workdir: Path = server["workdir"] / "kill"
     workdir.mkdir()
-    app_url, _ = _app_database("sqlite", workdir)
-    _seed(app_url)
-    env = _env(workdir, app_url, server["api_url"])
+    app_url, _ = app_database("sqlite", workdir)
+    seed(app_url)
+    env = stack_env(workdir, app_url, server["api_url"])
     today = clock.today()
     held_day, next_day = today - dt.timedelta(days=1), today
     held_log, next_log = workdir / "held.log", workdir / "next.log"
 
-    with _processes() as started, _api(server["api_url"], workdir) as client:
-        held = _spawn([sys.executable, "-c", HOLDER, held_day.isoformat()], env, held_log)
+    with _processes() as started, prefect_client(server["api_url"], workdir) as client:
+        held = spawn([sys.executable, "-c", HOLDER, held_day.isoformat()], env, held_log)
         started.append(held)
-        record = _wait("the first run holding the slot", lambda: (h := _holder(client)) is not None and h.pid == held.pid and h,
+        record = wait_for("the first run holding the slot", lambda: (h := _holder(client)) is not None and h.pid == held.pid and h,
                        START_TIMEOUT, held_log)
         assert record.run_name == _plan_run(held_day) and record.flow_name == "daily-plan"
         held_run = _run_named(client, record.run_name)
-        _wait("its step running on the server", lambda: any(t.state and t.state.is_running() for t in _task_runs(client, held_run.id)),
+        wait_for("its step running on the server", lambda: any(t.state and t.state.is_running() for t in _task_runs(client, held_run.id)),
               START_TIMEOUT, held_log)
 
-        after = _spawn([*YINHUI, "plan", "--date", next_day.isoformat()], env, next_log)
+        after = spawn([*YINHUI, "plan", "--date", next_day.isoformat()], env, next_log)
         started.append(after)
         waiting = _prefix(SLOT_TEXT["waiting"], run=record.run_name)
-        next_run = _wait("the next run starting", lambda: _run_named(client, _plan_run(next_day)), START_TIMEOUT, next_log)
-        _wait("the next run saying whom it waits for",
+        next_run = wait_for("the next run starting", lambda: _run_named(client, _plan_run(next_day)), START_TIMEOUT, next_log)
+        wait_for("the next run saying whom it waits for",
               lambda: any(e.message.startswith(waiting) for e in _logs(client, next_run.id)), START_TIMEOUT, next_log)
         assert after.poll() is None  # it waits
 
@@ -171,13 +172,13 @@ def test_a_planning_run_killed_inside_the_slot_is_crashed_alerted_once_and_the_n
         try:
             after.wait(timeout=RUN_TIMEOUT)
         except subprocess.TimeoutExpired:
-            pytest.fail("the next run did not finish\n" + _tail(next_log))
-        assert after.returncode == 0, _tail(next_log)
+            pytest.fail("the next run did not finish\n" + tail(next_log))
+        assert after.returncode == 0, tail(next_log)
         assert f"{next_day}: created" in next_log.read_text()
 
         # It took over within seconds, not when the dead run's lease would have run out.
         recovered = _prefix(SLOT_TEXT["recovered"], run=record.run_name)
-        said = _wait("the next run's log reaching the server",
+        said = wait_for("the next run's log reaching the server",
                      lambda: [e for e in _logs(client, next_run.id) if e.message.startswith(recovered)], 60, next_log)
         assert said[0].timestamp.timestamp() - killed_at < RECOVERY_BOUND
         got = [e for e in _logs(client, next_run.id) if "规划锁" in e.message and e.timestamp >= said[0].timestamp]
@@ -197,8 +198,8 @@ def test_a_refused_plan_is_one_line_on_the_terminal_and_whole_in_the_run_log(ser
 
     workdir: Path = server["workdir"] / "refused"
     workdir.mkdir()
-    app_url, _ = _app_database("sqlite", workdir)  # nobody in it: no leader
-    env = _env(workdir, app_url, server["api_url"])
+    app_url, _ = app_database("sqlite", workdir)  # nobody in it: no leader
+    env = stack_env(workdir, app_url, server["api_url"])
     day = clock.today() - dt.timedelta(days=2)  # a run name of its own on the shared server
     result = subprocess.run([*YINHUI, "plan", "--date", day.isoformat()], env=env, capture_output=True, text=True,
                             timeout=RUN_TIMEOUT)
@@ -209,10 +210,10 @@ def test_a_refused_plan_is_one_line_on_the_terminal_and_whole_in_the_run_log(ser
     # Once the CLI keeps run logs off its terminal (flows.console.run_logs_on_terminal("quiet")),
     # that line is all it prints: assert lines == [lines[-1]].
 
-    with _api(server["api_url"], workdir) as client:
+    with prefect_client(server["api_url"], workdir) as client:
         run = _run_named(client, _plan_run(day))
         assert run is not None and run.state.type.value == "FAILED"
-        _wait("the traceback in the run log", lambda: any("Traceback" in e.message for e in _logs(client, run.id)), 60)
+        wait_for("the traceback in the run log", lambda: any("Traceback" in e.message for e in _logs(client, run.id)), 60)
 
 
 def _children(pid: int) -> list[int]:
@@ -228,15 +229,16 @@ def test_with_no_prefect_server_configured_a_killed_plan_is_recovered_as_well(tm
     from flows.planning_slot import SLOT_TEXT
     from yinhui import clock
 
-    app_url, _ = _app_database("sqlite", tmp_path)
-    _seed(app_url)
-    env = _env(tmp_path, app_url, None)
+    app_url, _ = app_database("sqlite", tmp_path)
+    seed(app_url)
+    env = stack_env(tmp_path, app_url, None)
+    ready_prefect_home(tmp_path / "prefect-client")  # each `yinhui plan` starts a temporary server on it
     env["PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE"] = LEASES_ON_DISK
     held_log = tmp_path / "held.log"
     with _processes() as started:
-        held = _spawn([sys.executable, "-c", HOLDER, (clock.today() - dt.timedelta(days=1)).isoformat()], env, held_log)
+        held = spawn([sys.executable, "-c", HOLDER, (clock.today() - dt.timedelta(days=1)).isoformat()], env, held_log)
         started.append(held)
-        _wait("the first run holding the slot", lambda: "holding the slot" in held_log.read_text(), START_TIMEOUT, held_log)
+        wait_for("the first run holding the slot", lambda: "holding the slot" in held_log.read_text(), START_TIMEOUT, held_log)
         servers = _children(held.pid)  # its temporary server outlives it (Prefect's doing): stopped below
         os.kill(held.pid, signal.SIGKILL)
         held.wait(timeout=30)
@@ -302,15 +304,15 @@ def test_a_served_planning_run_killed_inside_the_slot_is_crashed_by_serve_which_
     workdir: Path = server["workdir"] / "served"
     (workdir / "hook").mkdir(parents=True)
     (workdir / "hook" / "sitecustomize.py").write_text(SITECUSTOMIZE)
-    app_url, _ = _app_database("sqlite", workdir)
-    _seed(app_url)
-    env = _env(workdir, app_url, server["api_url"])
+    app_url, _ = app_database("sqlite", workdir)
+    seed(app_url)
+    env = stack_env(workdir, app_url, server["api_url"])
     held_day, next_day = clock.today() - dt.timedelta(days=3), clock.today() - dt.timedelta(days=4)
     env.update(PYTHONPATH=str(workdir / "hook"), HOLD_DAY=held_day.isoformat())
     serve_log = workdir / "serve.log"
 
-    with _processes() as started, _api(server["api_url"], workdir) as client:
-        serve = _spawn([*YINHUI, "serve", "--port", str(free_port())], env, serve_log)
+    with _processes() as started, prefect_client(server["api_url"], workdir) as client:
+        serve = spawn([*YINHUI, "serve", "--port", str(free_port())], env, serve_log)
         started.append(serve)
 
         def served() -> bool:
@@ -319,26 +321,26 @@ def test_a_served_planning_run_killed_inside_the_slot_is_crashed_by_serve_which_
             except Exception:  # noqa: BLE001 - not registered yet
                 return False
 
-        _wait("`yinhui serve` registering the deployments", served, START_TIMEOUT, serve_log)
+        wait_for("`yinhui serve` registering the deployments", served, START_TIMEOUT, serve_log)
         run = run_deployment("daily-plan/每日计划", client=client, parameters={"day": held_day.isoformat()},
                              timeout=0, as_subflow=False)
-        record = _wait("the served run holding the slot",
+        record = wait_for("the served run holding the slot",
                        lambda: (h := _holder(client)) is not None and h.flow_run_id == str(run.id) and h,
                        START_TIMEOUT, serve_log)
-        _wait("its step running on the server",
+        wait_for("its step running on the server",
               lambda: any(t.state and t.state.is_running() for t in _task_runs(client, run.id)), START_TIMEOUT, serve_log)
 
         os.kill(record.pid, signal.SIGKILL)
-        _wait("serve marking the killed run Crashed",
+        wait_for("serve marking the killed run Crashed",
               lambda: client.read_flow_run(run.id).state.type.value == "CRASHED", RECOVERY_BOUND, serve_log)
-        _wait("the slot freed", lambda: _holder(client) is None, RECOVERY_BOUND, serve_log)
+        wait_for("the slot freed", lambda: _holder(client) is None, RECOVERY_BOUND, serve_log)
         assert {t.state.type.value for t in _task_runs(client, run.id)} == {"CRASHED"}
 
         after = run_deployment("daily-plan/每日计划", client=client, parameters={"day": next_day.isoformat()},
                                timeout=0, as_subflow=False)
-        _wait("the next served run finishing", lambda: client.read_flow_run(after.id).state.is_final(),
+        wait_for("the next served run finishing", lambda: client.read_flow_run(after.id).state.is_final(),
               RUN_TIMEOUT, serve_log)
-        assert client.read_flow_run(after.id).state.type.value == "COMPLETED", _tail(serve_log)
+        assert client.read_flow_run(after.id).state.type.value == "COMPLETED", tail(serve_log)
         assert "等待" not in "".join(e.message for e in _logs(client, after.id))  # the slot was free: no wait
 
     keys = _alert_keys(app_url)

@@ -1,16 +1,23 @@
-"""The Deployments page as a leader reads it: each deployment its own name, when it runs in Beijing time, what it does."""
+"""The Deployments and Runs pages as a leader reads them: each deployment its own name, when it runs in Beijing time, what it does; its upcoming runs named by their day."""
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
+from typing import Any
 
+import pendulum
 import pytest
 
 from deployments.describe import when_words
 from deployments.schedules import DEFAULT_SPECS, deployment_specs, read_overrides
 from deployments.serve import build_deployments, remove_legacy_deployments
+from tests.support.serving import wait_registered, yinhui_serve
+from tests.support.stack import app_database, prefect_client, tail
 from yinhui.cli import main
+
+NAMED_WITHIN = 45.0  # from the deployments registered: the scheduler's first runs (within 5 s), a naming pass every 15 s
 
 
 def _schedules_json(capsys) -> dict[str, dict]:
@@ -103,3 +110,50 @@ def test_registering_replaces_the_old_deployments_all_called_yinhui(prefect_harn
         assert shown.description == specs[0].description
         assert client.read_deployment_by_name("weekly-report/周报").description.startswith("每周一 08:00 北京时间")
     assert remove_legacy_deployments(specs) == 0
+
+
+def _scheduled_names(client: Any) -> list[tuple[str, str, pendulum.DateTime]]:
+    """(flow, run name, expected start in Beijing time) of every run waiting on the server."""
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    flows = {flow.id: flow.name for flow in client.read_flows()}
+    waiting = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])))
+    found: list[tuple[str, str, pendulum.DateTime]] = []
+    while page := client.read_flow_runs(flow_run_filter=waiting, limit=200, offset=len(found)):
+        found += [(flows[run.flow_id], run.name, pendulum.instance(run.expected_start_time).in_timezone("Asia/Shanghai"))
+                  for run in page]
+    return found
+
+
+@pytest.mark.prefect
+def test_yinhui_serve_names_the_runs_its_server_schedules(tmp_path: Path):
+    from deployments.serve import load_flow
+
+    app_url, _ = app_database("sqlite", tmp_path)
+    specs = {spec.flow_name: spec for spec in DEFAULT_SPECS}
+    prefix = {flow: "dispatch " if flow == "dispatch-outbox" else f"{flow} " for flow in specs}  # random names hold no space
+
+    def named(client: Any) -> list | None:
+        runs = _scheduled_names(client)
+        if {flow for flow, _, _ in runs} != set(specs) or any(not name.startswith(prefix[flow]) for flow, name, _ in runs):
+            return None
+        return runs
+
+    with yinhui_serve(tmp_path, app_url) as served, prefect_client(served.api_url, tmp_path) as client:
+        wait_registered(client, [spec.full_name for spec in specs.values()], served.log)
+        deadline = time.monotonic() + NAMED_WITHIN
+        while not (runs := named(client)):
+            assert time.monotonic() < deadline, f"scheduled runs not named within {NAMED_WITHIN:.0f} s\n{tail(served.log)}"
+            time.sleep(1)
+    assert sum(flow == "daily-plan" for flow, _, _ in runs) >= 3  # days ahead, each for its own day
+    for flow, name, at in runs:
+        if flow == "dispatch-outbox":
+            assert name == f"dispatch {at.format('YYYY-MM-DD HH:mm')}"
+        if flow == "daily-plan":
+            assert name == f"daily-plan {at.date().isoformat()}"
+        assert name == load_flow(specs[flow].entrypoint).flow_run_name.for_run(at, dict(specs[flow].parameters))

@@ -14,13 +14,14 @@ import httpx
 import pytest
 
 from deployments.serve import local_prefect_server, server_urls
-from tests.deployments.test_end_to_end import (
-    START_TIMEOUT,
-    _app_database,
-    _wait,
-    free_port,
-)
 from tests.support.serving import yinhui_serve
+from tests.support.stack import (
+    START_TIMEOUT,
+    app_database,
+    free_port,
+    ready_prefect_home,
+    wait_for,
+)
 
 pytestmark = pytest.mark.prefect
 
@@ -31,10 +32,10 @@ def ui_settings(port: int) -> dict:
 
 
 def test_serve_on_another_port_points_the_ui_at_that_port(tmp_path: Path):
-    app_url, _ = _app_database("sqlite", tmp_path)
+    app_url, _ = app_database("sqlite", tmp_path)
     with yinhui_serve(tmp_path, app_url) as serve:
         assert ui_settings(serve.port)["api_url"] == serve.api_url == f"http://127.0.0.1:{serve.port}/api"
-        _wait("serve printing where the UI is", lambda: f"http://127.0.0.1:{serve.port}" in serve.log.read_text(),
+        wait_for("serve printing where the UI is", lambda: f"http://127.0.0.1:{serve.port}" in serve.log.read_text(),
               START_TIMEOUT, serve.log)
 
 
@@ -43,7 +44,7 @@ def test_a_server_on_every_interface_gives_the_browser_the_machines_name(tmp_pat
     port = free_port()
     assert server_urls("0.0.0.0", port) == (f"http://127.0.0.1:{port}/api", f"http://{socket.gethostname()}:{port}/api")
     assert server_urls("::1", port)[0] == f"http://[::1]:{port}/api"
-    with local_prefect_server(tmp_path / "server", port=port, host="0.0.0.0", scheduler=False, timeout=START_TIMEOUT) as api_url:
+    with local_prefect_server(ready_prefect_home(tmp_path / "server"), port=port, host="0.0.0.0", scheduler=False, timeout=START_TIMEOUT) as api_url:
         assert api_url == f"http://127.0.0.1:{port}/api"
         assert ui_settings(port)["api_url"] == f"http://{socket.gethostname()}:{port}/api"
 

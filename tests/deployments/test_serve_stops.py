@@ -18,16 +18,16 @@ import pytest
 from deployments.schedules import DEFAULT_SPECS
 from deployments.serve import port_is_free
 from flows.planning_slot import PLANNING_LIMIT
-from tests.deployments.test_end_to_end import (
+from tests.support.serving import wait_registered, yinhui_serve
+from tests.support.stack import (
     DAY,
     START_TIMEOUT,
-    _api,
-    _app_database,
-    _seed,
-    _tail,
-    _wait,
+    app_database,
+    prefect_client,
+    seed,
+    tail,
+    wait_for,
 )
-from tests.support.serving import wait_registered, yinhui_serve
 
 pytestmark = pytest.mark.prefect
 
@@ -63,19 +63,19 @@ def _waiting(client, flow_run_id) -> bool:
 def test_serve_stops_within_seconds_while_a_run_is_in_flight(tmp_path: Path, sig: int, freeze_server: bool):
     from prefect.deployments import run_deployment
 
-    app_url, _ = _app_database("sqlite", tmp_path)
-    _seed(app_url)
+    app_url, _ = app_database("sqlite", tmp_path)
+    seed(app_url)
     with yinhui_serve(tmp_path, app_url, stop=signal.SIGKILL, stop_timeout=10.0) as served:
         serve, port, log = served.process, served.port, served.log
-        with _api(served.api_url, tmp_path) as client:
+        with prefect_client(served.api_url, tmp_path) as client:
             wait_registered(client, [DAILY_PLAN], log)
             # Hold the planning slot, so that the served run stays in flight, waiting for it.
             client.increment_concurrency_slots_with_lease(names=[PLANNING_LIMIT], slots=1, mode="concurrency",
                                                           lease_duration=600)
             run = run_deployment(DAILY_PLAN, client=client, parameters={"day": DAY.isoformat(), "backfill": True},
                                  timeout=0, as_subflow=False)
-            _wait("the served run waiting for the slot", lambda: _waiting(client, run.id), START_TIMEOUT, log)
-            assert client.read_flow_run(run.id).state.is_running(), _tail(log)
+            wait_for("the served run waiting for the slot", lambda: _waiting(client, run.id), START_TIMEOUT, log)
+            assert client.read_flow_run(run.id).state.is_running(), tail(log)
 
             server_pid = int((tmp_path / "data" / "prefect" / "server.pid").read_text())
             if freeze_server:  # as on a machine too busy for it: the server takes requests and never answers
@@ -86,15 +86,15 @@ def test_serve_stops_within_seconds_while_a_run_is_in_flight(tmp_path: Path, sig
                 serve.wait(timeout=STOP_BOUND)
             except Exception:  # noqa: BLE001 - reported below with the log
                 pytest.fail(f"`yinhui serve` did not stop within {STOP_BOUND:.0f} s of {signal.Signals(sig).name}\n"
-                            + _tail(log))
+                            + tail(log))
             took = time.monotonic() - started
-            assert serve.returncode == 0, _tail(log)
+            assert serve.returncode == 0, tail(log)
             assert took < STOP_BOUND
         said = log.read_text(errors="replace")
         # Normally every step of the stop runs (the schedules paused); only a server that does not
         # answer makes serve give up on the rest and go.
-        assert ("All deployments have been paused!" in said) is not freeze_server, _tail(log)
-        assert ("stopping took more than" in said) is freeze_server, _tail(log)
-        _wait("its local Prefect server stopping", lambda: port_is_free(port), STOP_BOUND, log)
+        assert ("All deployments have been paused!" in said) is not freeze_server, tail(log)
+        assert ("stopping took more than" in said) is freeze_server, tail(log)
+        wait_for("its local Prefect server stopping", lambda: port_is_free(port), STOP_BOUND, log)
         assert not (tmp_path / "data" / "prefect" / "server.pid").exists()
         assert not _alive(server_pid)

@@ -191,3 +191,32 @@ def test_a_month_without_work_shows_no_data_never_100_percent():
     ]
     empty = [GridCoverage(1, 1, "老干部局", "老干部局", None)]
     assert coverage_table(CoverageReport(month=period_from_key("2026-10"), grids=empty, missed=[]), "zh")[0]["覆盖率"] == "无数据"
+
+
+@pytest.mark.prefect
+def test_a_chart_in_a_markdown_artifact_is_checked_as_drawn_and_stays_an_image(prefect_harness):
+    """The masking looks into an embedded SVG (what it draws) and leaves its base64 whole; the text around is masked as ever."""
+    import base64
+
+    from prefect import flow
+
+    from flows.artifacts import publish_markdown
+
+    drawn = '<svg xmlns="http://www.w3.org/2000/svg"><text>东街村 13912345678</text></svg>'
+    encoded = base64.b64encode(drawn.encode("utf-8")).decode("ascii")
+
+    @flow
+    def publish() -> None:
+        publish_markdown("chart-check", f"电话 13812345678\n\n![图](data:image/svg+xml;base64,{encoded})\n\n"
+                         f"![图2](data:image/svg+xml;base64,{encoded})", "说明 13712345678")
+
+    state = publish(return_state=True)
+    [artifact] = run_artifacts(state.state_details.flow_run_id).values()
+    text = str(artifact.data)
+    assert "13812345678" not in text and "138****5678" in text
+    images = re.findall(r"\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)", text)
+    assert len(images) == 2
+    for image in images:
+        svg = base64.b64decode(image).decode("utf-8")
+        assert svg.startswith("<svg") and "东街村 139****5678" in svg and "13912345678" not in svg
+    assert "137****5678" in (artifact.description or "")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
+import re
+import xml.etree.ElementTree as ET
 
 import pytest
 from sqlalchemy import select
 
-from flows.trend import axis_floor, bar, trend_chart, trend_table
+from flows.trend import axis_floor, trend_chart, trend_table
 from models.db import session_scope
 from models.people import Cadre
 from models.snapshots import CoverageSnapshot
@@ -21,6 +24,8 @@ from yinhui.services.tasks import complete_task, record_contact
 
 D = dt.date.fromisoformat
 PLAYBOOK = load_playbook()
+SVG = "{http://www.w3.org/2000/svg}"
+IMAGE = re.compile(r"!\[([^\]]+)\]\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)")
 
 
 def _county() -> list[int]:
@@ -96,9 +101,13 @@ def test_monthly_snapshot_is_frozen_and_published_as_table_and_chart(database, p
     assert trend["城关镇"] == {"网格": "城关镇", "2026-09": "33%", "2026-10": "100%", "较上月（百分点）": "+67"}
     assert trend["河底镇"]["较上月（百分点）"] == "±0"
     chart = artifacts["monthly-coverage-chart"].data
-    assert "2026-10：条形从 0%（空）到 100%（满）。" in chart
-    assert f"| 城关镇 | 100% | +67 | `{'█' * 20}` |" in chart
-    assert f"| 河底镇 | 0% | ±0 | `{'░' * 20}` |" in chart
+    assert "2026-10：条形从 0%（空）到 100%（满）。" in chart and "█" not in chart
+    alt, svg = chart_image(chart)
+    assert alt.startswith("2026-10 各二级网格覆盖率条形图") and "菱形标出 2026-09" in alt
+    assert drawn(svg, "grid") == ["老干部局（合计）", "河底镇", "城关镇"]
+    assert drawn(svg, "figure") == ["75% (+50)", "0% (±0)", "100% (+67)"]
+    assert "| 城关镇 | 33% | 100% | +67 |" in chart and "| 河底镇 | 0% | 0% | ±0 |" in chart
+    assert chart_image(chart, 1)[0] == "全县覆盖率逐月折线图，2026-09 至 2026-10，坐标从 20% 到 100%。"
 
     # A contact entered late for October changes nothing in the frozen month.
     _contact(cadres[3], "2026-10-30")
@@ -122,6 +131,19 @@ def test_a_month_still_running_is_not_frozen(database, prefect_harness):
         assert s.execute(select(Cadre)).first() is not None
 
 
+def chart_image(markdown: str, which: int = 0) -> tuple[str, ET.Element]:
+    """An image's alternative text and its SVG, decoded from the Markdown image's data address."""
+    found = IMAGE.findall(markdown)
+    assert len(found) > which, f"no SVG image #{which} in the chart"
+    alt, data = found[which]
+    return alt, ET.fromstring(base64.b64decode(data).decode("utf-8"))
+
+
+def drawn(svg: ET.Element, cls: str) -> list[str]:
+    """The texts of one kind (grid names, figures, no data) in the order they are drawn."""
+    return [t.text or "" for t in svg.iter(SVG + "text") if t.get("class") == cls]
+
+
 def _row(month: str, grid_id: int, level: int, path: str, cadres: int, contacted: int) -> CoverageSnapshot:
     return CoverageSnapshot(month=month, grid_id=grid_id, level=level, grid_path=path, cadres=cadres,
                             contacted=contacted, taken_by="test")
@@ -140,8 +162,14 @@ def test_trend_shows_month_by_month_per_grid_and_gaps():
     ]
     chart = trend_chart(history, "en")
     assert chart.startswith("## Monthly coverage (frozen snapshots)")
-    assert f"| **老干部局 (total)** | 100% | +50 | `{'█' * 20}` |" in chart
-    assert f"| 新社区 | 0% | — | `{'░' * 20}` |" in chart
+    assert "| **老干部局 (total)** | 50% | 100% | +50 |" in chart and "| 新社区 | — | 0% | — |" in chart
+    alt, svg = chart_image(chart)
+    assert alt.startswith("Coverage of 2026-09 per level-2 grid as bars from 0% to 100%, each with a diamond at 2026-08")
+    assert drawn(svg, "grid") == ["老干部局 (total)", "新社区", "城关镇"]
+    assert drawn(svg, "figure") == ["100% (+50)", "0%", "100% (+50)"]
+    alt, line = chart_image(chart, 1)  # then the county month by month
+    assert alt == "The county's coverage month by month, 2026-08 to 2026-09, on an axis from 40% to 100%."
+    assert drawn(line, "month") == ["2026-08", "2026-09"] and drawn(line, "figure") == ["50%", "100%"]
     assert "No snapshot yet." in trend_chart({}, "en")
 
 
@@ -156,8 +184,20 @@ def test_the_chart_axis_starts_where_the_data_is_so_close_figures_differ():
     assert axis_floor([0.05, 1.0]) == 0.0 and axis_floor([]) == 0.0
     chart = trend_chart(history, "zh")
     assert "2026-10：条形从 90%（空）到 100%（满）。" in chart
-    assert f"| 河底镇 | 92% | — | `{bar(0.92, 0.9)}` |" in chart and bar(0.92, 0.9) == "█" * 4 + "░" * 16
-    assert f"| 城关镇 | 100% | — | `{'█' * 20}` |" in chart  # no change from a month without data
+    assert "| 河底镇 | — | 92% | — |" in chart and "| 城关镇 | 无数据 | 100% | — |" in chart  # no change from no data
+    _alt, svg = chart_image(chart)
+    widths = {b.find(SVG + "title").text: float(b.get("width")) for b in svg.iter(SVG + "rect") if b.get("class") == "bar"}
+    assert list(widths) == ["老干部局（合计） 95%", "河底镇 92%", "城关镇 100%"]
+    assert abs(widths["河底镇 92%"] / widths["城关镇 100%"] - 0.2) < 0.01  # 92% and 100% look different
+    assert drawn(svg, "tick-label")[0] == "90%" and drawn(svg, "tick-label")[-1] == "100%"
+    assert not [m for m in svg.iter(SVG + "polygon") if m.get("class") == "before"]  # September had no data: no marks
+    assert len(IMAGE.findall(chart)) == 1  # nor a county line of one point
+
+    # A grid without data that month says so in the chart and gets no bar, never a full one.
+    history["2026-10"].append(_row("2026-10", 4, 2, "新社区", 0, 0))
+    _alt, svg = chart_image(trend_chart(history, "zh"))
+    assert drawn(svg, "grid")[-1] == "新社区" and drawn(svg, "no-data") == ["无数据"]
+    assert len([b for b in svg.iter(SVG + "rect") if b.get("class") == "bar"]) == 3
     table = trend_table(history, "zh")
     assert table[0] == {"网格": "老干部局（合计）", "2026-09": "无数据", "2026-10": "95%", "较上月（百分点）": "—"}
     assert "100%" not in json.dumps(table[0], ensure_ascii=False)

@@ -79,3 +79,20 @@ def test_a_run_for_another_day_is_named_for_that_day(database, prefect_harness):
     with clock.frozen_at(_at("2026-11-29", 9, 0)):
         state = contact_cadence("2026-11-28", write_digests=False, return_state=True)
     assert state.is_completed() and _name(state) == "contact-cadence 2026-11-28"
+
+
+def test_a_run_not_yet_started_is_given_the_name_it_will_start_with():
+    from flows.daily_plan import daily_plan
+    from flows.dispatch_outbox import dispatch_outbox
+    from flows.reports import monthly_coverage_snapshot, weekly_report
+
+    # The server holds a run's expected start in UTC: 06:30 in Beijing is 22:30 the evening before.
+    plan_at = pendulum.datetime(2026, 11, 28, 22, 30, tz="UTC")
+    assert daily_plan.flow_run_name.for_run(plan_at, {}) == "daily-plan 2026-11-29"
+    assert daily_plan.flow_run_name.for_run(plan_at, {"day": "2026-11-20"}) == "daily-plan 2026-11-20"
+    assert daily_plan.flow_run_name.for_run(plan_at, {"day": "someday"}) == "daily-plan"  # the run will refuse it
+    assert dispatch_outbox.flow_run_name.for_run(_at("2026-11-30", 10, 30), {"limit": 500}) == "dispatch 2026-11-30 10:30"
+    # A default meaning "last week" or "last month" is counted from the run's day, not from today.
+    with clock.frozen_at(D("2026-11-01")):
+        assert weekly_report.flow_run_name.for_run(_at("2026-11-30", 8, 0), {}) == "weekly-report 2026-11-23"
+        assert monthly_coverage_snapshot.flow_run_name.for_run(_at("2026-12-01", 7, 0), {}) == "monthly-coverage-snapshot 2026-11"

@@ -43,12 +43,20 @@ def telegram_env(api: BotApiStandIn, monkeypatch: pytest.MonkeyPatch) -> Iterato
     reset_settings()
 
 
+READ_TIMEOUT = 3.0  # seconds
+
+
 class FastTelegram(TelegramNotifier):
-    """The real channel with short timeouts and backoff, so fault tests take seconds."""
+    """The real channel with short backoff, so fault tests take seconds.
+
+    The timeouts stay well above what a busy machine adds to a loopback answer (a second or two):
+    a reply that merely came late must not count as lost, or the channel rightly sends it again and
+    a test counting messages sees a copy it did not cause. Timeout faults wait longer than these.
+    """
 
     def __init__(self, **kwargs: object) -> None:
-        kwargs.setdefault("read_timeout", 0.5)
-        kwargs.setdefault("connect_timeout", 0.5)
+        kwargs.setdefault("read_timeout", READ_TIMEOUT)
+        kwargs.setdefault("connect_timeout", READ_TIMEOUT)
         kwargs.setdefault("backoff", (0.05, 0.1, 0.2, 0.4))
         super().__init__(**kwargs)  # type: ignore[arg-type]
 

@@ -27,6 +27,7 @@ from tests.notifiers.conftest import (
     IGNORE_RETRY_AFTER_WARNING,
     LEADER_CHAT,
     PHONES,
+    READ_TIMEOUT,
     TOWN_CHAT,
     VILLAGE_CHAT,
     D,
@@ -108,7 +109,7 @@ def test_timeouts_server_errors_and_dropped_connections_are_retried(database, ch
     api = channel
     build_county()
     plan_day(D("2026-10-01"))
-    api.inject_faults("timeout", "server_error", "drop_before", timeout_seconds=1.0)
+    api.inject_faults("timeout", "server_error", "drop_before", timeout_seconds=READ_TIMEOUT + 1.0)
     assert deliver()["sent"] == 3
     faults = [r.fault for r in api.requests if r.method == "sendMessage" and r.fault]
     assert faults == ["timeout", "server_error", "drop_before"]

@@ -15,15 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from deployments.serve import healthy
-from tests.deployments.test_end_to_end import (
+from tests.support.stack import (
     START_TIMEOUT,
     YINHUI,
-    _env,
-    _spawn,
-    _stop_group,
-    _stop_left_behind_server,
-    _wait,
     free_port,
+    ready_prefect_home,
+    spawn,
+    stack_env,
+    stop_group,
+    stop_left_behind_server,
+    wait_for,
 )
 
 
@@ -46,13 +47,14 @@ def yinhui_serve(workdir: Path, app_url: str, *, stop: signal.Signals = signal.S
     port = free_port()
     log = workdir / "serve.log"
     api_url = f"http://127.0.0.1:{port}/api"
-    process = _spawn([*YINHUI, "serve", "--port", str(port)], _env(workdir, app_url, None), log)
+    ready_prefect_home(workdir / "data" / "prefect")
+    process = spawn([*YINHUI, "serve", "--port", str(port)], stack_env(workdir, app_url, None), log)
     try:
-        _wait("the local Prefect server answering", lambda: healthy(api_url), START_TIMEOUT, log)
+        wait_for("the local Prefect server answering", lambda: healthy(api_url), START_TIMEOUT, log)
         yield Served(process, port, api_url, log)
     finally:
-        _stop_group(process, stop, stop_timeout)
-        _stop_left_behind_server(workdir / "data" / "prefect")
+        stop_group(process, stop, stop_timeout)
+        stop_left_behind_server(workdir / "data" / "prefect")
 
 
 def wait_registered(client: Any, names: Iterable[str], log: Path) -> None:
@@ -65,4 +67,4 @@ def wait_registered(client: Any, names: Iterable[str], log: Path) -> None:
         except Exception:  # noqa: BLE001 - not registered yet
             return False
 
-    _wait("`yinhui serve` registering the deployments", registered, START_TIMEOUT, log)
+    wait_for("`yinhui serve` registering the deployments", registered, START_TIMEOUT, log)

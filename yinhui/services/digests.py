@@ -4,11 +4,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import functools
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Row, case, func, literal, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    true,
+)
 from sqlalchemy.orm import Mapped, aliased
 from sqlmodel import Session, col
 
@@ -68,48 +79,50 @@ def _kind_rank() -> ColumnElement[int]:
     return case(*((col(Task.kind) == k, literal(v, Integer)) for k, v in KIND_ORDER.items()), else_=literal(OTHER_KIND))
 
 
-def _live(day: dt.date, recipient_column: Mapped[int | None], recipients: set[int] | None) -> list[ColumnElement[bool]]:
-    """Live tasks open by `day`; only those of `recipients` when given (one coordinator's page)."""
-    where = [col(Task.status).in_(LIVE_STATUSES), col(Task.window_opens) <= day]
-    if recipients is not None:
-        where.append(recipient_column.in_(sorted(recipients)))
+def _recipient_column(escalated: bool) -> Mapped[int | None]:
+    return col(Task.escalated_to_id) if escalated else col(Task.assignee_id)
+
+
+def _live(escalated: bool, filtered: bool) -> list[ColumnElement[bool]]:
+    """Live tasks open by the bound `day` (of the bound `recipients` when `filtered`: one coordinator's
+    page); for the escalated lists, only tasks escalated to someone other than their assignee."""
+    column = _recipient_column(escalated)
+    where = [col(Task.status).in_(LIVE_STATUSES), col(Task.window_opens) <= bindparam("day", type_=Date)]
+    if filtered:
+        where.append(column.in_(bindparam("recipients", expanding=True)))
+    if escalated:
+        where += [col(Task.escalated_to_id).is_not(None), col(Task.escalated_to_id) != col(Task.assignee_id)]
     return where
 
 
-def _counts(
-    session: Session, *, day: dt.date, horizon_end: dt.date, recipient_column: Mapped[int | None], escalated: bool,
-    recipients: set[int] | None = None,
-) -> Sequence[Row[*tuple[Any, ...]]]:
+# The two queries are built once per shape and bound on each call: building a statement this size
+# costs SQLAlchemy more than running it (about half of drawing a coordinator's page).
+@functools.cache
+def _counts_query(escalated: bool, filtered: bool) -> Select[*tuple[Any, ...]]:
     """Per recipient and kind: how many live tasks, new, overdue and due soon (one aggregate query)."""
+    column = _recipient_column(escalated)
     overdue = case((col(Task.status) == OVERDUE, 1), else_=0)
-    new = case((col(Task.window_opens) == day, 1), else_=0)
-    soon = case(((col(Task.status) != OVERDUE) & (col(Task.due) <= horizon_end), 1), else_=0)
-    query = (
-        select(recipient_column, col(Task.kind), func.count(), func.sum(new), func.sum(overdue), func.sum(soon))
-        .where(*_live(day, recipient_column, recipients))
-        .group_by(recipient_column, col(Task.kind))
+    new = case((col(Task.window_opens) == bindparam("day", type_=Date), 1), else_=0)
+    soon = case(((col(Task.status) != OVERDUE) & (col(Task.due) <= bindparam("horizon_end", type_=Date)), 1), else_=0)
+    return (
+        select(column, col(Task.kind), func.count(), func.sum(new), func.sum(overdue), func.sum(soon))
+        .where(*_live(escalated, filtered))
+        .group_by(column, col(Task.kind))
     )
-    if escalated:
-        query = query.where(col(Task.escalated_to_id).is_not(None), col(Task.escalated_to_id) != col(Task.assignee_id))
-    return session.execute(query).all()
 
 
-def _heads(
-    session: Session, *, day: dt.date, recipient_column: Mapped[int | None], escalated: bool, max_items: int,
-    recipients: set[int] | None = None,
-) -> Sequence[Row[*tuple[Any, ...]]]:
-    """The `max_items` most urgent live tasks of each recipient, ranked inside the database."""
+@functools.cache
+def _heads_query(escalated: bool, filtered: bool) -> Select[*tuple[Any, ...]]:
+    """The bound `max_items` most urgent live tasks of each recipient, ranked inside the database."""
+    column = _recipient_column(escalated)
     rank = func.row_number().over(
-        partition_by=recipient_column,
+        partition_by=column,
         order_by=(_kind_rank(), case((col(Task.status) == OVERDUE, 0), else_=1), col(Task.priority), col(Task.due), col(Task.id)),
     )
-    ranked = select(recipient_column.label("recipient"), col(Task.id).label("task_id"), rank.label("rank")).where(
-        *_live(day, recipient_column, recipients))
-    if escalated:
-        ranked = ranked.where(col(Task.escalated_to_id).is_not(None), col(Task.escalated_to_id) != col(Task.assignee_id))
-    head = ranked.subquery()
+    head = select(column.label("recipient"), col(Task.id).label("task_id"), rank.label("rank")).where(
+        *_live(escalated, filtered)).subquery()
     township = aliased(Grid)
-    query = (
+    return (
         select(
             head.c.recipient, col(Task.id), col(Task.kind), col(Task.rule), col(Task.status), col(Task.due), col(Task.priority),
             col(Task.window_opens), col(Task.escalation_level), col(Cadre.name), col(Cadre.phones), col(Grid.name), col(township.name),
@@ -118,10 +131,13 @@ def _heads(
         .outerjoin(Cadre, col(Cadre.id) == col(Task.cadre_id))
         .outerjoin(Grid, col(Grid.id) == col(Cadre.grid_id))
         .outerjoin(township, col(township.id) == col(Grid.parent_id))
-        .where(head.c.rank <= max_items)
+        .where(head.c.rank <= bindparam("max_items", type_=Integer))
         .order_by(head.c.recipient, head.c.rank)
     )
-    return session.execute(query).all()
+
+
+def _params(day: dt.date, recipients: set[int] | None, **more: Any) -> dict[str, Any]:
+    return {"day": day, **({"recipients": sorted(recipients)} if recipients is not None else {}), **more}
 
 
 def collect_digests(
@@ -153,10 +169,10 @@ def collect_digests(
             digest = digests[recipient] = Digest(recipient, c.name, c.channel, c.language, day)
         return digest
 
-    for column, escalated in ((col(Task.assignee_id), False), (col(Task.escalated_to_id), True)):
-        for recipient, kind, total, new, overdue, soon in _counts(
-            session, day=day, horizon_end=horizon_end, recipient_column=column, escalated=escalated,
-            recipients=coordinator_ids,
+    for escalated in (False, True):
+        filtered = coordinator_ids is not None
+        for recipient, kind, total, new, overdue, soon in session.execute(
+            _counts_query(escalated, filtered), _params(day, coordinator_ids, horizon_end=horizon_end),
         ):
             digest = digest_for(recipient)
             if digest is None:
@@ -168,9 +184,8 @@ def collect_digests(
             digest.due_soon += int(soon or 0)
             digest.escalated += total if escalated else 0
         for (recipient, task_id, kind, rule, status, due, priority, opens, level,
-             cadre_name, phones, grid, town) in _heads(
-                 session, day=day, recipient_column=column, escalated=escalated, max_items=max_items,
-                 recipients=coordinator_ids):
+             cadre_name, phones, grid, town) in session.execute(
+                 _heads_query(escalated, filtered), _params(day, coordinator_ids, max_items=max_items)):
             digest = digest_for(recipient)
             if digest is None:
                 continue

@@ -8,14 +8,16 @@ services; every POST carries the browser's CSRF token; URLs carry task and grid 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -26,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from models.people import Coordinator
 from yinhui import clock
+from yinhui.i18n import LOCALES, translator
 from yinhui.messages.texts import text
 from yinhui.playbook_loader import current_playbook
 from yinhui.services.chat import redeem_invite_for_browser
@@ -56,6 +59,17 @@ SECURITY_HEADERS = {
 }
 
 
+def worker_threads(configured: int | None, dialect: str) -> int:
+    """How many requests the page works on at once (the rest wait their turn, first come first served).
+
+    Drawing a page is Python work, and Python runs one thread at a time: more threads than the
+    database's waits can use only make each request share the interpreter with more others and
+    finish later. SQLite answers in microseconds from this machine, so two are enough; a
+    PostgreSQL server keeps a thread waiting on the network, so four.
+    """
+    return configured or (2 if dialect == "sqlite" else 4)
+
+
 def create_app(engine: Engine | None = None) -> FastAPI:
     """The task page over ``engine`` (default: the configured database)."""
     settings = get_settings()
@@ -65,9 +79,26 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     attempts = auth.BindAttempts()
     prefect_ui = prefect_ui_address()
     kept = cache.PageCache()  # coordinators' pages between changes
+    for language in LOCALES:  # read the catalogues now, not on some coordinator's first page load
+        translator(language)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(t=t, text=text, rate_class=rate_class)
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        from models.db import get_engine
+
+        # Starlette runs every endpoint that is not async in this pool (anyio's, 40 threads by default).
+        threads = worker_threads(settings.web_threads, (engine or get_engine()).dialect.name)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        # Everything loaded so far (the libraries, the catalogues, the app) lives as long as the
+        # process: kept out of the garbage collector's full passes, which otherwise walk it all and
+        # stop every request for about 100 ms a few times a minute (measured: benchmarks/web_bench.py).
+        gc.collect()
+        gc.freeze()
+        yield
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     writes = threading.Lock()
