@@ -12,6 +12,7 @@ The time zone is the `YINHUI_TIMEZONE` setting (Asia/Shanghai unless changed).
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -243,3 +244,9 @@ def next_runs(spec: DeploymentSpec, *, after: Any, count: int = 3) -> list[Any]:
         return sorted(found)[:count]
 
     return asyncio.run(dates())
+
+
+def load_flow(entrypoint: str) -> Any:
+    """`flows.daily_plan.daily_plan` -> the flow object."""
+    module, _, name = entrypoint.rpartition(".")
+    return getattr(importlib.import_module(module), name)

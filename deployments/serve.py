@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import signal
 import socket
@@ -14,7 +13,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from deployments.schedules import LEGACY_DEPLOYMENT_NAME, DeploymentSpec, deployment_specs, timezone
+from deployments.schedules import (
+    LEGACY_DEPLOYMENT_NAME,
+    DeploymentSpec,
+    deployment_specs,
+    load_flow,
+    timezone,
+)
 from deployments.shutdown import SHUTDOWN, kill_children
 
 DEFAULT_PORT = 4200
@@ -29,12 +34,6 @@ class ServeError(RuntimeError):
 
 
 # -- the flows as deployments -----------------------------------------------------------------
-
-
-def load_flow(entrypoint: str) -> Any:
-    """`flows.daily_plan.daily_plan` -> the flow object."""
-    module, _, name = entrypoint.rpartition(".")
-    return getattr(importlib.import_module(module), name)
 
 
 def build_deployment(spec: DeploymentSpec, *, work_pool: str | None = None) -> Any:

@@ -33,7 +33,7 @@ EVERY = 15.0  # seconds between two passes under `yinhui serve`
 
 def naming_rules(specs: Sequence[DeploymentSpec]) -> dict[str, RunName]:
     """Flow name -> its `flow_run_name`, for the deployments in `specs` whose flow has one of ours."""
-    from deployments.serve import load_flow
+    from deployments.schedules import load_flow
 
     rules = {}
     for spec in specs:

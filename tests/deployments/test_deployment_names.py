@@ -95,7 +95,7 @@ def test_registering_replaces_the_old_deployments_all_called_yinhui(prefect_harn
     from prefect.client.orchestration import get_client
     from prefect.exceptions import ObjectNotFound
 
-    from deployments.serve import load_flow
+    from deployments.schedules import load_flow
 
     specs = [s for s in DEFAULT_SPECS if s.flow_name in ("daily-plan", "weekly-report")]
     old = load_flow(specs[0].entrypoint).to_deployment(name="yinhui")
@@ -132,7 +132,7 @@ def _scheduled_names(client: Any) -> list[tuple[str, str, pendulum.DateTime]]:
 
 @pytest.mark.prefect
 def test_yinhui_serve_names_the_runs_its_server_schedules(tmp_path: Path):
-    from deployments.serve import load_flow
+    from deployments.schedules import load_flow
 
     app_url, _ = app_database("sqlite", tmp_path)
     specs = {spec.flow_name: spec for spec in DEFAULT_SPECS}

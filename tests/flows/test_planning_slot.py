@@ -22,6 +22,7 @@ from prefect import flow, task
 
 from flows import planning_slot as slot
 from flows.alerts import one_planning_run_at_a_time
+from tests.support.stack import wait_for
 from yinhui.i18n import text
 
 pytestmark = pytest.mark.prefect
@@ -75,14 +76,7 @@ def clean_slot(prefect_harness) -> Iterator[list[UUID]]:
 
 
 def _wait(what: str, check: Callable[[], Any], timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
-        time.sleep(0.1)
+    return wait_for(what, check, timeout, every=0.1)
 
 
 def _dead_pid() -> tuple[int, str]:

@@ -85,7 +85,8 @@ def tail(path: Path, lines: int = 60) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else "(no log)"
 
 
-def wait_for(what: str, check, timeout: float, log: Path | None = None) -> Any:
+def wait_for(what: str, check, timeout: float, log: Path | None = None, every: float = 1.0) -> Any:
+    """`check()`'s first true value, asked every `every` s; fails naming `what` (and the log's tail) after `timeout` s."""
     deadline = time.monotonic() + timeout
     while True:
         value = check()
@@ -93,7 +94,7 @@ def wait_for(what: str, check, timeout: float, log: Path | None = None) -> Any:
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} did not happen within {timeout:.0f} s" + (f"\n--- {log.name}:\n{tail(log)}" if log else ""))
-        time.sleep(1)
+        time.sleep(every)
 
 
 # -- databases ----------------------------------------------------------------------------------
