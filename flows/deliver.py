@@ -8,8 +8,11 @@ channel reports as it goes: a part accepted, a message sent, a retry, a chat tha
 While a batch is out, its claim's lease is renewed (`ClaimLease`), and each part on record renews
 its message's; a dispatcher killed mid-batch leaves its messages to the next one, which takes them
 over at once on the same machine (the process is gone) or when the lease lapses (from elsewhere),
-and resumes each after its last part on record. Below the flows that send (the dispatch flow, a
-failure alert), so that neither imports the other.
+and resumes each after its last part on record. A dispatcher that lived on but got no CPU for longer
+than the lease (stopped, a frozen VM) may have been taken over meanwhile: before each part goes,
+the channel asks (`AboutToSend`), and a claim not renewed for half the lease is renewed for that
+message first, or the part is refused (`ClaimLost`). Below the flows that send (the dispatch flow,
+a failure alert), so that neither imports the other.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import logging
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from contextvars import copy_context
 from types import TracebackType
 from typing import Any
@@ -30,7 +34,7 @@ from models.outbox import Notification
 from models.people import Coordinator
 from models.types import id_of
 from notifiers import NOTIFIERS, Notifier, NotifyError, Outbound, PartSent, Recipient, Result
-from notifiers.base import REFUSED, SENT
+from notifiers.base import REFUSED, SENT, AboutToSend
 from yinhui import clock
 from yinhui.messages.stored import message_for
 from yinhui.playbook_loader import current_playbook
@@ -62,14 +66,25 @@ class ClaimLease:
     A batch that reports nothing for `STALLED` (a channel hung, not just slow: Telegram reports
     every part and gives up a batch after ten minutes) is no longer renewed, so its messages go to
     the next dispatcher instead of staying with a live but stuck process.
+
+    It also knows, by the `monotonic` clock, when each message was last known to be ours: when a
+    renewal held every message still out (`held`, less those `release`d), or when that message's
+    own claim was renewed. `ensure` asks the database only when that is over half the lease ago.
     """
 
     STALLED = 600.0  # seconds without a single report from the channel
+    monotonic: Callable[[], float] = staticmethod(time.monotonic)  # a test moves it (a staticmethod too)
 
-    def __init__(self, token: str, lease: dt.timedelta) -> None:
+    def __init__(self, token: str, lease: dt.timedelta, *, held: int = 0, since: float | None = None) -> None:
         self.token = token
-        self.every = max(lease.total_seconds() / 3, 0.05)
-        self._last_report = time.monotonic()
+        self.lease = lease.total_seconds()
+        self.every = max(self.lease / 3, 0.05)
+        self._last_report = self.monotonic()
+        self._held = held  # messages claimed
+        self._released: set[int] = set()  # ... and of these, those whose fate is on record
+        self._renewed = self._last_report if since is None else since  # every message out was ours then
+        self._ours: dict[int, float] = {}  # a message's own claim renewed then
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=copy_context().run, args=(self._run,), name="outbox-lease", daemon=True)
 
@@ -83,18 +98,52 @@ class ClaimLease:
 
     def touch(self) -> None:
         """The channel reported something: the batch is moving."""
-        self._last_report = time.monotonic()
+        self._last_report = self.monotonic()
+
+    def release(self, notification_id: int) -> None:
+        """A message's fate is on record: the claim no longer holds it."""
+        with self._lock:
+            self._released.add(notification_id)
+
+    def renewed(self, notification_id: int, at: float) -> None:
+        """That message's own claim was renewed (its part on record), as of `at` on the clock."""
+        with self._lock:
+            self._ours[notification_id] = max(at, self._ours.get(notification_id, at))
+
+    def ensure(self, notification_id: int) -> None:
+        """Before a part goes: return if the message is still ours, raise `ClaimLost` if not.
+
+        Free while the lease is fresh; past half of it without a renewal (this process got no CPU,
+        or the database was away), the message's claim is renewed first, one round trip.
+        """
+        now = self.monotonic()
+        with self._lock:
+            known = max(self._renewed, self._ours.get(notification_id, self._renewed))
+        if now - known <= self.lease / 2:
+            return
+        with session_scope() as session:
+            held = renew_claim(session, self.token, notification_id=notification_id) == 1
+        if not held:
+            raise ClaimLost(f"message {notification_id} was taken over by another dispatcher")
+        self.renewed(notification_id, now)
 
     def _run(self) -> None:
         while not self._stop.wait(self.every):
-            if time.monotonic() - self._last_report > self.STALLED:
+            if self.monotonic() - self._last_report > self.STALLED:
                 log.warning("outbox batch stalled: its claim is left to lapse")
                 return
+            with self._lock:
+                out = self._held - len(self._released)
+            started = self.monotonic()
             try:
                 with session_scope() as session:
-                    renew_claim(session, self.token)
+                    held = renew_claim(session, self.token)
             except Exception as exc:  # the next renewal tries again; the lease has room for two misses
                 log.warning("outbox claim not renewed: %s", type(exc).__name__)
+                continue
+            if held == out:  # every message out is still ours (a message recorded meanwhile spoils the count: no harm)
+                with self._lock:
+                    self._renewed = max(self._renewed, started)
 
 
 def make_notifier(kind: str) -> Notifier:
@@ -207,6 +256,7 @@ def deliver_batch(limit: int = 500, channels: list[str] | None = None) -> dict[s
     """
     playbook = current_playbook()
     lease = dt.timedelta(seconds=playbook.outbox.claim_lease_seconds)
+    claimed_at = ClaimLease.monotonic()  # the claim's lease is fresh from here
     with session_scope() as session:
         token, rows = claim(session, limit=limit, channels=channels, lease=lease)
         if not rows:
@@ -218,7 +268,7 @@ def deliver_batch(limit: int = 500, channels: list[str] | None = None) -> dict[s
         groups = group_chats_by_id(session, group_ids)
     if not rows:
         return {"claimed": 0}
-    with ClaimLease(token, lease) as keeper:
+    with ClaimLease(token, lease, held=len(rows), since=claimed_at) as keeper:
         outcome = _send(token, rows, coordinators, groups, playbook, keeper)
     outcome["claimed"] = len(rows)
     return dict(outcome)
@@ -235,12 +285,18 @@ def _send(token: str, rows: list[Notification], coordinators: dict[int, Coordina
     lock = threading.Lock()
     done: set[int] = set()
 
-    def progress(event: PartSent | Result) -> None:
+    def progress(event: PartSent | Result | AboutToSend) -> None:
         keeper.touch()
+        if isinstance(event, AboutToSend):
+            keeper.ensure(event.notification_id)  # ClaimLost if another dispatcher took it over
+            return
         if isinstance(event, PartSent):
+            renewing = ClaimLease.monotonic()
             _record_part(token, event)  # before the next part goes: a retry never sends this one again
+            keeper.renewed(event.notification_id, renewing)
             return
         status = _record(token, by_id[event.notification_id], event, chat_of[event.notification_id], language)
+        keeper.release(event.notification_id)
         with lock:
             done.add(event.notification_id)
             status, _, news = status.partition("+")

@@ -111,7 +111,19 @@ class PartSent:
     message_id: int
 
 
-Progress = Callable[[PartSent | Result], None]
+@dataclass(frozen=True)
+class AboutToSend:
+    """A part is about to go: the callback raises if the message is no longer this dispatcher's to send.
+
+    Asked right before each request that would put a part in a chat (after any wait for the rate
+    limits), so a dispatcher that was stopped past its claim's lease and taken over sends no more of it.
+    """
+
+    notification_id: int
+    part: int
+
+
+Progress = Callable[[PartSent | Result | AboutToSend], None]
 
 
 class Notifier:

@@ -12,15 +12,18 @@ taken as Telegram means it:
 
 Each accepted part is reported at once (`PartSent`) and the next part waits until the report is
 taken, so a retry of a long digest — after a failure or a crash — sends only the parts missing
-(`Outbound.sent_parts`).
+(`Outbound.sent_parts`). Right before each request the channel asks whether the message is still
+its to send (`AboutToSend`): a dispatcher stopped past its claim's lease, and taken over meanwhile,
+hears so there (the callback raises) and stops that chat's sending instead of sending a copy.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -36,7 +39,7 @@ from telegram.error import (
     TimedOut,
 )
 
-from notifiers.base import Notifier, NotifyError, Outbound, PartSent, Progress, Result
+from notifiers.base import AboutToSend, Notifier, NotifyError, Outbound, PartSent, Progress, Result
 from notifiers.bot.redaction import install_log_redaction
 from notifiers.rate_limit import ChatLimits, ChatRateLimiter, retry_after_seconds
 from notifiers.telegram.chat_format import ChatText, to_chat
@@ -160,7 +163,8 @@ class TelegramNotifier(Notifier):
                     if number in plan.done:
                         message_ids.append(plan.done[number])
                         continue
-                    message_id = await self._send_part(bot, limiter, state, part, batch.deadline)
+                    ready = functools.partial(batch.report, AboutToSend(nid, number))
+                    message_id = await self._send_part(bot, limiter, state, part, batch.deadline, ready)
                     await batch.report(PartSent(nid, number, state.chat_id, message_id))
                     message_ids.append(message_id)
                 external_id = f"tg:{state.chat_id}:{','.join(map(str, message_ids))}"[:200]
@@ -172,13 +176,15 @@ class TelegramNotifier(Notifier):
             await batch.finish(result)
 
     async def _send_part(self, bot: Bot, limiter: ChatRateLimiter, state: _ChatState, part: ChatText,
-                         deadline: float) -> int:
+                         deadline: float, ready: Callable[[], Awaitable[None]]) -> int:
+        """Send one part (again on a network error); `ready` is asked first each time, once the slot is ours."""
         loop = asyncio.get_running_loop()
         network_failures = 0
         markup = to_markup(part.keyboard)
         while True:
             try:
                 async with limiter.slot(state.chat_id) as slot:
+                    await ready()  # after any wait: raises (ClaimLost) if the message is no longer ours
                     try:
                         sent = await bot.send_message(state.chat_id, part.text, reply_markup=markup)
                     except RetryAfter:

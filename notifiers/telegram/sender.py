@@ -5,9 +5,10 @@ The outbox dispatcher overlaps two batches. Their chats queue behind each other 
 next already fills the free slots; a chat with messages in both batches is handed to the worker
 already sending to it, so its messages go one after another and in order.
 
-What the channel reports while sending (each part accepted, each result) is handed to the
-caller's `progress` in the caller's context (its clock, its Prefect run), one report at a time, and
-the sending waits for it: a part is on record before the next part goes.
+What the channel reports while sending (each part about to go, each part accepted, each result)
+is handed to the caller's `progress` in the caller's context (its clock, its Prefect run), one
+report at a time, and the sending waits for it: a part is on record before the next part goes, and
+a part goes only once the caller let it (what the caller raises stops that chat's sending).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
 from telegram.request import HTTPXRequest
 
-from notifiers.base import NotifyError, Outbound, PartSent, Progress, Result
+from notifiers.base import AboutToSend, NotifyError, Outbound, PartSent, Progress, Result
 from notifiers.rate_limit import ChatLimits, ChatRateLimiter
 from notifiers.telegram.chat_format import ChatText
 
@@ -71,7 +72,7 @@ class Batch:
 
     notifier: TelegramNotifier
     finish: Callable[[Result], Awaitable[None]]
-    report: Callable[[PartSent], Awaitable[None]]
+    report: Callable[[PartSent | AboutToSend], Awaitable[None]]
     results: dict[int, Result]
     deadline: float
     left: int
@@ -187,7 +188,7 @@ class Sender:
         loop = asyncio.get_running_loop()
         assert self._queue is not None
 
-        async def tell(event: PartSent | Result) -> None:
+        async def tell(event: PartSent | Result | AboutToSend) -> None:
             if progress is not None:
                 await loop.run_in_executor(reporter, functools.partial(context.run, progress, event))
 

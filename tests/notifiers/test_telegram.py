@@ -20,7 +20,7 @@ from models.db import session_scope
 from models.outbox import Notification
 from models.people import Coordinator
 from notifiers import NOTIFIERS
-from notifiers.base import Outbound, PartSent, Progress, Result
+from notifiers.base import AboutToSend, Outbound, PartSent, Progress, Result
 from notifiers.rate_limit import ChatLimits
 from tests import factories
 from tests.notifiers.conftest import (
@@ -296,10 +296,11 @@ def test_the_channel_alone_sends_and_reports_without_a_database(telegram_env, mo
     api = telegram_env
     hello = stored_text(kind="alert", subject="s", body="你好", language="zh")
     notifier = FastTelegram(limits=ChatLimits())
-    heard: list[PartSent | Result] = []
+    heard: list[PartSent | Result | AboutToSend] = []
     [sent] = notifier.notify_all([Outbound(1, "alert", Recipient(None, "x", chat_id=42), hello)], heard.append)
     assert (sent.outcome, sent.parts, sent.external_id) == ("sent", (1,), "tg:42:1")
-    assert heard == [PartSent(1, 0, 42, 1), sent]  # the part first, on record before anything else goes
+    # Asked before the part goes (is it still ours?), the part on record before anything else goes.
+    assert heard == [AboutToSend(1, 0), PartSent(1, 0, 42, 1), sent]
     # The same message again, with its one part passed in as sent: nothing goes out twice.
     again = notifier.notify(Outbound(1, "alert", Recipient(None, "x", chat_id=42), hello, sent_parts={0: 1}))
     assert (again.outcome, again.external_id) == ("sent", "tg:42:1")

@@ -28,10 +28,10 @@ from sqlalchemy import select
 from models.chat import ChatMessage
 from models.db import session_scope
 from models.outbox import SENT, Notification
-from tests import factories
 from tests.notifiers.conftest import IGNORE_RETRY_AFTER_WARNING
 from tests.support.bot_api_standin import BotApiStandIn
-from yinhui.services.outbox import claims_in_flight, enqueue
+from tests.support.outbox_chats import queue_chat
+from yinhui.services.outbox import claims_in_flight
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = IGNORE_RETRY_AFTER_WARNING
@@ -118,20 +118,6 @@ def crash_api(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Killi
     reset_settings()
 
 
-def _queue_chat(c: int, lines: tuple[int, ...]) -> int:
-    """Messages to the chat of coordinator c, one per entry, of that many lines; returns how many."""
-    with session_scope() as s:
-        person = factories.coordinator(s, f"协调员{c}", "staff")
-        person.chat_id, person.channel = 5000 + c, "telegram"
-        s.add(person)
-        s.flush()
-        for i, count in enumerate(lines):
-            body = "\n".join(f"第{c}-{i}-{n}行：请按时走访并记录结果。" for n in range(count))
-            enqueue(s, dedupe_key=f"crash:{c}:{i}", recipient_id=person.id, channel="telegram", kind="alert",
-                    subject=f"提醒 {c}-{i}", body=body)
-    return len(lines)
-
-
 def _start_dispatcher(log: Path, concurrency: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CRASH_TEST_CONCURRENCY": str(concurrency), "PYTHONPATH": str(ROOT)}
     with log.open("ab") as out:
@@ -203,7 +189,7 @@ def test_a_killed_dispatcher_is_taken_over_at_once_and_every_part_arrives(databa
                                                                            concurrency, seed):
     seed = int(os.environ.get("CRASH_TEST_SEED", seed))  # another seed, other kill points
     api, rng, log = crash_api, random.Random(seed), tmp_path / "dispatchers.log"
-    messages = sum(_queue_chat(c, (2, LONG_LINES, 2)) for c in range(CHATS))  # per chat: alert, long one, alert
+    messages = sum(len(queue_chat(c, (2, LONG_LINES, 2))) for c in range(CHATS))  # per chat: alert, long one, alert
     kills = 0
     for _ in range(3):
         if not _left():
@@ -222,7 +208,7 @@ def test_a_part_resent_by_a_dispatcher_killed_in_turn_arrives_once_more_and_no_m
     puts it on record and sends the alert. Each kill cost one copy: the part arrived three times.
     """
     api, log = crash_api, tmp_path / "dispatchers.log"
-    messages = _queue_chat(0, (LONG_LINES, 2))
+    messages = len(queue_chat(0, (LONG_LINES, 2)))
     assert _run_killed(api, log, 1, 2, 0.0)
     assert _run_killed(api, log, 1, 1, 0.0)
     arrived = _finish_and_check(api, messages, kills=2, concurrency=1)

@@ -268,7 +268,7 @@ def must_visits(period: Period, fmt: ExportFormatOption = "table", output: Outpu
         (1, 2, 3, 4, 5, 6),
     )
     if rows:
-        print_table(*render_occurrences(rows))
+        print_table(*render_occurrences(rows, operator_language()))
     return 0
 
 

@@ -14,10 +14,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from yinhui.demo.words import _, operator_language
+from yinhui.i18n import N_, error_text
+
 OUTCOMES_CALL: tuple[tuple[str, int], ...] = (("reached", 90), ("unreachable", 7), ("visited", 3))
 OUTCOMES_VISIT: tuple[tuple[str, int], ...] = (("visited", 94), ("declined", 3), ("unreachable", 3))
 # A cadre who did not answer once is often away for a while: half the next attempts fail too.
 RETRIED: tuple[tuple[str, int], ...] = (("reached", 50), ("unreachable", 50))
+# What the coordinators did, as the summary counts it: an answer, a call a relative took, a meeting.
+RELATIVE, MEETING = "relative", "meeting"
+ANSWERS = {"reached": N_("reached"), "unreachable": N_("unreachable"), "visited": N_("visited"),
+           "declined": N_("declined"), RELATIVE: N_("reached through a relative"),
+           MEETING: N_("theme party days held")}
 
 
 def _fraction(*parts: object) -> float:
@@ -27,7 +35,7 @@ def _fraction(*parts: object) -> float:
 
 
 def _pick(options: tuple[tuple[str, int], ...], u: float) -> str:
-    total = sum(w for _, w in options)
+    total = sum(weight for _value, weight in options)
     acc = 0.0
     for value, weight in options:
         acc += weight / total
@@ -72,7 +80,7 @@ def _simulate_answers(day: dt.date, seed: int) -> Counter[str]:
             if (day != due) if attempts else (planned_day(task_id, opens, due, diligence, seed) != day):
                 continue
             if kind == "meeting":  # the secretary records the theme party day and who came
-                done["meetings held"] += _hold_meeting(session, task_id, day, seed)
+                done[MEETING] += _hold_meeting(session, task_id, day, seed)
                 continue
             options = OUTCOMES_CALL if kind in ("call", "follow_up") else OUTCOMES_VISIT
             if kind in ("lecture", "writing_group"):
@@ -86,7 +94,7 @@ def _simulate_answers(day: dt.date, seed: int) -> Counter[str]:
                               playbook=playbook, via=via)
             except TaskError:
                 continue  # covered by a visit earlier today, or not the right kind of answer
-            done["reached through a relative" if via else outcome] += 1
+            done[RELATIVE if via else outcome] += 1
     return done
 
 
@@ -112,10 +120,11 @@ def _hold_meeting(session: Session, task_id: int, day: dt.date, seed: int) -> in
     return 1
 
 
-# What happens to a few cadres in the simulated quarter (四必访): day offset, kind, how many.
+# What happens to a few cadres in the simulated quarter (四必访): day offset, the word a coordinator
+# reports it with (shown in the operator's language), how many.
 OCCURRENCES = (
-    (2, "hospitalisation", 3), (5, "wedding", 1), (6, "bereavement", 1), (9, "discharged", 1),
-    (12, "hardship", 1), (16, "hospitalisation", 2), (30, "death", 1), (41, "resolved", 1),
+    (2, N_("hospitalisation"), 3), (5, N_("wedding"), 1), (6, N_("bereavement"), 1), (9, N_("discharged"), 1),
+    (12, N_("hardship"), 1), (16, N_("hospitalisation"), 2), (30, N_("death"), 1), (41, N_("resolved"), 1),
 )
 
 
@@ -134,7 +143,7 @@ def _report_occurrences(day: dt.date, offset: int, seed: int) -> list[str]:
         if when != offset:
             continue
         with session_scope() as session:
-            kind, _ = parse_kind(word)
+            kind, _detail = parse_kind(word)
             if kind in CLOSES:
                 ids = session.execute(
                     select(col(Occurrence.cadre_id)).where(col(Occurrence.kind) == CLOSES[kind], col(Occurrence.closed_on).is_(None))
@@ -149,12 +158,15 @@ def _report_occurrences(day: dt.date, offset: int, seed: int) -> list[str]:
                     result = record_occurrence(session, cadre_id=cadre_id, kind=word, on=on, actor="demo:coordinator",
                                                playbook=current_playbook(), today=day)
                 except CareError as exc:
-                    lines.append(f"  {day} {word}: refused ({exc})")
+                    lines.append("  " + _("{day} {kind}: refused ({error})", day=day, kind=_(word),
+                                          error=error_text(exc, operator_language())))
                     continue
                 task = result.task or result.follow_up
                 name = session.get(Cadre, cadre_id).name  # type: ignore[union-attr]
-                lines.append(f"  {day} {word} {name}: " + (f"task #{task.id} due {task.due}" if task else "closed")
-                             + (f", {result.cancelled} open task(s) cancelled" if result.cancelled else ""))
+                done = _("task #{task} due {due}", task=task.id, due=task.due) if task else _("case closed")
+                if result.cancelled:
+                    done = _("{done}, {count} open task(s) cancelled", done=done, count=result.cancelled)
+                lines.append("  " + _("{day} {kind} {name}: {done}", day=day, kind=_(word), name=name, done=done))
     return lines
 
 

@@ -24,6 +24,7 @@ from flows.steps import inline_steps
 from yinhui import clock
 from yinhui.demo import sandbox
 from yinhui.demo.people import coordinators_act
+from yinhui.demo.words import _
 
 # Who wants to hear of each finished day (a progress bar): not a flow parameter, which Prefect
 # would have to store with the run; the flow runs in the caller's thread and context.
@@ -68,8 +69,10 @@ def demo_quarter(start: dt.date, days: int, seed: int, progress: bool = True) ->
         results.append(result)
         if progress and (offset % 7 == 0 or offset == days - 1):
             cadence, plan = result["plan"]["contact_cadence"], result["plan"]
-            print(f"  {day}: +{cadence['created_total']} tasks, {cadence['overdue']} newly overdue, "
-                  f"{cadence['escalated']} escalated, {plan['digests']} digests", file=sys.stdout, flush=True)
+            print("  " + _("{day}: +{created} task(s), {overdue} newly overdue, {escalated} escalated, "
+                           "{digests} digest(s)", day=day, created=cadence["created_total"],
+                           overdue=cadence["overdue"], escalated=cadence["escalated"], digests=plan["digests"]),
+                  file=sys.stdout, flush=True)
         if on_day is not None:
             on_day(day)
     return results

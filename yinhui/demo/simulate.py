@@ -14,17 +14,27 @@ import io
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from models.tasks import CANCELLED, DONE, MISSED, OPEN, OVERDUE
 from yinhui import textable
+from yinhui.demo.people import ANSWERS
+from yinhui.demo.words import _, bureau_language, operator_language
+from yinhui.i18n import N_
 
 if TYPE_CHECKING:
     from notifiers.base import Outbound, Result
+    from yinhui.services.coverage import MissedCadre
+
+
+# A task's status as the summary's tables show it.
+STATUSES = {OPEN: N_("open"), OVERDUE: N_("overdue"), DONE: N_("done"), CANCELLED: N_("cancelled"),
+            MISSED: N_("missed its deadline")}
 
 
 def _setup(data_dir: Path, seed: int, start: dt.date, out: TextIO) -> dict[str, object]:
@@ -69,12 +79,15 @@ def _setup(data_dir: Path, seed: int, start: dt.date, out: TextIO) -> dict[str, 
                     session.add(VolunteerMember(team_id=id_of(row), cadre_id=ids[member]))
         paused = _pause_some(session, start)
     lixiu = sum(1 for c in county.cadres if c.category == "lixiu")
-    print(f"县 demo county (seed {seed}): {len(county.townships)} townships + {len(county.communities)} communities "
-          f"(level-2 grids), {len(county.base_grids)} base grids, {len(county.branches)} party branches, "
-          f"{len(county.cadres)} cadres ({lixiu} 离休), {len(county.staff)} staff", file=out)
-    print(f"  roster written to {roster} and imported: {roster_result.created} cadres, "
-          f"{len(roster_result.grids_created)} grids created; staff: {staff_result.created} coordinators", file=out)
-    print(f"  paused (暂停联系): {paused}", file=out)
+    print(_("demo county (seed {seed}): {townships} townships + {communities} communities (level-2 grids), "
+            "{grids} base grids, {branches} party branches, {cadres} cadres ({lixiu} of them 离休), "
+            "{staff} staff", seed=seed, townships=len(county.townships), communities=len(county.communities),
+            grids=len(county.base_grids), branches=len(county.branches), cadres=len(county.cadres), lixiu=lixiu,
+            staff=len(county.staff)), file=out)
+    print("  " + _("roster written to {roster} and imported: {cadres} cadres, {grids} grids created; "
+                   "staff: {staff} coordinators", roster=roster, cadres=roster_result.created,
+                   grids=len(roster_result.grids_created), staff=staff_result.created), file=out)
+    print("  " + _("paused (暂停联系): {paused}", paused=paused), file=out)
     return {"county": county}
 
 
@@ -117,7 +130,7 @@ def _print_care(out: TextIO, first: dt.date, last: dt.date) -> None:
 
     playbook = current_playbook()
     with session_scope() as session:
-        rows = occurrence_report(session, first=first, last=last)
+        rows = occurrence_report(session, first=first, last=last, language=bureau_language())
         quarter = period_of("quarter", first)
         services = services_report(session, playbook=playbook, period=quarter, today=last)
         branches = branch_report(session, month=period_of("month", last), playbook=playbook,
@@ -127,26 +140,34 @@ def _print_care(out: TextIO, first: dt.date, last: dt.date) -> None:
         ).scalar_one()
         volunteers = volunteer_report(session, period=quarter)
     if rows:
-        print("\nmust-visits (四必访): reported, and how each was handled:", file=out)
+        print("\n" + _("must-visits (四必访): reported, and how each was handled:"), file=out)
         textable.print_table(
-            ["kind", "reported", "visited", "on time", "open", "overdue", "missed", "follow-ups done"],
+            [_("kind"), _("reported"), _("visited"), _("on time"), _("open"), _("overdue"), _("missed"),
+             _("follow-ups done")],
             [[s["kind"], s["reported"], s["visited"], s["on_time"], s["open"], s["late"], s["missed"],
               f"{s['follow_ups_done']}/{s['follow_ups']}"] for s in occurrence_summary(rows)],
             (1, 2, 3, 4, 5, 6), file=out)
         reported = [r for r in rows if not r["reported_by"].startswith("system:")]
-        textable.print_table(*render_occurrences(reported), file=out)
+        if reported:
+            textable.print_table(*render_occurrences(reported, operator_language()), file=out)
         birthdays = len(rows) - len(reported)
         if birthdays:
-            print(f"  + {birthdays} big birthday(s) (寿辰) planned by themselves from the ID's birth date", file=out)
+            print("  " + _("+ {count} big birthday(s) (寿辰) planned by themselves from the ID's birth date",
+                           count=birthdays), file=out)
     missing = sum(len(r["missing"]) for r in services["cadres"])
-    print(f"\n六上门 {services['period']}: {services['complete']} of {len(services['cadres'])} 离休 cadres received every "
-          f"service due; {missing} service(s) missing (yinhui report services --period {services['period']})", file=out)
+    print("\n" + _("六上门 {period}: {complete} of {cadres} 离休 cadres received every service "
+                    "due; {missing} service(s) missing (yinhui report services --period {period})",
+                    period=services["period"], complete=services["complete"], cadres=len(services["cadres"]),
+                    missing=missing), file=out)
     rate = branches["attended"] / branches["members_at_held"] if branches["members_at_held"] else 0.0
-    print(f"组织生活 {branches['month']}: {branches['held']} of {branches['with_members']} branches held their theme party "
-          f"day, attendance {rate:.0%}; {absence_visits} visit(s) planned for members who missed "
-          f"{branches['absence_limit']} in a row (yinhui report branches --month {branches['month']})", file=out)
-    print(f"志愿服务 {volunteers['period']}: {volunteers['activities']} activities, {volunteers['people_served']} people "
-          f"served, {volunteers['volunteer_hours']:g} volunteer-hours", file=out)
+    print(_("组织生活 {month}: {held} of {branches} branch(es) held their theme party day, attendance {rate}; "
+            "{visits} visit(s) planned for members who missed {limit} in a row "
+            "(yinhui report branches --month {month})", month=branches["month"], held=branches["held"],
+            branches=branches["with_members"], rate=format(rate, ".0%"), visits=absence_visits,
+            limit=branches["absence_limit"]), file=out)
+    print(_("志愿服务 {period}: {hours} volunteer-hours in {activities} activity(ies), {served} people served",
+            period=volunteers["period"], activities=volunteers["activities"], served=volunteers["people_served"],
+            hours=format(volunteers["volunteer_hours"], "g")), file=out)
 
 
 def _print_season(out: TextIO, last_day: dt.date) -> None:
@@ -158,20 +179,22 @@ def _print_season(out: TextIO, last_day: dt.date) -> None:
     with session_scope() as session:
         rows = festival_visit_summary(session, year=last_day.year)
         if rows:
-            print("\nfestival visits (逢年过节必访), deadlines staggered by priority (离休 first):", file=out)
+            print("\n" + _("festival visits (逢年过节必访), deadlines staggered by priority (离休 first):"), file=out)
             textable.print_table(
-                ["festival", "planned", "done", "on time", "open", "overdue", "missed", "cancelled", "due from", "to"],
+                [_("festival"), _("planned"), _("done"), _("on time"), _("open"), _("overdue"), _("missed"),
+                 _("cancelled"), _("first due"), _("last due")],
                 [[r["festival"], r["planned"], r["done"], r["done_on_time"], r["open"], r["overdue"], r["missed"],
                   r["cancelled"], r["first_due"], r["last_due"]] for r in rows],
                 (1, 2, 3, 4, 5, 6, 7), file=out)
         for listed in list_events(session, today=last_day)[:2]:
-            plan = event_plan(session, listed["id"], today=last_day)
-            print(f"\nevent plan: {plan.get('title')} on {plan.get('held_on')} "
-                  f"({plan.get('attendance', 0)} attended)", file=out)
+            plan = event_plan(session, listed["id"], today=last_day, language=bureau_language())
+            print("\n" + _("event plan: {title} on {day} ({count} attended)", title=plan["title"],
+                            day=plan["held_on"], count=plan["attendance"]), file=out)
             textable.print_table(
-                ["step", "what", "owner", "due", "status"],
-                [[s["at"], s["title"], s["owner"], s["due"], s["status"] + (" (late)" if s["late"] else "")]
-                 for s in plan["steps"]], file=out)
+                [_("when"), _("step"), _("owner"), _("due"), _("status")],
+                [[s["at"], s["title"], s["owner"], s["due"],
+                  _(STATUSES.get(s["status"], s["status"])) + (_(" LATE") if s["late"] else "")] for s in plan["steps"]],
+                file=out)
 
 
 DayDone = Callable[[dt.date], None]
@@ -190,8 +213,10 @@ def run_demo(
     began = time.monotonic()
     with demo_database(data_dir):
         months = _play(data_dir, start, days, seed, quiet, on_day, out)
-    print(f"\ndemo finished in {time.monotonic() - began:.0f} s; database: {data_dir / 'yinhui.sqlite3'} "
-          f"(try: YINHUI_DATA_DIR={data_dir} yinhui report coverage --month {months[-1]})", file=out)
+    print("\n" + _("demo finished in {seconds} s; database: {database} "
+                    "(try: YINHUI_DATA_DIR={directory} yinhui report coverage --month {month})",
+                    seconds=format(time.monotonic() - began, ".0f"), database=data_dir / "yinhui.sqlite3",
+                    directory=data_dir, month=months[-1]), file=out)
     return 0
 
 
@@ -244,16 +269,19 @@ def _play(data_dir: Path, start: dt.date, days: int, seed: int, quiet: bool, on_
         totals["volunteering"] += result["volunteering"]
         answers.update(result["answers"])
         reports += result["reports"]
-    print(f"\nsimulated {days} days from {start}: {totals['created_total']} tasks created, "
-          f"{sum(answers.values())} answered ({', '.join(f'{k} {v}' for k, v in answers.most_common())}), "
-          f"{totals['escalated']} escalations, {totals['missed']} missed, {totals['attended']} event attendances; "
-          f"{totals['sent']} digests delivered (all in {log_path})", file=out)
+    said = ", ".join(f"{_(ANSWERS[k])} {v}" for k, v in answers.most_common())
+    print("\n" + _("simulated {days} day(s) from {start}: {created} task(s) created, {answered} answered ({answers}), "
+                    "{escalated} escalation(s), {missed} missed, {attended} event attendance(s); "
+                    "{sent} digest(s) delivered (all in {log})",
+                    days=days, start=start, created=totals["created_total"], answered=sum(answers.values()),
+                    answers=said, escalated=totals["escalated"], missed=totals["missed"],
+                    attended=totals["attended"], sent=totals["sent"], log=log_path), file=out)
     _print_season(out, start + dt.timedelta(days=days - 1))
     if reports and not quiet:
-        print("\nreported by coordinators during the quarter (四必访):", file=out)
+        print("\n" + _("reported by coordinators during the quarter (四必访):"), file=out)
         print("\n".join(reports), file=out)
     _print_care(out, start, start + dt.timedelta(days=days - 1))
-    print("\nWhat a coordinator receives (the first digest, console channel):", file=out)
+    print("\n" + _("What a coordinator receives (the first digest, console channel):"), file=out)
     head = first_digest.getvalue().splitlines()
     print("\n".join(head[:30] + (["  ..."] if len(head) > 30 else [])), file=out)
     months = list(dict.fromkeys(period_of("month", start + dt.timedelta(days=n)).key for n in range(days)))
@@ -271,21 +299,26 @@ def _print_coverage(out: TextIO, months: list[str], quiet: bool) -> None:
         for key in months:
             report = coverage(session, period_from_key(key))
             total = report.total
-            print(f"\ncoverage {key}: {total.contacted}/{total.cadres} contacted ({total.rate:.1%}; "
-                  f"{total.via_relative} through a relative), {total.paused} paused, {total.missed} missed "
-                  f"({total.unreachable} unreachable after every attempt)", file=out)
+            print("\n" + _("coverage {month}: {contacted}/{cadres} contacted ({rate}; {relative} through a relative), "
+                            "{paused} paused, {missed} missed ({unreachable} unreachable after every attempt)",
+                            month=key, contacted=total.contacted, cadres=total.cadres, rate=format(total.rate, ".1%"),
+                            relative=total.via_relative, paused=total.paused, missed=total.missed,
+                            unreachable=total.unreachable), file=out)
             if key == months[-1] or not quiet:
                 worst = sorted(report.level(2), key=lambda g: g.rate)[:5]
-                textable.print_table(["grid (level 2)", "cadres", "contacted", "missed", "rate"],
+                textable.print_table([_("grid (level 2)"), _("cadres"), _("contacted"), _("missed"), _("rate")],
                                      [[g.name, g.cadres, g.contacted, g.missed, f"{g.rate:.0%}"] for g in worst],
                                      (1, 2, 3, 4), file=out)
                 if report.missed:
-                    names = ", ".join(f"{m.name}({m.grid}, {m.reason})" for m in report.missed[:6])
-                    print(f"  missed, for example: {names} ...", file=out)
+                    print("  " + _("missed, for example: {names} ...", names=_who(report.missed[:6])), file=out)
                 unreachable = [m for m in report.missed if m.reason.code == UNREACHABLE_AFTER]
                 if unreachable:
-                    names = ", ".join(f"{m.name}({m.grid}, {m.reason})" for m in unreachable[:3])
-                    print(f"  tried again and still unreachable: {names}", file=out)
+                    print("  " + _("tried again and still unreachable: {names}", names=_who(unreachable[:3])), file=out)
                 if report.paused:
-                    names = ", ".join(f"{m.name}({m.grid}, {m.reason})" for m in report.paused)
-                    print(f"  paused, not missed: {names}", file=out)
+                    print("  " + _("paused, not missed: {names}", names=_who(report.paused)), file=out)
+
+
+def _who(cadres: Sequence[MissedCadre]) -> str:
+    """Cadres a coverage report names, with their grid and why (in the bureau's language)."""
+    lang = bureau_language()
+    return ", ".join(f"{m.name}({m.grid}, {m.reason.render(lang)})" for m in cadres)

@@ -15,6 +15,7 @@ from models.must_visits import Occurrence
 from models.people import Cadre, Coordinator
 from models.tasks import CANCELLED, DONE, Task
 from yinhui import clock, textable
+from yinhui.i18n import N_, text
 from yinhui.rules.must_visits import (
     KINDS,
     detail_text,
@@ -99,18 +100,34 @@ def occurrence_summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(summary.values(), key=lambda e: order.get(e["kind"], len(order)))
 
 
-def render_occurrences(rows: list[dict[str, Any]]) -> textable.Table:
-    """One line per occurrence: who, what, when, and how its visit and follow-ups went (print it, or str() it)."""
+OCCURRENCE_HEADERS = (N_("cadre"), N_("grid"), N_("kind"), N_("on"), N_("visit"), N_("by"), N_("follow-ups"))
+OCCURRENCE_WORDS = {
+    "done": N_("done {day}"),
+    "late": N_("late, due {due}"),
+    "waiting": N_("{status} (due {due})"),
+    "escalated": N_("escalated L{level}"),
+}
+VISIT_STATUS = {"open": N_("open"), "overdue": N_("overdue"), "missed": N_("missed its deadline"), "cancelled": N_("cancelled")}
+
+
+def render_occurrences(rows: list[dict[str, Any]], language: str | None) -> textable.Table:
+    """One line per occurrence: who, what, when, and how its visit and follow-ups went, in `language`
+    (print it, or str() it)."""
+
+    def say(key: str, **values: object) -> str:
+        return text(language, OCCURRENCE_WORDS[key], **values)
 
     def visit(v: dict[str, Any] | None) -> str:
         if v is None:
             return "-"
         if v["status"] == "done":
-            return f"done {v['done_on']}" + ("" if v["on_time"] else f" (late, due {v['due']})")
-        return f"{v['status']} (due {v['due']})" + (f", escalated L{v['escalation_level']}" if v["escalation_level"] else "")
+            return say("done", day=v["done_on"]) + ("" if v["on_time"] else f" ({say('late', due=v['due'])})")
+        status = text(language, VISIT_STATUS.get(v["status"], v["status"]))
+        level = v["escalation_level"]
+        return say("waiting", status=status, due=v["due"]) + (f", {say('escalated', level=level)}" if level else "")
 
     return textable.Table(
-        ["cadre", "grid", "kind", "on", "visit", "by", "follow-ups"],
+        [text(language, header) for header in OCCURRENCE_HEADERS],
         [[r["cadre"], r["grid"], r["kind"] + (f" ({r['detail']})" if r["detail"] else ""), r["on"], visit(r["visit"]),
           (r["visit"] or {}).get("assignee", ""), "; ".join(f"{f['period']}: {visit(f)}" for f in r["follow_ups"]) or "-"]
          for r in rows],

@@ -94,6 +94,26 @@ def test_report_event_death_and_the_must_visit_report(cli, county):
         assert s.execute(select(func.count()).select_from(Occurrence)).scalar_one() == 1
 
 
+def test_the_must_visit_report_reads_in_the_operators_language(cli, county, monkeypatch):
+    from yinhui.i18n import text
+    from yinhui.settings import reset_settings
+
+    code, _, err = cli("report-event", f"#{county['east']}", "去世", "--date", "2026-11-04")
+    assert code == 0, err
+    monkeypatch.setenv("YINHUI_CLI_LANGUAGE", "zh")
+    reset_settings()
+    try:
+        code, out, err = cli("report", "must-visits", "--period", "2026-11")
+    finally:
+        monkeypatch.delenv("YINHUI_CLI_LANGUAGE")
+        reset_settings()
+    assert code == 0, err
+    header = next(line for line in out.splitlines() if "干部" in line)
+    assert all(text("zh", word) in header for word in ("cadre", "grid", "kind", "on", "visit", "by", "follow-ups"))
+    waiting = text("zh", "{status} (due {due})", status=text("zh", "open"), due="2026-11-09")
+    assert waiting in out and "(due " not in out and "open" not in out
+
+
 def test_branch_secretary_attendance_and_the_branch_report(cli, county):
     code, out, err = cli("branch", "secretary", "东街", "钱干事")
     assert code == 0 and "城关镇东街党支部: theme party days go to 钱干事" in out, err

@@ -35,10 +35,12 @@ def test_a_dry_run_lists_every_field_that_would_change_with_the_id_masked(databa
 
 def test_an_older_roster_after_a_death_is_refused_until_the_cadre_is_confirmed(database, tmp_path, capsys):
     older = _roster(tmp_path, _three(), "older.csv")
-    assert run(capsys, "import-roster", older)[0] == 0
+    code, _, err = run(capsys, "import-roster", older)
+    assert code == 0, err
     died = _three()
     died[1][13] = "去世"
-    assert run(capsys, "import-roster", _roster(tmp_path, died, "died.csv"))[0] == 0
+    code, _, err = run(capsys, "import-roster", _roster(tmp_path, died, "died.csv"))
+    assert code == 0, err
     assert _statuses()["李秀英"] == "deceased"
 
     code, out, err = run(capsys, "import-roster", older)

@@ -40,9 +40,11 @@ def test_demo_runs_a_short_season_end_to_end(tmp_path, capsys, monkeypatch, pref
     assert get_settings().database_url == "sqlite:///ignored-by-the-demo.sqlite3"
     assert not (tmp_path / "ignored-by-the-demo.sqlite3").exists() and not os.path.exists("ignored-by-the-demo.sqlite3")
     assert (tmp_path / "demo" / "roster.xlsx").exists()
-    assert "1988 cadres" in out
-    assert "工作提醒" in out  # what a coordinator receives
-    assert "coverage 2026-10" in out
+    assert "demo county (seed 2026): " in out and "1988 cadres" in out
+    assert "simulated 6 day(s) from 2026-10-01: " in out and " 离休 cadres received every service due" in out
+    assert "工作提醒" in out  # what a coordinator receives: the bureau's language
+    assert "coverage 2026-10: " in out and "grid (level 2)" in out
+    assert "demo finished in " in out
     assert "paused (暂停联系): " in out and "paused, not missed: " in out and "异地居住" in out
     demo_database = get_engine(f"sqlite:///{(tmp_path / 'demo' / 'yinhui.sqlite3').resolve()}")
     with session_scope(demo_database) as s:
@@ -58,6 +60,32 @@ def test_demo_runs_a_short_season_end_to_end(tmp_path, capsys, monkeypatch, pref
     with get_client(sync_client=True) as client:
         [run] = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=["demo-quarter-2026-10-01"])))
     assert run.state is not None and run.state.is_completed()
+
+
+# The demo's own words in English; a Chinese summary shows none of them (names, paths and commands aside).
+ENGLISH = ("demo county", "townships", "roster written", "simulated", "task(s)", "cadres received", "branch(es)",
+           "volunteer-hours", "What a coordinator receives", "coverage 2026", "grid (level 2)", "missed, for example",
+           "paused, not missed", "festival visits", "demo finished", "Open the task page")
+
+
+def test_the_demo_speaks_the_operators_language(tmp_path, capsys, monkeypatch, prefect_harness):
+    from yinhui.cli import main
+
+    monkeypatch.setenv("YINHUI_CLI_LANGUAGE", "zh")
+    monkeypatch.setenv("YINHUI_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("PREFECT_LOGGING_LEVEL", "WARNING")
+    # Three days: the first reports of the quarter (四必访) come on its third.
+    code = main(["demo", "--dir", str(tmp_path / "demo"), "--days", "3"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "演示县（随机种子 2026）：12 个乡镇 + 15 个社区（二级网格）" in out and "1988 名老干部" in out
+    assert "  2026-10-01：新建任务 " in out  # a simulated day's progress
+    assert "自 2026-10-01 起模拟 3 天：新建任务 " in out and "已接通 " in out
+    assert "本季度协管员上报的事项（四必访）：" in out and " 住院 " in out
+    assert "六上门 2026-Q4：" in out and "名离休干部中" in out and "组织生活 2026-10：" in out
+    assert "覆盖情况 2026-10：已联系 " in out and "网格（二级）" in out and "暂停联系（不计为未联系）：" in out
+    assert "演示完成，用时 " in out and "打开任务页：" in out
+    assert [phrase for phrase in ENGLISH if phrase in out] == []
 
 
 def test_the_demos_settings_hold_for_its_run_only(tmp_path):
