@@ -165,6 +165,21 @@ def test_the_operator_can_give_the_files_date(session, imported, tmp_path):
     assert run(session, copy, "2026-01-05").written
 
 
+def test_a_file_saved_right_after_an_import_is_not_older_than_it(session, imported, tmp_path):
+    """A file's time may lag by its file system's grain (2 s in a ZIP, a clock tick on Linux): a
+    file saved within it of a change is not refused as older; one saved clearly before still is."""
+    changed = pendulum.instance(imported["王建国"].updated_at)
+    rows = [row("王建国", 住址="城关镇新街7号"), row("李秀英"), row("赵德明")]
+    before = roster(tmp_path / "before.csv", rows, "2026-01-01")
+    os.utime(before, (changed.subtract(seconds=10).timestamp(),) * 2)
+    assert run(session, before, "2026-01-01").errors[0].code == "changed_after_file"
+    right_after = roster(tmp_path / "right-after.csv", rows, "2026-01-01")
+    os.utime(right_after, (changed.subtract(seconds=1).timestamp(),) * 2)
+    outcome = run(session, right_after, "2026-01-01")
+    assert outcome.written and outcome.errors == []
+    assert cadres(session)["王建国"].address == "城关镇新街7号"
+
+
 def test_a_dry_run_lists_every_change_masked_and_writes_nothing(session, imported, tmp_path):
     new = make_id_number("142623", D("1944-07-07"), 3, "F")
     grids = session.execute(select(func.count()).select_from(Grid)).scalar_one()

@@ -131,6 +131,12 @@ def compare(record: CadreRecord, stored: StoredCadre) -> tuple[FieldChange, ...]
     return tuple(FieldChange(f, old[f], new[f]) for f in FIELDS if old[f] != new[f])
 
 
+# How far a file's time may lag the moment it was written: 2 s in ZIP archives (an .xlsx copied out
+# of one) and on FAT drives, and a clock tick on Linux, whose file times come from a coarser clock
+# than the one a change is recorded with. A file saved right after an import is not older than it.
+FILE_TIME_GRAIN = dt.timedelta(seconds=2)
+
+
 def protection(
     record: CadreRecord,
     stored: StoredCadre,
@@ -154,7 +160,7 @@ def protection(
              "new": value_words("status", record.status),
              "since": stored.status_since or stored.changed_on},
         )  # fmt: skip
-    if fields and written_at is not None and stored.changed_at > written_at:
+    if fields and written_at is not None and stored.changed_at > written_at + FILE_TIME_GRAIN:
         return RowError(
             record.row, "", "changed_after_file",
             {"name": record.name, "changed": stored.changed_on,
