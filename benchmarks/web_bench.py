@@ -62,14 +62,12 @@ def _free_port() -> int:
 
 def _serve(port: int, day: dt.date) -> None:
     """The child process: the task page on the demo database, its clock on the demo's last day."""
-    import uvicorn
-
     from yinhui import clock
     from yinhui.web.app import create_app
+    from yinhui.web.serving import serve
 
     with clock.frozen_at(day):
-        uvicorn.run(create_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False,
-                    server_header=False)
+        serve(create_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 def _busiest(count: int) -> list[int]:
@@ -144,7 +142,8 @@ async def _run(base: str, coordinators: list[int], pages: int, presses: int, rou
     """Each round's timings, refused presses and seconds, the same bound browsers throughout."""
     import httpx
 
-    limits = httpx.Limits(max_connections=2)
+    # An idle connection is dropped after 5 s (httpx's default), well before the server drops it (75 s).
+    limits = httpx.Limits(max_connections=2, keepalive_expiry=5)
     clients = [httpx.AsyncClient(base_url=base, timeout=60, limits=limits) for _ in coordinators]
     results = []
     try:

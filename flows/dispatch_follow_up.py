@@ -76,8 +76,8 @@ def schedule_follow_up() -> dt.datetime | None:
             if deployment_id is None:
                 deployment_id = client.read_deployment_by_name(spec.full_name).id
             client.create_flow_run_from_deployment(
-                deployment_id, state=Scheduled(scheduled_time=at), name=f"dispatch {local.format('YYYY-MM-DD HH:mm')}",
-                idempotency_key=f"dispatch-retry:{local.format('YYYY-MM-DDTHH:mm')}",
+                deployment_id, state=Scheduled(scheduled_time=at), name=f"dispatch {local.strftime('%Y-%m-%d %H:%M')}",
+                idempotency_key=f"dispatch-retry:{local.strftime('%Y-%m-%dT%H:%M')}",
             )
     except ObjectNotFound:
         log.debug("no dispatch-outbox deployment: the retry at %s waits for the next dispatch", at)

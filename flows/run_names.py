@@ -71,7 +71,7 @@ class RunName:
                 return self.prefix
         if isinstance(shown, dt.date) and not isinstance(shown, dt.datetime):
             shown = shown.isoformat()
-        return f"{self.prefix} {shown} {moment.format('HH:mm')}" if self.with_time else f"{self.prefix} {shown}"
+        return f"{self.prefix} {shown} {moment.strftime('%H:%M')}" if self.with_time else f"{self.prefix} {shown}"
 
 
 run_name = RunName  # what the flows write: `flow_run_name=run_name("dispatch", with_time=True)`

@@ -153,7 +153,7 @@ def test_yinhui_serve_names_the_runs_its_server_schedules(tmp_path: Path):
     assert sum(flow == "daily-plan" for flow, _, _ in runs) >= 3  # days ahead, each for its own day
     for flow, name, at in runs:
         if flow == "dispatch-outbox":
-            assert name == f"dispatch {at.format('YYYY-MM-DD HH:mm')}"
+            assert name == f"dispatch {at.strftime('%Y-%m-%d %H:%M')}"
         if flow == "daily-plan":
             assert name == f"daily-plan {at.date().isoformat()}"
         assert name == load_flow(specs[flow].entrypoint).flow_run_name.for_run(at, dict(specs[flow].parameters))

@@ -82,10 +82,11 @@ def served(app: Any, *, access_log: bool = False) -> Iterator[str]:
     Uvicorn leaves the logging setup alone (its records reach pytest's caplog)."""
     import uvicorn
 
+    from yinhui.web.serving import server_config
+
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="info" if access_log else "warning",
-                                           access_log=access_log, lifespan="off",
-                                           log_config=None))
+    server = uvicorn.Server(server_config(app, host="127.0.0.1", port=port, log_level="info" if access_log else "warning",
+                                          access_log=access_log, lifespan="off", log_config=None))
     thread = threading.Thread(target=server.run, name=f"uvicorn:{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

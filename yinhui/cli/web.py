@@ -18,15 +18,14 @@ def web(
     host: Annotated[str, typer.Option(help=N_("address to listen on (behind a reverse proxy keep 127.0.0.1)"))] = "127.0.0.1",
     port: Annotated[int, typer.Option(help=N_("port to listen on"))] = 8080,
 ) -> int:
-    import uvicorn
-
     from yinhui.settings import get_settings
     from yinhui.web.app import create_app
+    from yinhui.web.serving import serve
 
     require_schema()
     application = create_app()
     print(_("Task page: http://{host}:{port}/  (public address: {url})", host=host, port=port,
             url=get_settings().web_url or _("not set, YINHUI_WEB_URL")), flush=True)
     # The access log shows method, path and status: paths carry task and grid ids only, never a name.
-    uvicorn.run(application, host=host, port=port, server_header=False, log_level="info")
+    serve(application, host=host, port=port)
     return 0
