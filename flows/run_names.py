@@ -27,7 +27,7 @@ def run_moment() -> pendulum.DateTime:
     # A run a schedule created is for its slot (10:05), however late it starts; any other starts now.
     if run is None or run.deployment_id is None or run.expected_start_time is None:
         return clock.now()
-    return pendulum.instance(run.expected_start_time).in_timezone(clock.tz())
+    return clock.local(run.expected_start_time)
 
 
 class RunName:
@@ -57,7 +57,7 @@ class RunName:
         """The name a run expected to start at `expected_start` with `parameters` gets when it starts on time."""
         from yinhui import clock
 
-        moment = pendulum.instance(expected_start).in_timezone(clock.tz())
+        moment = clock.local(expected_start)
         # A parameter left out counts from the run's own day (its default reads the clock), not from today.
         with clock.frozen_at(moment):
             return self._name(moment, parameters)

@@ -42,6 +42,9 @@ class Coordinator(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=5)
     active: bool = True
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    browsers_signed_out_at: dt.datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="the task page refuses browser sessions bound before this"
+    )
 
 
 class CoordinatorGrid(SQLModel, table=True):

@@ -25,6 +25,12 @@ def now() -> pendulum.DateTime:
     return pendulum.now(tz())
 
 
+def local(moment: dt.datetime) -> pendulum.DateTime:
+    """An aware moment of any datetime class (Prefect's own included) as a plain pendulum DateTime in
+    the bureau's time zone."""
+    return pendulum.from_timestamp(moment.timestamp(), tz=tz())
+
+
 def today() -> dt.date:
     return now().date()
 

@@ -125,7 +125,7 @@ def _scheduled_names(client: Any) -> list[tuple[str, str, pendulum.DateTime]]:
     waiting = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])))
     found: list[tuple[str, str, pendulum.DateTime]] = []
     while page := client.read_flow_runs(flow_run_filter=waiting, limit=200, offset=len(found)):
-        found += [(flows[run.flow_id], run.name, pendulum.instance(run.expected_start_time).in_timezone("Asia/Shanghai"))
+        found += [(flows[run.flow_id], run.name, pendulum.from_timestamp(run.expected_start_time.timestamp(), tz="Asia/Shanghai"))
                   for run in page]
     return found
 

@@ -161,9 +161,12 @@ def test_the_season_summary_counts_each_festival(session):
     complete_task(session, mid_autumn[cadres["离休"].id].id, outcome="visited", actor="t", on=D("2026-09-10"),
                   playbook=PLAYBOOK)
     set_cadre_status(session, cadres["普通"], status="moved", on=D("2026-09-12"), reason=None, actor="t")
-    summary = festival_visit_summary(session, year=2026)
+    summary = festival_visit_summary(session, year=2026, playbook=PLAYBOOK)
     assert [(s["festival"], s["planned"], s["done"], s["done_on_time"], s["open"], s["cancelled"]) for s in summary] == [
         ("mid_autumn_festival", 4, 1, 1, 2, 1),
         ("double_ninth_festival", 4, 0, 0, 3, 1),  # the move cancelled both of 普通's visits
     ]
     assert (summary[0]["first_due"], summary[0]["last_due"]) == (D("2026-09-15"), D("2026-09-23"))
+    assert [s["name"] for s in summary] == ["中秋节", "重阳节"]  # what a reader calls them
+    english = festival_visit_summary(session, year=2026, playbook=PLAYBOOK, language="en")
+    assert [s["name"] for s in english] == ["Mid-Autumn Festival", "Double Ninth Festival"]

@@ -17,7 +17,11 @@ from yinhui.rules.cadence import due_cadence
 from yinhui.services.cadres import resolve_cadre
 from yinhui.services.calendar import work_calendar
 from yinhui.services.errors import CareError
-from yinhui.services.must_visit_reports import occurrence_report, occurrence_summary
+from yinhui.services.must_visit_reports import (
+    occurrence_report,
+    occurrence_summary,
+    render_occurrences,
+)
 from yinhui.services.must_visits import (
     plan_must_visits,
     record_occurrence,
@@ -254,7 +258,7 @@ def test_the_chat_bot_service_and_the_report_of_what_was_handled(session, county
     report(session, county["wang"], "婚事")
     with clock.frozen_at(D("2026-11-06")):  # "on time" is judged by when the answer came in
         complete_task(session, task.id, outcome="visited", actor="test", on=D("2026-11-06"), playbook=PLAYBOOK)
-    rows = occurrence_report(session, first=D("2026-11-01"), last=D("2026-11-30"))
+    rows = occurrence_report(session, first=D("2026-11-01"), last=D("2026-11-30"), playbook=PLAYBOOK)
     by_cadre = {r["cadre"]: r for r in rows}
     assert by_cadre["李老"]["visit"]["status"] == "done" and by_cadre["李老"]["visit"]["on_time"]
     assert by_cadre["王老"]["detail"] == "婚事" and by_cadre["王老"]["visit"]["status"] == "open"
@@ -263,6 +267,12 @@ def test_the_chat_bot_service_and_the_report_of_what_was_handled(session, county
     summary = {s["kind"]: s for s in occurrence_summary(rows)}
     assert (summary["hospitalisation"]["reported"], summary["hospitalisation"]["on_time"]) == (1, 1)
     assert (summary["family_event"]["visited"], summary["family_event"]["open"]) == (0, 1)
+    # The kinds read as the bureau names them, in the report's language.
+    assert (by_cadre["李老"]["title"], summary["family_event"]["title"]) == ("生病住院探望", "家有大事走访")
+    english = occurrence_report(session, first=D("2026-11-01"), last=D("2026-11-30"), playbook=PLAYBOOK, language="en")
+    assert {r["title"] for r in english} == {"Hospital visit", "Family-event visit"}
+    table = str(render_occurrences(rows, "zh"))
+    assert "生病住院探望" in table and "家有大事走访 (婚事)" in table and "hospitalisation" not in table
 
 
 def test_a_death_recorded_by_the_roster_still_brings_condolences(session, county):

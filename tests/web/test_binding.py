@@ -87,6 +87,51 @@ def test_sign_out_forgets_the_session(county, browser_client):
     assert browser_client.get("/tasks").headers["location"] == "/bind"
 
 
+def test_signing_out_on_every_browser_ends_each_of_the_coordinators_sessions_only(county, browser_client, app):
+    from fastapi.testclient import TestClient
+
+    from models.db import session_scope
+    from models.people import Coordinator
+
+    with session_scope() as s:  # already bound in Telegram
+        s.get(Coordinator, county.village).chat_id, s.get(Coordinator, county.village).channel = 5551, "telegram"
+    with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as desktop, \
+            TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as colleague:
+        for client, who in ((browser_client, county.village), (desktop, county.village), (colleague, county.town)):
+            bind(client, who)
+        page = desktop.get("/tasks").text
+        assert "在所有浏览器上退出" in page
+        # Without the page's token nothing happens.
+        assert desktop.post("/logout/everywhere", data={"csrf": "forged"}).status_code == 403
+        assert browser_client.get("/tasks").status_code == 200
+        # The phone is lost: from the desktop, every browser of 赵村网格 is signed out, this one too.
+        done = desktop.post("/logout/everywhere", data={"csrf": csrf_of(page)})
+        assert done.headers["location"] == "/bind"
+        assert "所有绑定到您的浏览器均已退出" in desktop.get("/bind").text
+        for client in (browser_client, desktop):
+            assert client.get("/tasks").headers["location"] == "/bind"
+            refused = client.post(f"/tasks/{county.visit}/answer", data={"outcome": "visited", "csrf": "x"})
+            assert refused.headers["location"] == "/bind"
+        assert colleague.get("/tasks").status_code == 200  # another coordinator's browser is not touched
+        bind(desktop, county.village)  # a new code, even within the same second, binds again
+        assert desktop.get("/tasks").status_code == 200
+        assert browser_client.get("/tasks").headers["location"] == "/bind"
+    with session_scope() as s:
+        village = s.get(Coordinator, county.village)
+        assert (village.chat_id, village.channel, village.active) == (5551, "telegram", True)
+
+
+def test_the_operator_signs_a_coordinators_browsers_out_from_the_command_line(county, browser_client, capsys):
+    from yinhui.cli import main
+
+    bind(browser_client, county.village)
+    assert main(["coordinator", "sign-out", "赵村网格"]) == 0
+    assert "every browser bound to 赵村网格 is signed out" in capsys.readouterr().out
+    assert browser_client.get("/tasks").headers["location"] == "/bind"
+    assert main(["coordinator", "sign-out", "无此人"]) == 1
+    assert "no coordinator named '无此人'" in capsys.readouterr().err
+
+
 def test_the_signing_key_is_kept_in_the_data_dir_and_never_printed(tmp_path, capsys):
     settings = Settings(_env_file=None, data_dir=tmp_path)
     first = auth.signing_key(settings)

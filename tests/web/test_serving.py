@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 
@@ -11,13 +12,19 @@ from tests.support.browser import served
 
 
 def _ask(connection: socket.socket) -> bytes:
+    """One request on the open connection; its whole answer (head and body), or what came before the server closed it."""
     connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-    answer = b""
-    while b"\r\n\r\n" not in answer:
+    answer, length = b"", None
+    while length is None or len(answer) < length:
         part = connection.recv(4096)
         if not part:  # the server closed the connection instead of answering
             return answer
         answer += part
+        if length is None and b"\r\n\r\n" in answer:
+            head = answer.split(b"\r\n\r\n", 1)[0]
+            size = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+            assert size, head
+            length = len(head) + 4 + int(size.group(1))
     return answer
 
 

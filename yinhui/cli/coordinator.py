@@ -1,4 +1,4 @@
-"""`yinhui coordinator add | list | invite | deactivate | activate`: the people who carry out the tasks."""
+"""`yinhui coordinator add | list | invite | sign-out | deactivate | activate`: the people who carry out the tasks."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import typer
 from yinhui.cli.common import ACTOR, CommandError, FormatOption, _, database, error_text, show_list
 from yinhui.i18n import N_
 
-app = typer.Typer(help=N_("add, list, invite, deactivate or activate coordinators"))
+app = typer.Typer(help=N_("add, list, invite, sign out, deactivate or activate coordinators"))
 
 Role = Literal["staff", "grid", "leader"]
 
@@ -49,7 +49,7 @@ def list_(fmt: FormatOption = "table") -> None:
     )
 
 
-@app.command("invite", help=N_("a one-time code that binds a coordinator's Telegram chat"))
+@app.command("invite", help=N_("a one-time code that binds a coordinator's Telegram chat or a browser (the task page)"))
 def invite(
     name: Annotated[str, typer.Argument(help=N_("the coordinator's name"))],
     days: Annotated[int, typer.Option(help=N_("how long the code stays valid (default 7)"))] = 7,
@@ -70,6 +70,27 @@ def invite(
     until = (dt.date.today() + dt.timedelta(days=days)).isoformat()
     print(_("invite code for {name}: {code} (one use, valid until about {until})", name=who, code=code, until=until))
     print(_("  in Telegram, open the bureau's bot and send:  /start {code}", code=code))
+    print(_("  in a browser (WeChat, WeCom, DingTalk or any other), open {url} and type the code", url=bind_address()))
+    return 0
+
+
+def bind_address() -> str:
+    """Where a browser is bound: the task page's public address, else where `yinhui web` listens by default."""
+    from yinhui.settings import get_settings
+
+    return (get_settings().web_url or "http://127.0.0.1:8080").rstrip("/") + "/bind"
+
+
+@app.command("sign-out", help=N_("sign out every browser bound to a coordinator (a lost phone); Telegram stays bound"))
+def sign_out(name: Annotated[str, typer.Argument(help=N_("the coordinator's name"))]) -> int:
+    from yinhui.services.coordinators import find_coordinator, sign_out_browsers
+
+    with database() as session:
+        coordinator = find_coordinator(session, name)
+        sign_out_browsers(session, coordinator)
+        who = coordinator.name
+    print(_("every browser bound to {name} is signed out; a new code binds one again "
+            "(`yinhui coordinator invite {name}`)", name=who))
     return 0
 
 

@@ -240,6 +240,7 @@ def volunteers(period: Period, fmt: ExportFormatOption = "table", output: Output
 @app.command("must-visits", help=N_("四必访: what was reported and how each was handled"))
 @one_line
 def must_visits(period: Period, fmt: ExportFormatOption = "table", output: OutputOption = None) -> int:
+    from yinhui.playbook_loader import current_playbook
     from yinhui.rules.cadence import period_from_key
     from yinhui.services.must_visit_reports import (
         occurrence_report,
@@ -250,7 +251,8 @@ def must_visits(period: Period, fmt: ExportFormatOption = "table", output: Outpu
     target = export_target(fmt, output)
     span = period_from_key(period)
     with database(read_only=True) as session:
-        rows = occurrence_report(session, first=span.start, last=span.end, language=language())
+        rows = occurrence_report(session, first=span.start, last=span.end, playbook=current_playbook(),
+                                 language=language())
     if fmt == "json":
         print_json({"period": span.key, "summary": occurrence_summary(rows), "occurrences": rows})
         return 0
@@ -263,7 +265,7 @@ def must_visits(period: Period, fmt: ExportFormatOption = "table", output: Outpu
     print_table(
         [_("kind"), _("reported"), _("visited"), _("on time"), _("open"), _("overdue"), _("missed"),
          _("follow-ups done")],
-        [[s["kind"], s["reported"], s["visited"], s["on_time"], s["open"], s["late"], s["missed"],
+        [[s["title"], s["reported"], s["visited"], s["on_time"], s["open"], s["late"], s["missed"],
           f"{s['follow_ups_done']}/{s['follow_ups']}"] for s in occurrence_summary(rows)],
         (1, 2, 3, 4, 5, 6),
     )

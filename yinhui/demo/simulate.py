@@ -130,7 +130,7 @@ def _print_care(out: TextIO, first: dt.date, last: dt.date) -> None:
 
     playbook = current_playbook()
     with session_scope() as session:
-        rows = occurrence_report(session, first=first, last=last, language=bureau_language())
+        rows = occurrence_report(session, first=first, last=last, playbook=playbook, language=bureau_language())
         quarter = period_of("quarter", first)
         services = services_report(session, playbook=playbook, period=quarter, today=last)
         branches = branch_report(session, month=period_of("month", last), playbook=playbook,
@@ -144,7 +144,7 @@ def _print_care(out: TextIO, first: dt.date, last: dt.date) -> None:
         textable.print_table(
             [_("kind"), _("reported"), _("visited"), _("on time"), _("open"), _("overdue"), _("missed"),
              _("follow-ups done")],
-            [[s["kind"], s["reported"], s["visited"], s["on_time"], s["open"], s["late"], s["missed"],
+            [[s["title"], s["reported"], s["visited"], s["on_time"], s["open"], s["late"], s["missed"],
               f"{s['follow_ups_done']}/{s['follow_ups']}"] for s in occurrence_summary(rows)],
             (1, 2, 3, 4, 5, 6), file=out)
         reported = [r for r in rows if not r["reported_by"].startswith("system:")]
@@ -173,17 +173,19 @@ def _print_care(out: TextIO, first: dt.date, last: dt.date) -> None:
 def _print_season(out: TextIO, last_day: dt.date) -> None:
     """Festival visits (逢年过节必访) and the event plans of the simulated period."""
     from models.db import session_scope
+    from yinhui.playbook_loader import current_playbook
     from yinhui.services.event_views import event_plan, list_events
     from yinhui.services.festivals import festival_visit_summary
 
     with session_scope() as session:
-        rows = festival_visit_summary(session, year=last_day.year)
+        rows = festival_visit_summary(session, year=last_day.year, playbook=current_playbook(),
+                                      language=bureau_language())
         if rows:
             print("\n" + _("festival visits (逢年过节必访), deadlines staggered by priority (离休 first):"), file=out)
             textable.print_table(
                 [_("festival"), _("planned"), _("done"), _("on time"), _("open"), _("overdue"), _("missed"),
                  _("cancelled"), _("first due"), _("last due")],
-                [[r["festival"], r["planned"], r["done"], r["done_on_time"], r["open"], r["overdue"], r["missed"],
+                [[r["name"], r["planned"], r["done"], r["done_on_time"], r["open"], r["overdue"], r["missed"],
                   r["cancelled"], r["first_due"], r["last_due"]] for r in rows],
                 (1, 2, 3, 4, 5, 6, 7), file=out)
         for listed in list_events(session, today=last_day)[:2]:

@@ -129,7 +129,7 @@ def must_visit_sheets(rows: Sequence[Mapping[str, Any]], summary: Sequence[Mappi
         words.columns(N_("kind"), *((h, "number") for h in (
             N_("reported"), N_("visited"), N_("on time"), N_("open"), N_("overdue"), N_("visits missed"),
             N_("follow-ups"), N_("follow-ups done")))),
-        [[s["kind"], s["reported"], s["visited"], s["on_time"], s["open"], s["late"], s["missed"], s["follow_ups"],
+        [[s["title"], s["reported"], s["visited"], s["on_time"], s["open"], s["late"], s["missed"], s["follow_ups"],
           s["follow_ups_done"]] for s in summary],
     )
 
@@ -141,7 +141,7 @@ def must_visit_sheets(rows: Sequence[Mapping[str, Any]], summary: Sequence[Mappi
         words.columns(N_("cadre"), GRID, N_("kind"), N_("detail"), (N_("happened on"), "date"), (N_("reported on"), "date"),
                       N_("visit"), (N_("due"), "date"), (N_("done on"), "date"), N_("by"), (N_("follow-ups"), "number"),
                       (N_("follow-ups done"), "number"), (N_("closed on"), "date")),
-        [[r["cadre"], *grid_cells(r["grid"]), r["kind"], r["detail"], r["on"], r["reported_on"], visit(r, "status"),
+        [[r["cadre"], *grid_cells(r["grid"]), r["title"], r["detail"], r["on"], r["reported_on"], visit(r, "status"),
           visit(r, "due"), visit(r, "done_on"), visit(r, "assignee"), len(r["follow_ups"]),
           sum(f["status"] == "done" for f in r["follow_ups"]), r["closed_on"]] for r in rows],
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +23,15 @@ def find_coordinator(session: Session, name: str) -> Coordinator:
     return get_or_raise(session, Coordinator, col(Coordinator.name) == name.strip(),
                         CoordinatorError(N_("no coordinator named {name!r} (see `yinhui coordinator list`)"),
                                          name=name))
+
+
+def sign_out_browsers(session: Session, coordinator: Coordinator) -> None:
+    """Sign out every browser bound to the coordinator so far (a lost phone): the task page asks for a
+    new code; the Telegram binding is left as it was. The time is the machine's wall clock, as a
+    browser's session records when it was bound."""
+    coordinator.browsers_signed_out_at = dt.datetime.fromtimestamp(time.time(), dt.UTC)
+    session.add(coordinator)
+    session.flush()
 
 
 def active_leaders(session: Session) -> list[Coordinator]:

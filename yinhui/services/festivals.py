@@ -158,9 +158,12 @@ def plan_festival_visits(
     return plan
 
 
-def festival_visit_summary(session: Session, *, year: int) -> list[dict[str, Any]]:
+def festival_visit_summary(session: Session, *, year: int, playbook: Playbook,
+                           language: str = "zh") -> list[dict[str, Any]]:
     """Per festival of ``year``: visits planned, done (and done without ever being overdue),
-    open, overdue, missed and cancelled, with the range of due dates. For reports and the demo."""
+    open, overdue, missed and cancelled, with the range of due dates. For reports and the demo.
+
+    ``festival`` is the node's key, ``name`` its name in ``language`` (重阳节, Double Ninth Festival)."""
     task = table_of(Task)
     never_late = task.c.overdue_since.is_(None)
     rows = session.execute(
@@ -171,11 +174,16 @@ def festival_visit_summary(session: Session, *, year: int) -> list[dict[str, Any
     summary: dict[str, dict[str, Any]] = {}
     for rule, status, on_time, n, first_due, last_due in rows:
         entry = summary.setdefault(rule, {
-            "festival": festival_of_rule(rule), "planned": 0, DONE: 0, "done_on_time": 0, OPEN: 0,
+            "festival": festival_of_rule(rule), "name": festival_of_rule(rule), "planned": 0, DONE: 0, "done_on_time": 0, OPEN: 0,
             OVERDUE: 0, MISSED: 0, CANCELLED: 0, "first_due": first_due, "last_due": last_due,
         })
         entry["planned"] += n
         entry[status] += n
         entry["done_on_time"] += n if status == DONE and on_time else 0
         entry["first_due"], entry["last_due"] = min(entry["first_due"], first_due), max(entry["last_due"], last_due)
+    if summary:
+        nodes, _ = bureau_nodes(session, playbook)
+        names = {n.key: n.name_en if language == "en" else n.name_zh for n in nodes_for_year(year, nodes)}
+        for entry in summary.values():
+            entry["name"] = names.get(entry["festival"], entry["festival"])
     return sorted(summary.values(), key=lambda e: e["first_due"])

@@ -22,6 +22,7 @@ from yinhui.rules.must_visits import (
     follow_up_rule,
     must_visit_rule,
 )
+from yinhui.rules.playbook import Playbook
 from yinhui.services.cadres import grid_paths
 
 
@@ -30,10 +31,12 @@ def _local_day(moment: dt.datetime | None) -> dt.date | None:
 
 
 def occurrence_report(
-    session: Session, *, first: dt.date, last: dt.date, language: str = "zh"
+    session: Session, *, first: dt.date, last: dt.date, playbook: Playbook, language: str = "zh"
 ) -> list[dict[str, Any]]:
     """Occurrences that happened or were reported from ``first`` to ``last``, with how each was handled:
-    the visit (status, due, done on, on time, who) and its follow-ups. No ID numbers or notes."""
+    the visit (status, due, done on, on time, who) and its follow-ups. No ID numbers or notes.
+
+    ``kind`` is the kind's key (hospitalisation), ``title`` its name in ``language`` (生病住院探望)."""
     in_range = or_(col(Occurrence.on_date).between(first, last), col(Occurrence.reported_on).between(first, last))
     rows = session.execute(
         select(Occurrence, col(Cadre.name), col(Cadre.grid_id)).join(Cadre, col(Cadre.id) == col(Occurrence.cadre_id))
@@ -50,6 +53,7 @@ def occurrence_report(
     ).all():
         tasks.setdefault((task.cadre_id, task.rule), []).append((task, assignee))
     paths = grid_paths(session, [grid for _, _, grid in rows])
+    titles = {kind: rule.title.text(language) for kind, rule in playbook.must_visits.kinds().items()}
 
     def view(task: Task, assignee: str) -> dict[str, Any]:
         done_on = _local_day(task.closed_at) if task.status == DONE else None
@@ -68,6 +72,7 @@ def occurrence_report(
                       if t.period == occ.period or t.period.startswith(occ.period + "/")]
         result.append({
             "id": occ.id, "cadre": name, "grid": paths.get(grid, "?"), "kind": occ.kind,
+            "title": titles.get(occ.kind, occ.kind),
             "detail": detail_text(occ.detail, language), "on": occ.on_date.isoformat(),
             "reported_on": occ.reported_on.isoformat(), "reported_by": occ.reported_by,
             "closed_on": occ.closed_on.isoformat() if occ.closed_on else None,
@@ -81,7 +86,7 @@ def occurrence_summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     summary: dict[str, dict[str, Any]] = {}
     for row in rows:
         entry = summary.setdefault(row["kind"], {
-            "kind": row["kind"], "reported": 0, "visited": 0, "on_time": 0, "open": 0, "late": 0, "missed": 0,
+            "kind": row["kind"], "title": row["title"], "reported": 0, "visited": 0, "on_time": 0, "open": 0, "late": 0, "missed": 0,
             "cancelled": 0, "follow_ups": 0, "follow_ups_done": 0,
         })
         entry["reported"] += 1
@@ -128,7 +133,7 @@ def render_occurrences(rows: list[dict[str, Any]], language: str | None) -> text
 
     return textable.Table(
         [text(language, header) for header in OCCURRENCE_HEADERS],
-        [[r["cadre"], r["grid"], r["kind"] + (f" ({r['detail']})" if r["detail"] else ""), r["on"], visit(r["visit"]),
+        [[r["cadre"], r["grid"], r["title"] + (f" ({r['detail']})" if r["detail"] else ""), r["on"], visit(r["visit"]),
           (r["visit"] or {}).get("assignee", ""), "; ".join(f"{f['period']}: {visit(f)}" for f in r["follow_ups"]) or "-"]
          for r in rows],
     )

@@ -32,6 +32,7 @@ from yinhui.i18n import LOCALES, translator
 from yinhui.messages.texts import text
 from yinhui.playbook_loader import current_playbook
 from yinhui.services.chat import redeem_invite_for_browser
+from yinhui.services.coordinators import sign_out_browsers
 from yinhui.services.errors import ChatError
 from yinhui.services.overview import page_version
 from yinhui.settings import get_settings
@@ -135,7 +136,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         if bound is None:
             return None
         coordinator = session.get(Coordinator, bound.coordinator_id)
-        return coordinator if coordinator is not None and coordinator.active else None
+        return coordinator if bound.honoured_for(coordinator) else None
 
     def language_of(coordinator: Coordinator | None) -> str:
         return (coordinator.language if coordinator and coordinator.language else None) or settings.language
@@ -224,6 +225,24 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         if await read_form(request) is None:
             return forged(request, None)
         response = go("/bind", message=t(settings.language, "logout.done"))
+        response.delete_cookie(auth.SESSION_COOKIE, path="/")
+        cookie(response, auth.CSRF_COOKIE, auth.new_csrf_token())
+        return response
+
+    @app.post("/logout/everywhere")
+    async def logout_everywhere(request: Request) -> Response:
+        return await run_in_threadpool(signed_out_everywhere, request, await read_form(request))
+
+    def signed_out_everywhere(request: Request, form: dict[str, str] | None) -> Response:
+        if form is None:
+            return forged(request, None)
+        with unit_of_work() as session:
+            coordinator = signed_in(request, session)
+            if coordinator is None:
+                return go("/bind")
+            language = language_of(coordinator)
+            sign_out_browsers(session, coordinator)
+        response = go("/bind", message=t(language, "logout.everywhere_done"))
         response.delete_cookie(auth.SESSION_COOKIE, path="/")
         cookie(response, auth.CSRF_COOKIE, auth.new_csrf_token())
         return response

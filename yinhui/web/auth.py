@@ -1,9 +1,11 @@
 """Who a browser is: a signed, HTTP-only session cookie for a coordinator, a CSRF token per browser, slow wrong codes.
 
-The session cookie carries the coordinator's id and the invite that bound it, signed with the
-page's key (`YINHUI_WEB_SECRET`, else a random key kept in the data directory); it is honoured
-only while the coordinator is active, so deactivating a coordinator signs out every browser.
-It never touches the Telegram binding: a coordinator may use both.
+The session cookie carries the coordinator's id, the invite that bound it and when, signed with
+the page's key (`YINHUI_WEB_SECRET`, else a random key kept in the data directory); it is honoured
+only while the coordinator is active, so deactivating a coordinator signs out every browser, and
+only if it was bound after the coordinator's browsers were last signed out (`yinhui coordinator
+sign-out NAME`, or 在所有浏览器上退出 on the page: a lost phone). Both times are the machine's own
+wall clock. It never touches the Telegram binding: a coordinator may use both.
 
 CSRF: every form carries the token of the browser's `yinhui_csrf` cookie (double submit); the
 token is renewed when a browser binds or signs out, so a form from before is refused.
@@ -21,6 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from models.people import Coordinator
 from notifiers.bot.guard import CodeAttempts
 from yinhui.settings import Settings
 
@@ -82,21 +85,31 @@ class Signer:
 
 @dataclass(frozen=True)
 class WebSession:
-    """A bound browser: whose it is and the invite that bound it."""
+    """A bound browser: whose it is, the invite that bound it, and when (seconds since the epoch)."""
 
     coordinator_id: int
     invite_id: int
+    bound_at: float
+
+    def honoured_for(self, coordinator: Coordinator | None) -> bool:
+        """Whether the session still counts: its coordinator is active and has not had their browsers
+        signed out since it was bound."""
+        if coordinator is None or not coordinator.active or coordinator.id != self.coordinator_id:
+            return False
+        signed_out = coordinator.browsers_signed_out_at
+        return signed_out is None or self.bound_at > signed_out.timestamp()
 
 
 def session_token(signer: Signer, coordinator_id: int, invite_id: int) -> str:
-    return signer.sign({"c": coordinator_id, "i": invite_id, "at": int(time.time())})
+    # Milliseconds: a browser bound right after a sign-out (the same second) must still count.
+    return signer.sign({"c": coordinator_id, "i": invite_id, "at": round(time.time(), 3)})
 
 
 def read_session(signer: Signer, token: str | None) -> WebSession | None:
     value = signer.unsign(token, max_age=SESSION_DAYS * 86400)
     if value is None or not isinstance(value.get("c"), int) or not isinstance(value.get("i"), int):
         return None
-    return WebSession(int(value["c"]), int(value["i"]))  # type: ignore[call-overload]
+    return WebSession(int(value["c"]), int(value["i"]), float(value["at"]))  # type: ignore[call-overload, arg-type]
 
 
 def new_csrf_token() -> str:

@@ -89,7 +89,8 @@ def test_report_event_death_and_the_must_visit_report(cli, county):
     report = _json(cli, "report", "must-visits", "--period", "2026-11")
     assert report["summary"][0]["kind"] == "death" and report["occurrences"][0]["visit"]["status"] == "open"
     code, out, _ = cli("report", "must-visits", "--period", "2026-11")
-    assert code == 0 and "death" in out and "open (due 2026-11-09)" in out
+    assert code == 0 and "吊唁慰问家属  2026-11-04" in out and "open (due 2026-11-09)" in out
+    assert "death" not in out  # the kind's name, not its key
     with session_scope() as s:
         assert s.execute(select(func.count()).select_from(Occurrence)).scalar_one() == 1
 
@@ -202,5 +203,6 @@ def test_the_demo_reports_occurrences_and_shows_how_they_were_handled(county, ca
     out = io.StringIO()
     _print_care(out, D("2026-11-01"), D("2026-11-10"))
     text = out.getvalue()
-    assert "must-visits (四必访)" in text and "hospitalisation" in text and "六上门 2026-Q4" in text
+    assert "must-visits (四必访)" in text and "生病住院探望" in text and "六上门 2026-Q4" in text
+    assert "hospitalisation" not in text  # the kind as the bureau names it, not its key
     assert county["east_number"] not in text

@@ -189,6 +189,7 @@ def test_services_branches_volunteers_and_must_visits_workbooks(county, capsys, 
     [occurrence] = values(detail)[1:]
     assert occurrence[:4] == ["离休老人", "老干部局", "河底镇", "上村"]
     assert occurrence[header(detail).index("发生日期")] == dt.datetime(2026, 11, 12)
+    assert occurrence[header(detail).index("类型")] == "生病住院探望"
     for book in (services, branches, volunteers, visits):
         assert not any(number in all_text(book) for number in county.values())
 

@@ -86,6 +86,9 @@ def test_the_demo_speaks_the_operators_language(tmp_path, capsys, monkeypatch, p
     assert "覆盖情况 2026-10：已联系 " in out and "网格（二级）" in out and "暂停联系（不计为未联系）：" in out
     assert "演示完成，用时 " in out and "打开任务页：" in out
     assert [phrase for phrase in ENGLISH if phrase in out] == []
+    # Kinds of must-visit and festivals by their names, never their keys.
+    assert "生病住院探望" in out and "重阳节" in out
+    assert [key for key in ("hospitalisation", "family_event", "hardship", "_festival") if key in out] == []
 
 
 def test_the_demos_settings_hold_for_its_run_only(tmp_path):
