@@ -16,6 +16,7 @@ import flows.dispatch_outbox  # noqa: F401
 from notifiers.telegram import TelegramNotifier
 from tests import factories
 from tests.support.bot_api_standin import BotApiStandIn
+from tests.support.robots import mailbox, robots  # noqa: F401  (the robot and mail stand-ins: fixtures)
 
 D = dt.date.fromisoformat
 VILLAGE_CHAT, TOWN_CHAT, LEADER_CHAT = 1001, 1002, 1003

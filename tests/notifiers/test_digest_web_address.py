@@ -15,13 +15,8 @@ from sqlalchemy import select
 from models.db import session_scope
 from models.outbox import Notification
 from tests.notifiers.conftest import PHONES, D, build_county, deliver, plan_day
-from tests.notifiers.test_apprise_channel import (  # noqa: F401  (mailbox, robots: fixtures)
-    WECOM_KEY,
-    mail_url,
-    mailbox,
-    robots,
-    village_reached_by,
-)
+from tests.notifiers.test_apprise_channel import village_reached_by
+from tests.support.robots import WECOM_KEY, mail_url
 
 ADDRESS = "https://yinhui.example.gov.cn"
 
@@ -37,7 +32,7 @@ def web_url(monkeypatch) -> Iterator[str]:  # noqa: ANN001
     reset_settings()
 
 
-def test_a_wecom_digest_ends_with_the_task_page_and_nothing_personal(database, robots, web_url):  # noqa: F811
+def test_a_wecom_digest_ends_with_the_task_page_and_nothing_personal(database, robots, web_url):
     from models.chat import ChatInvite
 
     village_reached_by("wecom", f"wecombot://{WECOM_KEY}")
@@ -51,7 +46,7 @@ def test_a_wecom_digest_ends_with_the_task_page_and_nothing_personal(database, r
     assert "code" not in text.lower() and "token" not in text.lower()
 
 
-def test_an_email_digest_ends_with_the_task_page(database, mailbox, web_url):  # noqa: F811
+def test_an_email_digest_ends_with_the_task_page(database, mailbox, web_url):
     import email
     from email.header import decode_header, make_header
 
@@ -80,7 +75,7 @@ def test_telegram_keeps_its_buttons_and_gets_no_address_line(database, web_url):
     assert message.answer_hint in chat and "任务页" not in chat
 
 
-def test_no_address_line_without_the_setting(database, robots):  # noqa: F811
+def test_no_address_line_without_the_setting(database, robots):
     village_reached_by("wecom", f"wecombot://{WECOM_KEY}")
     deliver()
     [(_path, body)] = robots.posts

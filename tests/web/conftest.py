@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from tests import factories
 from tests.support.browser import chromium  # noqa: F401  (the shared session-scoped browser)
+from tests.support.robots import robots  # noqa: F401  (the group robots' stand-in: a fixture)
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 

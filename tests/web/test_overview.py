@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import func, select
+
 from tests.web.conftest import bind, post
 
 
@@ -38,7 +40,7 @@ def test_drill_down_names_the_missed(county, browser_client):
     from models.grids import Grid
 
     with session_scope() as s:
-        west = s.query(Grid).filter(Grid.name == "西街村").one().id
+        west = s.execute(select(Grid).where(Grid.name == "西街村")).scalar_one().id
     bind(browser_client, county.leader)
     page = browser_client.get(f"/overview?grid={west}").text
     assert 'id="misses"' in page and "丙老" in page and "甲老" not in page
@@ -61,7 +63,7 @@ def test_must_visits_by_deadline_and_overdue_by_coordinator(county, browser_clie
     from yinhui.services.tasks import create_tasks, mark_overdue
 
     with session_scope() as s:
-        jia = s.query(Cadre).filter(Cadre.name == "甲老").one()
+        jia = s.execute(select(Cadre).where(Cadre.name == "甲老")).scalar_one()
         yesterday = county.today - dt.timedelta(days=1)
         create_tasks(session=s, actor="test", rows=[{
             "kind": "must_visit", "rule": must_visit_rule(HOSPITALISATION), "subject_id": jia.id, "cadre_id": jia.id,
@@ -69,7 +71,7 @@ def test_must_visits_by_deadline_and_overdue_by_coordinator(county, browser_clie
             "assignee_id": county.village}])
         s.flush()
         mark_overdue(s, day=county.today, actor="test")
-        assert s.query(Task).filter(Task.status == "overdue").count() == 1
+        assert s.execute(select(func.count()).select_from(Task).where(Task.status == "overdue")).scalar_one() == 1
     bind(browser_client, county.leader)
     page = browser_client.get("/overview").text
     must = page[page.index('id="must-visits"'):page.index('id="overdue"')]
@@ -85,7 +87,7 @@ def test_a_snapshot_month_draws_a_bar(county, browser_client):
 
     previous = county.today.replace(day=1) - __import__("datetime").timedelta(days=1)
     with session_scope() as s:
-        county_grid = s.query(Grid).filter(Grid.level == 1).one()
+        county_grid = s.execute(select(Grid).where(Grid.level == 1)).scalar_one()
         s.add(CoverageSnapshot(month=previous.strftime("%Y-%m"), grid_id=county_grid.id, level=1, parent_id=None,
                                grid_path=county_grid.name, cadres=4, contacted=3, taken_by="test"))
     bind(browser_client, county.leader)

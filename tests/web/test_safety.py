@@ -6,6 +6,7 @@ import logging
 import re
 
 import httpx
+from sqlalchemy import select
 
 from tests.support.browser import served
 from tests.web.conftest import bind, csrf_of, invite, post
@@ -70,8 +71,8 @@ def test_urls_and_the_access_log_carry_ids_only(county, app, caplog):
     from models.people import Cadre
 
     with session_scope() as s:
-        private = {c.name for c in s.query(Cadre)} | {c.phones for c in s.query(Cadre)} | {
-            c.id_number for c in s.query(Cadre)}
+        cadres = list(s.execute(select(Cadre)).scalars())
+        private = {c.name for c in cadres} | {c.phones for c in cadres} | {c.id_number for c in cadres}
     with caplog.at_level(logging.INFO, logger="uvicorn.access"), served(app, access_log=True) as base, \
             httpx.Client(base_url=base, follow_redirects=True) as client:
         token = csrf_of(client.get("/bind").text)
