@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     )
     web_threads: int | None = Field(
         default=None, ge=1, le=64,
-        description="requests the task page works on at once; default 2 on SQLite, 4 on PostgreSQL",
+        description="requests the task page works on at once; default 2 (more only for a database across a network)",
     )
 
     @property

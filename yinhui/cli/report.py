@@ -263,7 +263,7 @@ def must_visits(period: Period, fmt: ExportFormatOption = "table", output: Outpu
         return 0
     print(_("四必访 {period}: {count} occurrence(s)", period=span.key, count=len(rows)))
     print_table(
-        [_("kind"), _("reported"), _("visited"), _("on time"), _("open"), _("overdue"), _("missed"),
+        [_("kind"), _("reported"), _("visited"), _("on time"), _("open"), _("overdue"), _("missed its deadline"),
          _("follow-ups done")],
         [[s["title"], s["reported"], s["visited"], s["on_time"], s["open"], s["late"], s["missed"],
           f"{s['follow_ups_done']}/{s['follow_ups']}"] for s in occurrence_summary(rows)],

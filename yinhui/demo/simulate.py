@@ -142,7 +142,7 @@ def _print_care(out: TextIO, first: dt.date, last: dt.date) -> None:
     if rows:
         print("\n" + _("must-visits (四必访): reported, and how each was handled:"), file=out)
         textable.print_table(
-            [_("kind"), _("reported"), _("visited"), _("on time"), _("open"), _("overdue"), _("missed"),
+            [_("kind"), _("reported"), _("visited"), _("on time"), _("open"), _("overdue"), _("missed its deadline"),
              _("follow-ups done")],
             [[s["title"], s["reported"], s["visited"], s["on_time"], s["open"], s["late"], s["missed"],
               f"{s['follow_ups_done']}/{s['follow_ups']}"] for s in occurrence_summary(rows)],
@@ -183,7 +183,7 @@ def _print_season(out: TextIO, last_day: dt.date) -> None:
         if rows:
             print("\n" + _("festival visits (逢年过节必访), deadlines staggered by priority (离休 first):"), file=out)
             textable.print_table(
-                [_("festival"), _("planned"), _("done"), _("on time"), _("open"), _("overdue"), _("missed"),
+                [_("festival"), _("planned"), _("done"), _("on time"), _("open"), _("overdue"), _("missed its deadline"),
                  _("cancelled"), _("first due"), _("last due")],
                 [[r["name"], r["planned"], r["done"], r["done_on_time"], r["open"], r["overdue"], r["missed"],
                   r["cancelled"], r["first_due"], r["last_due"]] for r in rows],

@@ -60,15 +60,17 @@ SECURITY_HEADERS = {
 }
 
 
-def worker_threads(configured: int | None, dialect: str) -> int:
+def worker_threads(configured: int | None) -> int:
     """How many requests the page works on at once (the rest wait their turn, first come first served).
 
     Drawing a page is Python work, and Python runs one thread at a time: more threads than the
     database's waits can use only make each request share the interpreter with more others and
-    finish later. SQLite answers in microseconds from this machine, so two are enough; a
-    PostgreSQL server keeps a thread waiting on the network, so four.
+    finish later. Two let one request draw while another waits on the database. Measured with
+    `benchmarks/web_bench.py` on SQLite and on PostgreSQL over loopback, four threads did no better
+    than two on either (worse on PostgreSQL's presses); a PostgreSQL server across a network, where
+    each round trip takes a millisecond or more, may gain from more (`YINHUI_WEB_THREADS`).
     """
-    return configured or (2 if dialect == "sqlite" else 4)
+    return configured or 2
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
@@ -87,10 +89,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        from models.db import get_engine
 
         # Starlette runs every endpoint that is not async in this pool (anyio's, 40 threads by default).
-        threads = worker_threads(settings.web_threads, (engine or get_engine()).dialect.name)
+        threads = worker_threads(settings.web_threads)
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         # Everything loaded so far (the libraries, the catalogues, the app) lives as long as the
         # process: kept out of the garbage collector's full passes, which otherwise walk it all and
