@@ -57,6 +57,7 @@ def invite(
     from yinhui.services.chat import create_invite
     from yinhui.services.coordinators import find_coordinator
     from yinhui.services.errors import ChatError
+    from yinhui.web.serving import page_address
 
     with database() as session:
         coordinator = find_coordinator(session, name)
@@ -70,15 +71,9 @@ def invite(
     until = (dt.date.today() + dt.timedelta(days=days)).isoformat()
     print(_("invite code for {name}: {code} (one use, valid until about {until})", name=who, code=code, until=until))
     print(_("  in Telegram, open the bureau's bot and send:  /start {code}", code=code))
-    print(_("  in a browser (WeChat, WeCom, DingTalk or any other), open {url} and type the code", url=bind_address()))
+    print(_("  in a browser (WeChat, WeCom, DingTalk or any other), open {url} and type the code", url=page_address("/bind")))
     return 0
 
-
-def bind_address() -> str:
-    """Where a browser is bound: the task page's public address, else where `yinhui web` listens by default."""
-    from yinhui.settings import get_settings
-
-    return (get_settings().web_url or "http://127.0.0.1:8080").rstrip("/") + "/bind"
 
 
 @app.command("sign-out", help=N_("sign out every browser bound to a coordinator (a lost phone); Telegram stays bound"))

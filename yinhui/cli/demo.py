@@ -40,7 +40,7 @@ def print_task_page(directory: Path) -> None:
     from models.db import dispose_engines, get_engine, session_scope
     from models.people import Coordinator
     from yinhui.services.overview import LEADER
-    from yinhui.settings import get_settings
+    from yinhui.web.serving import page_address
 
     engine = get_engine(f"sqlite:///{(directory / 'yinhui.sqlite3').resolve()}")
     try:
@@ -56,7 +56,7 @@ def print_task_page(directory: Path) -> None:
     prefix = f"YINHUI_DATA_DIR={directory}"
     print()
     print(_("Open the task page: {prefix} yinhui web, then {url}", prefix=prefix,
-            url=(get_settings().web_url or "http://127.0.0.1:8080").rstrip("/") + "/"))
+            url=page_address("/")))
     if coordinator:
         print(_("A coordinator binds a browser with a one-time code: {prefix} yinhui coordinator invite {name}",
                 prefix=prefix, name=coordinator))

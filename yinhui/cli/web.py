@@ -8,6 +8,7 @@ import typer
 
 from yinhui.cli.common import _, require_schema
 from yinhui.i18n import N_
+from yinhui.web.serving import DEFAULT_HOST, DEFAULT_PORT
 
 app = typer.Typer()
 
@@ -15,8 +16,8 @@ app = typer.Typer()
 @app.command("web", help=N_("serve the task page (我的任务, 全县概况) in a browser\n\n"
                             "Coordinators bind a browser with the same one-time code as Telegram (`yinhui coordinator invite NAME`); set YINHUI_WEB_URL to the address they open (https behind a proxy)."))
 def web(
-    host: Annotated[str, typer.Option(help=N_("address to listen on (behind a reverse proxy keep 127.0.0.1)"))] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help=N_("port to listen on"))] = 8080,
+    host: Annotated[str, typer.Option(help=N_("address to listen on (behind a reverse proxy keep 127.0.0.1)"))] = DEFAULT_HOST,
+    port: Annotated[int, typer.Option(help=N_("port to listen on"))] = DEFAULT_PORT,
 ) -> int:
     from yinhui.settings import get_settings
     from yinhui.web.app import create_app

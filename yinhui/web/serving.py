@@ -13,6 +13,15 @@ from __future__ import annotations
 from typing import Any
 
 KEEP_ALIVE_SECONDS = 75
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8080  # where `yinhui web` listens unless told otherwise
+
+
+def page_address(path: str = "/") -> str:
+    """The address people open for ``path``: the public one (`YINHUI_WEB_URL`), else where `yinhui web`
+    listens by default."""
+    from yinhui.settings import get_settings
+
+    return (get_settings().web_url or f"http://{DEFAULT_HOST}:{DEFAULT_PORT}").rstrip("/") + path
 
 
 def server_config(application: Any, *, host: str, port: int, log_level: str = "info",
